@@ -1,0 +1,72 @@
+"""Dataset selection by name: ``synth``, ``mot15|mot16|mot17|mot20``, ``aicity`` or a folder.
+
+Where data lives is resolved in this order: ``--data-root`` (the dataset's own
+folder), then ``$TRACKBENCH_DATA/<name>`` (a folder holding datasets by name,
+any case, e.g. ``MOT17/``).  A missing dataset raises :class:`DatasetNotFound`
+whose message says what to download and where to put it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from datasets.mot import DatasetNotFound, load_mot
+from datasets.sequence import Sequence
+
+ENV_VAR = "TRACKBENCH_DATA"
+MOT_NAMES = ("mot15", "mot16", "mot17", "mot20")
+NAMES = ("synth",) + MOT_NAMES + ("aicity",)
+
+_ALIASES = {"mot15": ("MOT15", "2DMOT2015", "mot15"), "mot16": ("MOT16", "mot16"),
+            "mot17": ("MOT17", "mot17"), "mot20": ("MOT20", "mot20"),
+            "aicity": ("aicity", "AICity", "AIC", "CityFlow", "cityflow")}
+
+
+def resolve_root(name: str, data_root: str | os.PathLike | None) -> Path:
+    """The folder of dataset ``name``: the explicit root, else under $TRACKBENCH_DATA."""
+    if data_root:
+        return Path(data_root).expanduser()
+    base = os.environ.get(ENV_VAR)
+    if base:
+        for alias in _ALIASES.get(name, (name,)):
+            candidate = Path(base).expanduser() / alias
+            if candidate.is_dir():
+                return candidate
+        return Path(base).expanduser() / _ALIASES.get(name, (name,))[0]
+    raise DatasetNotFound(
+        f"dataset {name!r} needs its data: pass --data-root <folder> or set {ENV_VAR} "
+        f"to a folder holding {_ALIASES.get(name, (name,))[0]}/"
+        + (f".\n{_download_hint(name)}" if _download_hint(name) else "")
+    )
+
+
+def _download_hint(name: str) -> str:
+    from datasets.mot import DOWNLOAD_HINT
+
+    if name in DOWNLOAD_HINT:
+        return f"Download it from {DOWNLOAD_HINT[name]}."
+    return ""
+
+
+def load_dataset(name: str, data_root: str | os.PathLike | None = None,
+                 sequences: list[str] | None = None, **options: Any) -> list[Sequence]:
+    """Load the sequences of a dataset by name (or a folder path in MOT layout)."""
+    key = name.lower()
+    if key == "synth":
+        from datasets.synth import load_synth
+
+        return load_synth(sequences=sequences)
+    if key in MOT_NAMES:
+        return load_mot(resolve_root(key, data_root), key, sequences)
+    if key == "aicity":
+        from datasets.aicity import load_aicity
+
+        return load_aicity(resolve_root(key, data_root), sequences=sequences, **options)
+    if Path(name).expanduser().is_dir():
+        return load_mot(Path(name).expanduser(), None, sequences)
+    raise DatasetNotFound(f"unknown dataset {name!r}: use one of {', '.join(NAMES)} or a folder path")
+
+
+__all__ = ["DatasetNotFound", "ENV_VAR", "NAMES", "Sequence", "load_dataset", "resolve_root"]

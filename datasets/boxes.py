@@ -1,0 +1,59 @@
+"""The one box convention of trackbench, and the conversions at its edges.
+
+Inside the code every box is a float64 row ``[x1, y1, x2, y2]`` ("tlbr": top-left
+and bottom-right corners, pixels, x2 = x1 + width).  Files on disk use
+MOTChallenge's ``[left, top, width, height]`` ("tlwh"); loaders convert on the
+way in and result writers on the way out, so no tracker ever sees tlwh.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def tlwh_to_tlbr(boxes: np.ndarray) -> np.ndarray:
+    """MOT file boxes (left, top, width, height) to corner boxes."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    out = boxes.copy()
+    out[:, 2:] += boxes[:, :2]
+    return out
+
+
+def tlbr_to_tlwh(boxes: np.ndarray) -> np.ndarray:
+    """Corner boxes to MOT file boxes (left, top, width, height)."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    out = boxes.copy()
+    out[:, 2:] -= boxes[:, :2]
+    return out
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise intersection-over-union of corner boxes, shape (len(a), len(b)).
+
+    Areas use ``x2 - x1`` without the historical ``+1`` pixel, as SORT, motmetrics
+    and TrackEval do, so scores agree with those tools.  Degenerate boxes give 0.
+    """
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    # Few large numpy calls rather than many small ones: this runs every frame.
+    top_left = np.maximum(a[:, None, :2], b[None, :, :2])
+    bottom_right = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    wh = np.maximum(bottom_right - top_left, 0.0)
+    inter = wh[..., 0] * wh[..., 1]
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    if (union > 0).all():
+        return inter / union
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(union > 0, inter / union, 0.0)
+
+
+def clip_to_image(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Clip corner boxes to the image rectangle (for cropping, never for scoring)."""
+    out = np.asarray(boxes, dtype=np.float64).reshape(-1, 4).copy()
+    out[:, [0, 2]] = np.clip(out[:, [0, 2]], 0, width)
+    out[:, [1, 3]] = np.clip(out[:, [1, 3]], 0, height)
+    return out

@@ -1,0 +1,218 @@
+"""The one model every dataset loader produces: :class:`Sequence`.
+
+Nothing downstream of a loader knows which layout a sequence came from.  A
+sequence holds its metadata (:class:`SequenceInfo`), its detections and ground
+truth as :class:`FrameTable` objects (all rows of a file, sorted by frame, sliced
+per frame in O(1)), and optionally a :class:`FrameSource` that decodes images
+lazily and in order.  Box-only data (MOT17 without ``img1/``) has no source.
+
+Frames are numbered from 1, as in MOTChallenge files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SequenceInfo:
+    """What a tracker may know about a sequence before seeing it."""
+
+    name: str
+    dataset: str
+    length: int
+    fps: float
+    width: int
+    height: int
+
+
+class FrameSource(Protocol):
+    """Decodes the images of a sequence lazily (BGR uint8, as OpenCV gives them)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        """Yield frames 1..len in order; sequential decoding is the fast path for video."""
+        ...
+
+    def read(self, frame: int) -> np.ndarray:
+        """Random access to one 1-based frame (may be slow for video)."""
+        ...
+
+
+@dataclass
+class Detections:
+    """Detections of one frame: corner boxes, scores and optional appearance vectors."""
+
+    boxes: np.ndarray  # (N, 4) float64 tlbr
+    scores: np.ndarray  # (N,) float64
+    features: np.ndarray | None = None  # (N, D) float32, L2-normalised when present
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    @staticmethod
+    def empty(feature_dim: int | None = None) -> "Detections":
+        feats = None if feature_dim is None else np.zeros((0, feature_dim), np.float32)
+        return Detections(np.zeros((0, 4)), np.zeros(0), feats)
+
+    def subset(self, keep: np.ndarray) -> "Detections":
+        """Rows selected by a boolean mask or index array."""
+        feats = None if self.features is None else self.features[keep]
+        return Detections(self.boxes[keep], self.scores[keep], feats)
+
+
+@dataclass
+class GroundTruth:
+    """Ground truth of one frame.
+
+    ``considered`` is False for rows MOTChallenge does not score (``conf == 0`` in
+    gt.txt).  ``classes`` holds the MOT16/17/20 class column (1 = pedestrian; -1
+    where the layout has none, as in MOT15).  ``visibility`` is 1.0 where unknown.
+    """
+
+    ids: np.ndarray  # (M,) int64
+    boxes: np.ndarray  # (M, 4) float64 tlbr
+    considered: np.ndarray  # (M,) bool
+    classes: np.ndarray  # (M,) int64
+    visibility: np.ndarray  # (M,) float64
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class FrameTable:
+    """Rows of boxes from a MOT-style file, sorted by frame, with O(1) per-frame slices.
+
+    Holds detections (``ids`` all -1), ground truth or tracker output alike, so one
+    parser and one slicing rule serve every kind of box file.
+    """
+
+    frames: np.ndarray  # (R,) int64, sorted ascending
+    ids: np.ndarray  # (R,) int64
+    boxes: np.ndarray  # (R, 4) float64 tlbr
+    scores: np.ndarray  # (R,) float64 (the conf column)
+    classes: np.ndarray  # (R,) int64, -1 when absent
+    visibility: np.ndarray  # (R,) float64, 1.0 when absent
+    features: np.ndarray | None = None  # (R, D) float32
+    _starts: np.ndarray = field(init=False, repr=False)
+    _ends: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        order = np.argsort(self.frames, kind="stable")
+        if not np.all(order == np.arange(len(order))):
+            self.frames = self.frames[order]
+            self.ids = self.ids[order]
+            self.boxes = self.boxes[order]
+            self.scores = self.scores[order]
+            self.classes = self.classes[order]
+            self.visibility = self.visibility[order]
+            if self.features is not None:
+                self.features = self.features[order]
+        top = int(self.frames.max()) if len(self.frames) else 0
+        grid = np.arange(top + 2)
+        self._starts = np.searchsorted(self.frames, grid, side="left")
+        self._ends = np.searchsorted(self.frames, grid, side="right")
+
+    @classmethod
+    def empty(cls) -> "FrameTable":
+        return cls(
+            frames=np.zeros(0, np.int64),
+            ids=np.zeros(0, np.int64),
+            boxes=np.zeros((0, 4)),
+            scores=np.zeros(0),
+            classes=np.zeros(0, np.int64),
+            visibility=np.zeros(0),
+        )
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    @property
+    def last_frame(self) -> int:
+        return int(self.frames[-1]) if len(self.frames) else 0
+
+    def rows(self, frame: int) -> slice:
+        """The slice of rows that belong to ``frame`` (empty past the last frame)."""
+        if frame < 0 or frame >= len(self._starts):
+            return slice(0, 0)
+        return slice(int(self._starts[frame]), int(self._ends[frame]))
+
+    def select(self, mask: np.ndarray) -> "FrameTable":
+        """A new table with only the rows where ``mask`` is True."""
+        return FrameTable(
+            frames=self.frames[mask],
+            ids=self.ids[mask],
+            boxes=self.boxes[mask],
+            scores=self.scores[mask],
+            classes=self.classes[mask],
+            visibility=self.visibility[mask],
+            features=None if self.features is None else self.features[mask],
+        )
+
+    def detections(self, frame: int) -> Detections:
+        s = self.rows(frame)
+        feats = None if self.features is None else self.features[s]
+        return Detections(self.boxes[s], self.scores[s], feats)
+
+    def ground_truth(self, frame: int) -> GroundTruth:
+        s = self.rows(frame)
+        return GroundTruth(
+            ids=self.ids[s],
+            boxes=self.boxes[s],
+            considered=self.scores[s] != 0,
+            classes=self.classes[s],
+            visibility=self.visibility[s],
+        )
+
+
+@dataclass
+class EvalSpec:
+    """How a sequence is scored, so metrics need not know the layout.
+
+    ``distractor_classes``: gt classes whose matched tracker boxes are removed
+    before scoring (MOTChallenge preprocessing for MOT16/17/20; empty for MOT15).
+    ``eval_classes``: gt classes that are scored (None = every considered row).
+    ``roi``: optional binary mask (H, W); tracker boxes whose bottom-centre falls
+    outside it are dropped before scoring (AI City).
+    """
+
+    distractor_classes: tuple[int, ...] = ()
+    eval_classes: tuple[int, ...] | None = None
+    roi: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class Sequence:
+    """One sequence of one dataset, whatever its layout on disk."""
+
+    info: SequenceInfo
+    detections: FrameTable
+    ground_truth: FrameTable | None = None
+    source: FrameSource | None = None
+    eval_spec: EvalSpec = field(default_factory=EvalSpec)
+    det_path: str | None = None  # file the detections came from (cache keys)
+    gt_path: str | None = None  # file the gt came from (external evaluators)
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def has_images(self) -> bool:
+        return self.source is not None
+
+    @property
+    def has_gt(self) -> bool:
+        return self.ground_truth is not None
+
+    def images(self) -> Iterator[np.ndarray]:
+        """Frames 1..length in order; raises if the sequence is box-only."""
+        if self.source is None:
+            raise ValueError(f"sequence {self.info.name} has no images (box-only data)")
+        return iter(self.source)

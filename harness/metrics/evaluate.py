@@ -1,0 +1,260 @@
+"""Score tracker results against ground truth: CLEAR + identity (motmetrics) and HOTA (TrackEval).
+
+One call scores one sequence (:func:`evaluate_sequence`); :func:`count_sequence`
+keeps the raw counts so several sequences combine from *summed counts*
+(:func:`combine`), never from averaged percentages; :func:`evaluate_folders`
+scores a whole results folder against a gt folder (what ``bench eval --gt
+<folder> --results <folder>`` runs) and returns a DataFrame.
+
+Conventions of every metrics dict and DataFrame produced here:
+
+* Ratios are **percentages**: MOTA 52.6 means 52.6 % (0.526 in motmetrics).
+  Percent columns: MOTA, MOTP, IDF1, IDP, IDR, HOTA, DetA, AssA, LocA, DetRe,
+  DetPr, AssRe, AssPr, HOTA(0), LocA(0), Recall, Precision.
+* **MOTP is the mean IoU of matched pairs, in percent**, i.e.
+  ``100 * (1 - motmetrics motp)``; motmetrics itself reports MOTP as a mean
+  distance ``1 - IoU`` (lower is better), we report it as TrackEval and the
+  MOTChallenge site do (higher is better).
+* Counts are integers: FP, FN, IDsw, Frag, MT, PT, ML, GT_IDs (distinct scored
+  gt ids), Frames, TP (matched gt boxes), GT_Dets, Dets, IDTP, IDFP, IDFN.
+* Matching threshold: IoU >= 0.5 for CLEAR and identity; HOTA averages over
+  alpha = 0.05..0.95 as TrackEval does.
+
+Benchmarks: ``MOT15`` scores every conf != 0 gt row; ``MOT16``/``MOT17``/``MOT20``
+remove tracker boxes matched to distractor gt and score pedestrians only (see
+:mod:`harness.metrics.preprocess`).  :func:`evaluate_folders` detects the style
+per sequence (a 9-column gt with classes means MOT17-style, MOT20 when the
+sequence is named MOT20-*) unless ``benchmark`` forces one.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Iterable, Literal, Sequence
+
+import pandas as pd
+
+from datasets.motfile import read_mot_file
+from datasets.sequence import EvalSpec, FrameTable
+from harness.metrics import clear, hota, identity
+from harness.metrics.preprocess import BENCHMARKS, SeqData, preprocess, spec_for_benchmark
+
+#: Metric families in output order; each has evaluate / combine / finalize.
+FAMILIES: tuple[ModuleType, ...] = (clear, identity, hota)
+
+#: Column order of :func:`evaluate_folders` (the required set first, extras after).
+COLUMNS = (
+    "MOTA", "MOTP", "IDF1", "IDP", "IDR", "HOTA", "DetA", "AssA", "LocA",
+    "FP", "FN", "IDsw", "Frag", "MT", "PT", "ML", "Recall", "Precision", "GT_IDs", "Frames",
+    "IDTP", "IDFP", "IDFN", "DetRe", "DetPr", "AssRe", "AssPr", "HOTA(0)", "LocA(0)",
+    "TP", "GT_Dets", "Dets",
+)  # fmt: skip
+INT_COLUMNS = ("FP", "FN", "IDsw", "Frag", "MT", "PT", "ML", "GT_IDs", "Frames", "IDTP", "IDFP", "IDFN", "TP", "GT_Dets", "Dets")
+COMBINED = "COMBINED"
+
+Benchmark = Literal["auto", "MOT15", "MOT16", "MOT17", "MOT20"]
+OnMissing = Literal["error", "empty", "skip"]
+
+
+@dataclass
+class SequenceCounts:
+    """Raw counts of one sequence (or of several, combined), per metric family."""
+
+    name: str
+    counts: dict[str, dict[str, Any]] = field(default_factory=dict)  # family NAME -> counts
+
+
+def count_sequence(
+    gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int, name: str = ""
+) -> SequenceCounts:
+    """Preprocess once, then let every metric family count on the same arrays."""
+    seq = preprocess(gt, result, spec, num_frames, name=name)
+    return count_preprocessed(seq)
+
+
+def count_preprocessed(seq: SeqData) -> SequenceCounts:
+    """Counts of every family for an already preprocessed sequence."""
+    return SequenceCounts(seq.name, {family.NAME: family.evaluate(seq) for family in FAMILIES})
+
+
+def finalize(counts: SequenceCounts) -> dict[str, float]:
+    """Metrics dict (trackbench names, percent convention) from counts."""
+    out: dict[str, float] = {}
+    for family in FAMILIES:
+        out.update(family.finalize(counts.counts[family.NAME]))
+    return {column: out[column] for column in COLUMNS}
+
+
+def evaluate_sequence(gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int) -> dict[str, float]:
+    """Score one sequence: CLEAR, identity and HOTA metrics (see module docstring)."""
+    return finalize(count_sequence(gt, result, spec, num_frames))
+
+
+def combine_counts(all_counts: Sequence[SequenceCounts], name: str = COMBINED) -> SequenceCounts:
+    """Counts of several sequences merged by each family's ``combine`` (summed counts)."""
+    if not all_counts:
+        raise ValueError("nothing to combine: no sequences")
+    merged = {f.NAME: f.combine([c.counts[f.NAME] for c in all_counts]) for f in FAMILIES}
+    return SequenceCounts(name, merged)
+
+
+def combine(all_counts: Sequence[SequenceCounts]) -> dict[str, float]:
+    """Combined metrics over several sequences, computed from summed counts."""
+    return finalize(combine_counts(all_counts))
+
+
+# --------------------------------------------------------------------------- folders
+
+
+@dataclass(frozen=True)
+class GtSequence:
+    """A gt sequence found on disk."""
+
+    name: str
+    gt_path: Path
+    length: int | None  # seqLength from seqinfo.ini, when there is one
+
+
+def evaluate_folders(
+    gt_root: str | os.PathLike,
+    results_root: str | os.PathLike,
+    *,
+    benchmark: Benchmark = "auto",
+    tracker: str | None = None,
+    sequences: Iterable[str] | None = None,
+    on_missing: OnMissing = "error",
+) -> pd.DataFrame:
+    """Score every gt sequence under ``gt_root`` against its result file; one row each plus COMBINED.
+
+    ``gt_root``: MOTChallenge layout ``<gt>/<seq>/gt/gt.txt`` (optional
+    ``seqinfo.ini``), a TrackEval layout one level deeper
+    (``<gt>/<BENCH>-<split>/<seq>/gt/gt.txt``), or a single sequence folder.
+    ``results_root``: ``<res>/<seq>.txt``, ``<res>/data/<seq>.txt``, or a
+    trackers folder ``<res>/<tracker>/data/<seq>.txt`` (``tracker`` picks one
+    when there are several).  ``benchmark`` forces the preprocessing style
+    (default: detected per sequence).  ``on_missing``: what to do when a
+    sequence has no result file: raise, score an empty result, or skip it.
+    The sequence length is ``seqLength`` from seqinfo.ini when present, else
+    the last frame seen in gt or result.  ``df.attrs['benchmark']`` records the
+    style used per sequence.
+    """
+    gt_seqs = find_gt_sequences(gt_root)
+    if sequences is not None:
+        wanted = set(sequences)
+        gt_seqs = [s for s in gt_seqs if s.name in wanted]
+        missing = wanted - {s.name for s in gt_seqs}
+        if missing:
+            raise FileNotFoundError(f"no gt under {gt_root} for: {', '.join(sorted(missing))}")
+    res_dir = find_results_dir(results_root, [s.name for s in gt_seqs], tracker)
+    rows: list[SequenceCounts] = []
+    used: dict[str, str] = {}
+    for gseq in gt_seqs:
+        result_path = res_dir / f"{gseq.name}.txt"
+        if not result_path.is_file():
+            if on_missing == "skip":
+                continue
+            if on_missing == "error":
+                raise FileNotFoundError(f"no result for sequence {gseq.name}: expected {result_path}")
+        counts, used[gseq.name] = _count_files(gseq, result_path, benchmark)
+        rows.append(counts)
+    if not rows:
+        raise FileNotFoundError(f"no sequence of {gt_root} has a result in {res_dir}")
+    frame = to_dataframe(rows + [combine_counts(rows)])
+    frame.attrs["benchmark"] = used
+    return frame
+
+
+def to_dataframe(all_counts: Sequence[SequenceCounts]) -> pd.DataFrame:
+    """One row per counts record, trackbench columns, integer counts as ints."""
+    records = [finalize(c) for c in all_counts]
+    df = pd.DataFrame.from_records(records, index=[c.name for c in all_counts], columns=list(COLUMNS))
+    df.index.name = "sequence"
+    return df.astype({c: "int64" for c in INT_COLUMNS})
+
+
+def detect_benchmark(name: str, gt: FrameTable) -> str:
+    """MOT17-style when the gt has a class column (MOT20 for MOT20-* names), else MOT15."""
+    if len(gt) and bool((gt.classes != -1).any()):
+        return "MOT20" if name.upper().startswith("MOT20") else "MOT17"
+    return "MOT15"
+
+
+def _count_files(gseq: GtSequence, result_path: Path, benchmark: Benchmark) -> tuple[SequenceCounts, str]:
+    """Read, pick the benchmark style and count one sequence."""
+    gt = read_mot_file(gseq.gt_path, "gt")
+    result = read_mot_file(result_path, "result") if result_path.is_file() else FrameTable.empty()
+    bench = detect_benchmark(gseq.name, gt) if benchmark == "auto" else benchmark.upper()
+    if bench not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {benchmark!r}; expected auto or one of {', '.join(BENCHMARKS)}")
+    length = gseq.length or max(gt.last_frame, result.last_frame)
+    counts = count_sequence(gt, result, spec_for_benchmark(bench), length, name=gseq.name)
+    return counts, bench
+
+
+def find_gt_sequences(gt_root: str | os.PathLike) -> list[GtSequence]:
+    """gt sequences under ``gt_root`` in MOTChallenge or TrackEval layout, sorted by name."""
+    root = Path(gt_root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"gt folder not found: {root}")
+    if (root / "gt" / "gt.txt").is_file():
+        return [_gt_sequence(root)]
+    direct = sorted(p.parent.parent for p in root.glob("*/gt/gt.txt"))
+    if direct:
+        return [_gt_sequence(p) for p in direct]
+    nested = sorted(p.parent.parent for p in root.glob("*/*/gt/gt.txt"))
+    parents = sorted({p.parent.name for p in nested})
+    if len(parents) > 1:
+        raise ValueError(f"{root} holds several gt sets ({', '.join(parents)}); pass one of them as the gt folder")
+    if not nested:
+        raise FileNotFoundError(f"no <seq>/gt/gt.txt under {root}")
+    return [_gt_sequence(p) for p in nested]
+
+
+def _gt_sequence(folder: Path) -> GtSequence:
+    return GtSequence(folder.name, folder / "gt" / "gt.txt", read_seq_length(folder / "seqinfo.ini"))
+
+
+def read_seq_length(ini: Path) -> int | None:
+    """``seqLength`` from a MOTChallenge seqinfo.ini, or None without one."""
+    if not ini.is_file():
+        return None
+    parser = configparser.ConfigParser()
+    parser.read(ini)
+    try:
+        return int(parser["Sequence"]["seqLength"])
+    except (KeyError, ValueError) as err:
+        raise ValueError(f"{ini}: no valid [Sequence] seqLength") from err
+
+
+def find_results_dir(results_root: str | os.PathLike, seq_names: Sequence[str], tracker: str | None = None) -> Path:
+    """The folder holding ``<seq>.txt`` result files, in any of the accepted layouts.
+
+    Tried in order: ``<res>`` itself, ``<res>/data``, ``<res>/<tracker>/data`` and
+    ``<res>/<set>/<tracker>/data`` (TrackEval's trackers folder).  Several
+    trackers and no ``tracker`` given is an error, not a guess.
+    """
+    root = Path(results_root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"results folder not found: {root}")
+    names = set(seq_names)
+
+    def has_results(folder: Path) -> bool:
+        return folder.is_dir() and any((folder / f"{n}.txt").is_file() for n in names)
+
+    if tracker is None:
+        for folder in (root, root / "data"):
+            if has_results(folder):
+                return folder
+    pattern = tracker if tracker is not None else "*"
+    found = sorted({p for p in [*root.glob(f"{pattern}/data"), *root.glob(f"*/{pattern}/data")] if has_results(p)})
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        what = f"tracker {tracker!r} " if tracker else ""
+        raise FileNotFoundError(f"no {what}result files (<seq>.txt) for these sequences under {root}")
+    listed = ", ".join(str(p.relative_to(root)) for p in found)
+    raise ValueError(f"several trackers under {root} ({listed}); choose one with tracker=")

@@ -1,0 +1,220 @@
+"""MOTChallenge preprocessing: from a gt and a result table to per-frame scoring arrays.
+
+This reproduces ``trackeval.datasets.MotChallenge2DBox.get_preprocessed_seq_data``
+(TrackEval 1.3.0) on :class:`~datasets.sequence.FrameTable` input, so that our
+numbers and TrackEval's agree to the last bit:
+
+1. (trackbench extension, AI City) with ``EvalSpec.roi`` set, gt rows and
+   tracker boxes whose bottom-centre lies outside the mask are dropped first.
+2. With ``EvalSpec.distractor_classes`` non-empty (MOT16/17/20), per frame the
+   tracker boxes are Hungarian-matched to *all* gt boxes (every class, conf 0
+   rows included) on IoU with matches below ``0.5 - eps`` forbidden, and tracker
+   boxes matched to a distractor-class gt box are removed.  The assignment is
+   only solved in frames where some distractor box has an IoU >= 0.5 - eps with
+   some tracker box; elsewhere nothing can be removed, so the result is the same.
+3. Only gt rows with conf != 0 (``GroundTruth.considered``) and, when
+   ``EvalSpec.eval_classes`` is set, of those classes are kept (MOT15: every
+   conf != 0 row).  TrackEval truncates conf to int before the test; MOT gt
+   files only ever hold 0 and 1 there, where both rules agree.
+4. gt and tracker ids are relabelled to contiguous 0-based ids (as TrackEval
+   does, order-preserving, so motmetrics sees the same tie-breaking).
+
+The output, :class:`SeqData`, holds per frame the relabelled ids and the IoU
+matrix, which is everything CLEAR, identity and HOTA need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from datasets.boxes import iou_matrix
+from datasets.sequence import EvalSpec, FrameTable
+
+#: TrackEval's floating point slack around the 0.5 IoU threshold.
+EPS = float(np.finfo("float").eps)
+#: IoU at or above which a tracker box may be matched to a distractor.
+DISTRACTOR_IOU = 0.5
+
+PEDESTRIAN = 1
+#: MOTChallenge gt class ids (MOT16/17/20 ``gt.txt`` column 8).
+MOT_DISTRACTORS = (2, 7, 8, 12)  # person_on_vehicle, static_person, distractor, reflection
+MOT20_EXTRA_DISTRACTORS = (6,)  # non_mot_vehicle
+BENCHMARKS = ("MOT15", "MOT16", "MOT17", "MOT20")
+
+
+def spec_for_benchmark(benchmark: str) -> EvalSpec:
+    """The :class:`EvalSpec` that scores a sequence the way TrackEval scores ``benchmark``."""
+    bench = benchmark.upper()
+    if bench == "MOT15":
+        return EvalSpec(notes=("MOT15: conf == 0 gt rows dropped, no distractor removal",))
+    if bench in ("MOT16", "MOT17"):
+        return EvalSpec(distractor_classes=MOT_DISTRACTORS, eval_classes=(PEDESTRIAN,), notes=(bench,))
+    if bench == "MOT20":
+        classes = MOT_DISTRACTORS + MOT20_EXTRA_DISTRACTORS
+        return EvalSpec(distractor_classes=tuple(sorted(classes)), eval_classes=(PEDESTRIAN,), notes=(bench,))
+    raise ValueError(f"unknown benchmark {benchmark!r}; expected one of {', '.join(BENCHMARKS)}")
+
+
+@dataclass
+class SeqData:
+    """One preprocessed sequence; list index ``t`` is frame ``t + 1``.
+
+    ``gt_rows`` / ``tracker_rows`` index the rows of the input tables that were
+    scored (e.g. to hand the very same boxes to another evaluator).  ``cache``
+    lets metric families share derived products (the motmetrics
+    accumulator is built once for CLEAR and identity alike).
+    """
+
+    num_frames: int
+    gt_ids: list[np.ndarray]  # per frame, int64, contiguous 0..num_gt_ids-1
+    tracker_ids: list[np.ndarray]  # per frame, int64, contiguous 0..num_tracker_ids-1
+    similarity: list[np.ndarray]  # per frame, IoU float64 (len(gt_ids[t]), len(tracker_ids[t]))
+    num_gt_ids: int
+    num_tracker_ids: int
+    num_gt_dets: int
+    num_tracker_dets: int
+    gt_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    tracker_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    name: str = ""
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def trackeval_data(self) -> dict[str, Any]:
+        """The ``data`` dict TrackEval's metric classes take in ``eval_sequence``."""
+        return {
+            "num_timesteps": self.num_frames,
+            "num_gt_ids": self.num_gt_ids,
+            "num_tracker_ids": self.num_tracker_ids,
+            "num_gt_dets": self.num_gt_dets,
+            "num_tracker_dets": self.num_tracker_dets,
+            "gt_ids": self.gt_ids,
+            "tracker_ids": self.tracker_ids,
+            "similarity_scores": self.similarity,
+            "seq": self.name,
+        }
+
+
+def preprocess(gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int, name: str = "") -> SeqData:
+    """Apply MOTChallenge preprocessing (see module docstring) and build :class:`SeqData`."""
+    _check_frames(gt, num_frames, f"{name} gt")
+    _check_frames(result, num_frames, f"{name} result")
+    _check_unique_ids(gt, f"{name} gt")
+    _check_unique_ids(result, f"{name} result")
+    gt_rows = np.arange(len(gt))
+    trk_rows = np.arange(len(result))
+    if spec.roi is not None:
+        gt_in, trk_in = inside_roi(gt.boxes, spec.roi), inside_roi(result.boxes, spec.roi)
+        gt, gt_rows = gt.select(gt_in), gt_rows[gt_in]
+        result, trk_rows = result.select(trk_in), trk_rows[trk_in]
+    gt_keep = scored_gt_mask(gt, spec)
+    if spec.distractor_classes:
+        trk_keep, sims = _frames_with_distractors(gt, result, gt_keep, spec, num_frames)
+    else:
+        gt, gt_rows = gt.select(gt_keep), gt_rows[gt_keep]
+        gt_keep = np.ones(len(gt), bool)
+        trk_keep = np.ones(len(result), bool)
+        sims = [iou_matrix(gt.boxes[gt.rows(f)], result.boxes[result.rows(f)]) for f in range(1, num_frames + 1)]
+    gt_ids, n_gt = _relabel_per_frame(gt.frames[gt_keep], gt.ids[gt_keep], num_frames)
+    trk_ids, n_trk = _relabel_per_frame(result.frames[trk_keep], result.ids[trk_keep], num_frames)
+    return SeqData(
+        num_frames=num_frames,
+        gt_ids=gt_ids,
+        tracker_ids=trk_ids,
+        similarity=sims,
+        num_gt_ids=n_gt,
+        num_tracker_ids=n_trk,
+        num_gt_dets=int(gt_keep.sum()),
+        num_tracker_dets=int(trk_keep.sum()),
+        gt_rows=gt_rows[gt_keep],
+        tracker_rows=trk_rows[trk_keep],
+        name=name,
+    )
+
+
+def scored_gt_mask(gt: FrameTable, spec: EvalSpec) -> np.ndarray:
+    """Rows of ``gt`` that are scored: conf != 0 and, if restricted, of an evaluated class."""
+    keep = gt.scores != 0
+    if spec.eval_classes is not None:
+        keep &= np.isin(gt.classes, np.asarray(spec.eval_classes, dtype=np.int64))
+    return keep
+
+
+def inside_roi(boxes: np.ndarray, roi: np.ndarray) -> np.ndarray:
+    """Whether each tlbr box's bottom-centre pixel lies inside the ROI mask.
+
+    The point is clamped into the image, so a box standing on the image border
+    is judged by the border pixel.  A bool mask is used as is; a numeric mask
+    (0/1, or a 0/255 image with JPEG noise) counts as inside at >= half its max.
+    """
+    mask = np.asarray(roi)
+    if mask.ndim != 2:
+        raise ValueError(f"ROI mask must be 2-D (H, W), got shape {mask.shape}")
+    if mask.dtype != bool:
+        top = float(mask.max()) if mask.size else 0.0
+        mask = mask >= 0.5 * top if top > 0 else np.zeros(mask.shape, bool)
+    height, width = mask.shape
+    cx = np.floor((boxes[:, 0] + boxes[:, 2]) / 2.0)
+    cy = np.floor(boxes[:, 3])
+    ix = np.clip(cx, 0, width - 1).astype(np.intp)
+    iy = np.clip(cy, 0, height - 1).astype(np.intp)
+    return mask[iy, ix]
+
+
+def distractor_matches(iou: np.ndarray, is_distractor: np.ndarray) -> np.ndarray:
+    """Tracker columns Hungarian-matched (IoU >= 0.5) to a distractor gt row, as TrackEval does."""
+    scores = iou.copy()
+    scores[scores < DISTRACTOR_IOU - EPS] = 0
+    rows, cols = linear_sum_assignment(-scores)
+    matched = scores[rows, cols] > 0 + EPS
+    rows, cols = rows[matched], cols[matched]
+    return cols[is_distractor[rows]]
+
+
+def _frames_with_distractors(
+    gt: FrameTable, result: FrameTable, gt_keep: np.ndarray, spec: EvalSpec, num_frames: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Per frame IoU against all gt, distractor removal, then the scored sub-matrix."""
+    is_distractor = np.isin(gt.classes, np.asarray(spec.distractor_classes, dtype=np.int64))
+    trk_keep = np.ones(len(result), bool)
+    sims: list[np.ndarray] = []
+    for frame in range(1, num_frames + 1):
+        gs, ts = gt.rows(frame), result.rows(frame)
+        iou = iou_matrix(gt.boxes[gs], result.boxes[ts])
+        distractor_rows = is_distractor[gs]
+        if iou.size and distractor_rows.any() and (iou[distractor_rows] >= DISTRACTOR_IOU - EPS).any():
+            removed = distractor_matches(iou, distractor_rows)
+            if removed.size:
+                trk_keep[ts.start + removed] = False
+                iou = np.delete(iou, removed, axis=1)
+        rows = gt_keep[gs]
+        sims.append(iou if rows.all() else iou[rows])
+    return trk_keep, sims
+
+
+def _relabel_per_frame(frames: np.ndarray, ids: np.ndarray, num_frames: int) -> tuple[list[np.ndarray], int]:
+    """Contiguous 0-based ids (order-preserving), split into one array per frame."""
+    unique, contiguous = np.unique(ids, return_inverse=True)
+    counts = np.bincount(frames, minlength=num_frames + 1)[1 : num_frames + 1]
+    bounds = np.cumsum(counts)[:-1]
+    return np.split(contiguous.astype(np.int64, copy=False), bounds), len(unique)
+
+
+def _check_frames(table: FrameTable, num_frames: int, what: str) -> None:
+    """Rows past the sequence length mean a wrong file or length; TrackEval refuses them too."""
+    if len(table) and table.last_frame > num_frames:
+        raise ValueError(f"{what}: frame {table.last_frame} is past the sequence length {num_frames}")
+
+
+def _check_unique_ids(table: FrameTable, what: str) -> None:
+    """An id may appear once per frame; duplicates make every metric ill-defined."""
+    if len(table) < 2:
+        return
+    order = np.lexsort((table.ids, table.frames))
+    f, i = table.frames[order], table.ids[order]
+    dup = (f[1:] == f[:-1]) & (i[1:] == i[:-1])
+    if dup.any():
+        k = int(np.flatnonzero(dup)[0])
+        raise ValueError(f"{what}: id {int(i[k])} appears more than once in frame {int(f[k])}")

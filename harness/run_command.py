@@ -1,0 +1,132 @@
+"""``bench run``: load → plan variants → track with a progress bar → score → leaderboard.
+
+Kept apart from the CLI so sweeps and tests call the same path without Typer.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+import trackers as registry
+from datasets import DatasetNotFound, load_dataset
+from datasets.motfile import MotFileError
+from datasets.sequence import Sequence
+from harness import leaderboard, manifest
+from harness.runner import UnitResult, Variant, make_variants, run_units, unit_records
+from harness.scoring import score_units
+from trackers.params import ParamError, parse_assignments
+
+
+@dataclass
+class RunRequest:
+    """Everything ``bench run`` was asked to do."""
+
+    trackers: list[str] | None = None
+    dataset: str = "synth"
+    data_root: Path | None = None
+    sequences: list[str] | None = None
+    params: list[str] = field(default_factory=list)
+    detect_every: int = 1
+    detector: str | None = None
+    name: str | None = None
+    results: Path = Path("results")
+    jobs: int = 1
+    variants: list[Variant] | None = None  # set by sweeps instead of trackers/params
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    units: list[UnitResult]
+    overall: Any  # pandas DataFrame
+    per_sequence: Any
+    notes: list[str]
+
+
+def default_trackers(sequences: list[Sequence]) -> list[str]:
+    """Every registered tracker; image-based ones are skipped per sequence by the runner."""
+    return registry.available()
+
+
+def load(request: RunRequest) -> list[Sequence]:
+    options: dict[str, Any] = {}
+    if request.detector:
+        if request.dataset.lower() != "aicity":
+            raise ParamError("--detector applies to --dataset aicity only")
+        options["detector"] = request.detector
+    return load_dataset(request.dataset, request.data_root, request.sequences, **options)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("frames"), TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+        transient=False, disable=not console.is_terminal and not sys.stderr.isatty(),
+    )
+
+
+def run_name(request: RunRequest) -> str:
+    return request.name or datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def execute(request: RunRequest, console: Console | None = None) -> RunOutcome:
+    """Run, score and save; raises on bad input (the CLI turns errors into messages)."""
+    console = console or Console(stderr=True)
+    sequences = load(request)
+    if not sequences:
+        raise DatasetNotFound(f"no sequences selected in {request.dataset}")
+    variants = request.variants or make_variants(request.trackers or default_trackers(sequences), parse_assignments(request.params))
+    run_dir = Path(request.results) / run_name(request)
+    dataset = sequences[0].info.dataset
+    record: dict[str, Any] = {
+        "status": "running", "started": manifest.now_iso(), "command": sys.argv,
+        "dataset": dataset, "data_root": str(request.data_root) if request.data_root else None,
+        "sequences": [s.name for s in sequences], "detect_every": request.detect_every,
+        "variants": [{"name": v.name, "tracker": v.tracker, "overrides": v.params()} for v in variants],
+        "environment": manifest.environment(),
+    }
+    run_dir.mkdir(parents=True, exist_ok=True)
+    manifest.write_manifest(run_dir / "manifest.json", record)
+    total = sum(s.info.length for s in sequences)
+    t0 = time.perf_counter()
+    with _progress(console) as bar:
+        tasks = {v.name: bar.add_task(v.name, total=total) for v in variants}
+        units = run_units(variants, sequences, run_dir, dataset, request.detect_every, request.jobs,
+                          on_progress=lambda key, n: bar.advance(tasks[key], n))
+    wall = time.perf_counter() - t0
+    overall, per_seq, notes = score_units(units, sequences)
+    files = []
+    if overall is not None:
+        files += leaderboard.save(overall, run_dir, "leaderboard")
+        files += leaderboard.save(per_seq, run_dir, "per_sequence")
+    record.update(status="complete", finished=manifest.now_iso(), wall_seconds=round(wall, 3),
+                  units=unit_records(units), notes=notes, tables=[str(f) for f in files])
+    manifest.write_manifest(run_dir / "manifest.json", record)
+    return RunOutcome(run_dir, units, overall, per_seq, notes)
+
+
+def execute_run(request: RunRequest, console: Console, err_console: Console) -> RunOutcome | None:
+    """CLI entry: run, print the leaderboard, and turn known errors into clear messages."""
+    import typer
+
+    try:
+        outcome = execute(request, err_console)
+    except (DatasetNotFound, MotFileError, ParamError, FileNotFoundError, ValueError) as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(2)
+    if outcome.overall is not None:
+        leaderboard.show(outcome.overall, f"{request.dataset}: all sequences", console)
+        if outcome.per_sequence is not None and len(outcome.per_sequence) > len(outcome.overall):
+            leaderboard.show(outcome.per_sequence, "per sequence", console)
+    for note in outcome.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    console.print(f"results: {outcome.run_dir}")
+    return outcome

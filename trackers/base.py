@@ -1,0 +1,75 @@
+"""The tracker interface every tracker in trackbench implements.
+
+A tracker is reset once per sequence, then fed every frame in order with
+``update(frame, detections)``; it returns the confirmed tracks it reports for
+that frame.  It declares what it needs (:class:`Requirements`) so the runner can
+decode images or attach appearance vectors only when they are used, and refuse
+a tracker on data that cannot serve it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from datasets.sequence import Detections, SequenceInfo
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What a tracker needs from the data."""
+
+    images: bool = False  # decoded frames (image-based trackers, embedders)
+    features: bool = False  # appearance vectors attached to detections
+
+
+@dataclass
+class TrackOutput:
+    """Tracks reported for one frame: positive integer ids and corner boxes."""
+
+    ids: np.ndarray  # (K,) int64
+    boxes: np.ndarray  # (K, 4) float64 tlbr
+    scores: np.ndarray | None = None  # (K,) optional confidence
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @staticmethod
+    def empty() -> "TrackOutput":
+        return TrackOutput(np.zeros(0, np.int64), np.zeros((0, 4)))
+
+
+@dataclass
+class NoParams:
+    """Parameter set for trackers without parameters."""
+
+
+class Tracker(ABC):
+    """Base class: subclasses set ``name``, ``Params`` (a dataclass) and ``requires``."""
+
+    name: ClassVar[str] = "tracker"
+    Params: ClassVar[type] = NoParams
+    requires: ClassVar[Requirements] = Requirements()
+
+    def __init__(self, params: Any | None = None) -> None:
+        self.params = params if params is not None else self.Params()
+        self.info: SequenceInfo | None = None
+
+    def reset(self, info: SequenceInfo) -> None:
+        """Forget all tracks; called before the first frame of every sequence."""
+        self.info = info
+
+    @abstractmethod
+    def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
+        """Consume one frame (BGR image or None) and its detections (possibly empty)."""
+
+    def check_sequence(self, has_images: bool, has_features: bool) -> str | None:
+        """Why this tracker cannot run on a sequence, or None if it can."""
+        if self.requires.images and not has_images:
+            return f"{self.name} needs images, and this sequence is box-only"
+        if self.requires.features and not has_features:
+            return f"{self.name} needs appearance vectors, and none are available"
+        return None

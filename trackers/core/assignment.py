@@ -1,0 +1,74 @@
+"""Minimum-cost assignment with a gate, the association step every tracker shares.
+
+Wraps scipy's Hungarian solver (``linear_sum_assignment``): pairs whose cost
+exceeds the gate are never matched, and rows/columns left over are returned as
+unmatched, which is what a tracking-by-detection loop needs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+_INFEASIBLE = 1e5
+
+
+def _pairs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """(P, 2) int64 array of matched (row, col); cheaper than np.stack for tiny inputs."""
+    out = np.empty((len(rows), 2), np.int64)
+    out[:, 0] = rows
+    out[:, 1] = cols
+    return out
+
+
+def min_cost_matching(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Match rows to columns minimising total cost; pairs above ``max_cost`` stay apart.
+
+    Returns ``(matches (P, 2) int, unmatched_rows, unmatched_cols)``.  Infeasible
+    entries (``> max_cost`` or non-finite) are raised to a large constant before
+    solving, as Deep SORT does, so the solver never pairs them.
+    """
+    rows, cols = cost.shape
+    if rows == 0 or cols == 0:
+        return np.zeros((0, 2), np.int64), np.arange(rows), np.arange(cols)
+    gated = np.where(np.isfinite(cost) & (cost <= max_cost), cost, _INFEASIBLE)
+    r, c = linear_sum_assignment(gated)
+    ok = gated[r, c] <= max_cost
+    matches = _pairs(r[ok], c[ok])
+    row_free = np.ones(rows, bool)
+    row_free[matches[:, 0]] = False
+    col_free = np.ones(cols, bool)
+    col_free[matches[:, 1]] = False
+    unmatched_rows, unmatched_cols = np.flatnonzero(row_free), np.flatnonzero(col_free)
+    return matches, unmatched_rows, unmatched_cols
+
+
+def max_iou_matching(iou: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Match rows to columns maximising total IoU; pairs below ``threshold`` stay apart.
+
+    This is SORT's association: when every row and column has at most one
+    candidate above the threshold the candidates are taken directly, otherwise
+    the Hungarian solver maximises total IoU and sub-threshold pairs are dropped
+    afterwards.  Unmatched rows are listed in the reference order: never-assigned
+    rows ascending, then rows whose assignment fell below the threshold.
+    """
+    rows, cols = iou.shape
+    if rows == 0 or cols == 0:
+        return np.zeros((0, 2), np.int64), np.arange(rows), np.arange(cols)
+    above = iou > threshold
+    row_any, col_any = above.any(axis=1), above.any(axis=0)
+    n_above = np.count_nonzero(above)
+    if n_above and n_above == np.count_nonzero(row_any) == np.count_nonzero(col_any):
+        # At most one candidate per row and column: take them all, no solver needed.
+        r, c = np.nonzero(above)
+        return _pairs(r, c), np.flatnonzero(~row_any), np.flatnonzero(~col_any)
+    r, c = linear_sum_assignment(-iou)
+    low = iou[r, c] < threshold
+    matches = _pairs(r[~low], c[~low])
+    row_free = np.ones(rows, bool)
+    row_free[r] = False
+    col_free = np.ones(cols, bool)
+    col_free[c] = False
+    unmatched_rows = np.concatenate([np.flatnonzero(row_free), r[low]]).astype(np.int64)
+    unmatched_cols = np.concatenate([np.flatnonzero(col_free), c[low]]).astype(np.int64)
+    return matches, unmatched_rows, unmatched_cols

@@ -1,0 +1,132 @@
+"""SORT: Simple Online and Realtime Tracking (Bewley et al., ICIP 2016).
+
+Each track is a constant-velocity Kalman filter on ``(u, v, s, r)``: box centre,
+area and aspect ratio, with velocities for u, v and s (r is assumed constant).
+Per frame: predict every track, associate detections to predicted boxes by IoU
+with the Hungarian algorithm (pairs under ``iou_threshold`` rejected), correct
+matched tracks, start a track for every unmatched detection, and delete tracks
+unseen for more than ``max_age`` frames.  A track is reported on frames where it
+was matched, once it has ``min_hits`` consecutive matches (or during the first
+``min_hits`` frames of the sequence), with its corrected box.
+
+Noise settings, initial covariance, the area-velocity clamp and the association
+shortcut follow the authors' reference implementation (abewley/sort), so
+results agree with it on the same detections.  All tracks are filtered together
+(:mod:`trackers.core.kalman`) rather than one filter object per track.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from datasets.boxes import iou_matrix
+from datasets.sequence import Detections
+from trackers.base import Requirements, Tracker, TrackOutput
+from trackers.core import kalman
+from trackers.core.assignment import max_iou_matching
+from trackers.core.tracks import TrackStore
+
+# Reference noise model, per axis (u, v, s, r).  r has no velocity: zero variance and noise.
+Q_POS = np.array([1.0, 1.0, 1.0, 1.0])
+Q_VEL = np.array([0.01, 0.01, 0.0001, 0.0])
+R = np.array([1.0, 1.0, 10.0, 10.0])
+P0_POS = np.array([10.0, 10.0, 10.0, 10.0])
+P0_VEL = np.array([10000.0, 10000.0, 10000.0, 0.0])
+
+
+@dataclass
+class SortParams:
+    """SORT's parameters with the reference implementation's defaults."""
+
+    max_age: int = 1  # frames a track survives without a match
+    min_hits: int = 3  # consecutive matches before a track is reported
+    iou_threshold: float = 0.3  # minimum IoU for a detection-track match
+    min_confidence: float = float("-inf")  # detections below are ignored (reference: none)
+
+    def validate(self) -> None:
+        if self.max_age < 0 or self.min_hits < 0:
+            raise ValueError("max_age and min_hits must be >= 0")
+        if not 0.0 <= self.iou_threshold <= 1.0:
+            raise ValueError("iou_threshold must lie in [0, 1]")
+
+
+def boxes_to_z(boxes: np.ndarray) -> np.ndarray:
+    """Corner boxes to SORT measurements (centre x, centre y, area, aspect w/h)."""
+    z = np.empty((len(boxes), 4))
+    w = boxes[:, 2] - boxes[:, 0]
+    h = boxes[:, 3] - boxes[:, 1]
+    z[:, 0] = boxes[:, 0] + w / 2.0
+    z[:, 1] = boxes[:, 1] + h / 2.0
+    z[:, 2] = w * h
+    z[:, 3] = w / h
+    return z
+
+
+def x_to_boxes(x: np.ndarray) -> np.ndarray:
+    """SORT states (first four columns u, v, s, r) to corner boxes."""
+    w = np.sqrt(x[:, 2] * x[:, 3])
+    half = np.empty((len(x), 2))
+    half[:, 0] = w / 2.0
+    half[:, 1] = x[:, 2] / w / 2.0
+    return np.concatenate([x[:, :2] - half, x[:, :2] + half], axis=1)
+
+
+class Sort(Tracker):
+    """SORT with all Kalman filters stepped as one batch."""
+
+    name = "sort"
+    Params = SortParams
+    requires = Requirements()
+
+    def __init__(self, params: SortParams | None = None) -> None:
+        super().__init__(params)
+        self.tracks = TrackStore(4)
+        self.frame_count = 0
+
+    def reset(self, info) -> None:
+        super().reset(info)
+        self.tracks = TrackStore(4)
+        self.frame_count = 0
+
+    def _predict(self) -> np.ndarray:
+        """Advance every track one frame; returns predicted boxes.  Drops non-finite ones."""
+        t = self.tracks
+        if len(t) == 0:
+            return np.zeros((0, 4))
+        # The area must not go negative: the reference zeroes the area velocity first.
+        shrink = (t.x[:, 6] + t.x[:, 2]) <= 0
+        if shrink.any():
+            t.x[shrink, 6] = 0.0
+        t.x, t.P = kalman.predict(t.x, t.P, Q_POS, Q_VEL)
+        t.mark_predicted()
+        boxes = x_to_boxes(t.x)
+        finite = np.isfinite(boxes).all(axis=1)
+        if not finite.all():
+            t.keep(finite)
+            boxes = boxes[finite]
+        return boxes
+
+    def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
+        p = self.params
+        self.frame_count += 1
+        dets = detections.boxes
+        if p.min_confidence > float("-inf"):
+            dets = dets[detections.scores >= p.min_confidence]
+        predicted = self._predict()
+        t = self.tracks
+        matches, unmatched_dets, _ = max_iou_matching(iou_matrix(dets, predicted), p.iou_threshold)
+        if len(matches):
+            d, k = matches[:, 0], matches[:, 1]
+            t.x[k], t.P[k] = kalman.update(t.x[k], t.P[k], boxes_to_z(dets[d]), R)
+            t.mark_updated(k)
+        if len(unmatched_dets):
+            x0, P0 = kalman.initiate(boxes_to_z(dets[unmatched_dets]), P0_POS, P0_VEL)
+            t.add(x0, P0)
+        report = (t.time_since_update < 1) & (
+            (t.hit_streak >= p.min_hits) | (self.frame_count <= p.min_hits)
+        )
+        out = TrackOutput(t.ids[report].copy(), x_to_boxes(t.x[report]))
+        t.keep(t.time_since_update <= p.max_age)
+        return out
