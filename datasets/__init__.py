@@ -47,6 +47,10 @@ def _download_hint(name: str) -> str:
 
     if name in DOWNLOAD_HINT:
         return f"Download it from {DOWNLOAD_HINT[name]}."
+    if name == "aicity":
+        from datasets.aicity import ACCESS_HINT
+
+        return ACCESS_HINT
     return ""
 
 

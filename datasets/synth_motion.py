@@ -20,7 +20,7 @@ import numpy as np
 
 from datasets.synth_config import STREAM_APPEARANCE, STREAM_CAMERA, STREAM_MOTION, STREAM_SITES, SynthConfig
 from datasets.synth_geometry import ELLIPSE, RECT, ROUNDED, ground_scale, visibility_table
-from datasets.synth_texture import Appearance, make_appearances
+from datasets.synth_texture import Appearance, make_appearances, mute
 
 GROUND_TOP = 0.4  # far edge of the walkable ground, as a fraction of the image height
 FACADE_BOTTOM = 0.38  # where the background buildings meet the ground
@@ -234,11 +234,3 @@ def build_scene(config: SynthConfig, index: int) -> SynthScene:
         site_visibility=site_vis,
     )
 
-
-def mute(look: Appearance) -> Appearance:
-    """Desaturate a look: clutter should resemble objects in shape, not stand out in colour."""
-    grey = []
-    for b, g, r in look.colours:
-        m = (b + g + r) / 3
-        grey.append(tuple(int(round(m + 0.3 * (c - m))) for c in (b, g, r)))
-    return Appearance(look.shape, look.aspect, (grey[0], grey[1], grey[2]), look.pattern, look.period, look.accent, look.seed)  # type: ignore[arg-type]

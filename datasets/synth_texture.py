@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from datasets.synth_geometry import ELLIPSE, RECT, ROUNDED, shape_mask
+from datasets.synth_geometry import shape_mask
 
 PATTERNS = ("hstripes", "vstripes", "checker", "diag", "split", "dots")
 SPRITE_HEIGHT = 128  # sprites are drawn once at this height and resized per frame
@@ -146,8 +146,11 @@ def background(
     simulated detector sometimes fires on.
     """
     ground = np.array(_muted(rng, 0.45, 0.7), np.float64)
-    blotch = cv2.resize(rng.random((height // 48 + 2, width // 48 + 2, 3)), (width, height), interpolation=cv2.INTER_CUBIC)
-    img = ground[None, None, :] * (0.75 + 0.5 * blotch)
+    # Brightness blotches with only a faint tint, so the ground stays muted next to the objects.
+    small = rng.random((height // 48 + 2, width // 48 + 2, 3))
+    small = 0.85 * small.mean(axis=2, keepdims=True) + 0.15 * small
+    blotch = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+    img = ground[None, None, :] * (0.6 + 0.8 * blotch)
     img *= np.linspace(0.85, 1.1, height)[:, None, None]
     img = np.clip(img, 0, 255).astype(np.uint8)
 
@@ -223,4 +226,15 @@ def paste(img: np.ndarray, tex: np.ndarray, mask: np.ndarray, x1: int, y1: int, 
     np.copyto(img[cy1:cy2, cx1:cx2], t, where=m[:, :, None].astype(bool))
 
 
-__all__ = ["Appearance", "make_appearances", "sprite", "background", "paste", "RECT", "ELLIPSE", "ROUNDED"]
+def mute(look: Appearance) -> Appearance:
+    """Desaturate a look: clutter should resemble objects in shape, not stand out in colour."""
+
+    def grey(colour: Colour) -> Colour:
+        m = sum(colour) / 3
+        b, g, r = (int(round(m + 0.3 * (c - m))) for c in colour)
+        return (b, g, r)
+
+    return replace(look, colours=(grey(look.colours[0]), grey(look.colours[1]), grey(look.colours[2])))
+
+
+__all__ = ["Appearance", "make_appearances", "mute", "sprite", "background", "paste"]

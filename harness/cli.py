@@ -44,6 +44,7 @@ def run(
     param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=value, repeatable; applies to every selected tracker that has the parameter (e.g. --param max_age=30)."),
     detect_every: int = typer.Option(1, "--detect-every", min=1, help="Give trackers detections only on every K-th frame (others get none), as a system with a slow detector would."),
     detector: Optional[str] = typer.Option(None, "--detector", help="AI City only: which detection file to use (yolo3, ssd512, mask_rcnn; default yolo3)."),
+    no_roi: bool = typer.Option(False, "--no-roi", help="AI City only: keep detections outside roi.jpg and score the whole image."),
     name: Optional[str] = typer.Option(None, "--name", help="Run name (folder under --results). Default: a timestamp."),
     results: Path = typer.Option(Path("results"), "--results", help="Folder where runs are written."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (1 = in-process; timings are cleanest with 1)."),
@@ -53,7 +54,7 @@ def run(
 
     request = RunRequest(
         trackers=_split(trackers), dataset=dataset, data_root=data_root, sequences=_split(sequences),
-        params=list(param or []), detect_every=detect_every, detector=detector, name=name,
+        params=list(param or []), detect_every=detect_every, detector=detector, use_roi=not no_roi, name=name,
         results=results, jobs=jobs,
     )
     execute_run(request, console, err_console)

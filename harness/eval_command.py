@@ -1,22 +1,43 @@
-"""``bench eval``: score existing MOTChallenge result files against a gt folder."""
+"""``bench eval``: score existing MOTChallenge result files against a gt folder.
+
+The results folder may hold one tracker's files or several trackers in
+TrackEval's layout (``<results>/<tracker>/data/<seq>.txt``, as ``bench run``
+writes them); each tracker is scored and the tables are stacked.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 
 from harness import leaderboard
 
 
-def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | None,
-                 console: Console, err_console: Console):
-    import typer
+def tracker_dirs(results: Path) -> dict[str, Path]:
+    """Tracker name → results folder, for a folder holding several trackers' ``data/`` folders."""
+    found = sorted({p for p in [*results.glob("*/data"), *results.glob("*/*/data")] if p.is_dir()})
+    return {p.parent.name: p for p in found}
 
+
+def score(gt: Path, results: Path, benchmark: str | None) -> pd.DataFrame:
     from harness.metrics.evaluate import evaluate_folders
 
+    bench = "auto" if not benchmark else benchmark.upper()
+    several = tracker_dirs(results)
+    if len(several) <= 1:
+        return evaluate_folders(gt, results, benchmark=bench)
+    tables = {name: evaluate_folders(gt, folder, benchmark=bench, on_missing="skip") for name, folder in several.items()}
+    return pd.concat(tables, names=["tracker"])
+
+
+def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | None,
+                 console: Console, err_console: Console) -> pd.DataFrame:
+    import typer
+
     try:
-        table = evaluate_folders(gt, results, benchmark=(benchmark or "auto").upper().replace("AUTO", "auto"))
+        table = score(gt, results, benchmark)
     except (FileNotFoundError, ValueError) as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(2)

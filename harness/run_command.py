@@ -36,6 +36,7 @@ class RunRequest:
     params: list[str] = field(default_factory=list)
     detect_every: int = 1
     detector: str | None = None
+    use_roi: bool = True  # AI City: filter detections by roi.jpg and score inside it
     name: str | None = None
     results: Path = Path("results")
     jobs: int = 1
@@ -62,6 +63,10 @@ def load(request: RunRequest) -> list[Sequence]:
         if request.dataset.lower() != "aicity":
             raise ParamError("--detector applies to --dataset aicity only")
         options["detector"] = request.detector
+    if not request.use_roi:
+        if request.dataset.lower() != "aicity":
+            raise ParamError("--no-roi applies to --dataset aicity only")
+        options["use_roi"] = False
     return load_dataset(request.dataset, request.data_root, request.sequences, **options)
 
 
@@ -123,9 +128,10 @@ def execute_run(request: RunRequest, console: Console, err_console: Console) -> 
         err_console.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(2)
     if outcome.overall is not None:
-        leaderboard.show(outcome.overall, f"{request.dataset}: all sequences", console)
+        first = ["IDF1"] if request.dataset.lower() == "aicity" else None  # the AI City ranking metric
+        leaderboard.show(outcome.overall, f"{request.dataset}: all sequences", console, first=first)
         if outcome.per_sequence is not None and len(outcome.per_sequence) > len(outcome.overall):
-            leaderboard.show(outcome.per_sequence, "per sequence", console)
+            leaderboard.show(outcome.per_sequence, "per sequence", console, first=first)
     for note in outcome.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
     console.print(f"results: {outcome.run_dir}")

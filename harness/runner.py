@@ -52,6 +52,8 @@ class UnitResult:
     frames: int = 0
     tracker_seconds: float = 0.0
     decode_seconds: float = 0.0
+    embed_seconds: float = 0.0  # appearance vectors (computed, cached or read), not in tracker time
+    embed_source: str | None = None
     result_path: str | None = None
     skipped: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
@@ -109,6 +111,15 @@ def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int 
     """Track one sequence with one variant, write its result file, return timings."""
     tracker = trackers.create(variant.tracker, variant.params())
     result = UnitResult(variant.name, variant.tracker, seq.name, params=as_dict(tracker.params))
+    if tracker.requires.features and seq.detections.features is None:
+        from harness.features import feature_options, with_features
+
+        try:
+            seq, report = with_features(seq, *feature_options(tracker.params))
+        except (FileNotFoundError, ValueError) as exc:
+            result.skipped = str(exc)
+            return result
+        result.embed_seconds, result.embed_source = report.seconds, report.source
     reason = tracker.check_sequence(seq.has_images, seq.detections.features is not None)
     if reason:
         result.skipped = reason

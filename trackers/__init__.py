@@ -14,6 +14,9 @@ from trackers.params import ParamError, build_params
 
 _REGISTRY: dict[str, str] = {
     "sort": "trackers.sort.tracker:Sort",
+    "meanshift": "trackers.image_based.meanshift:MeanShift",
+    "camshift": "trackers.image_based.meanshift:CamShift",
+    "optical_flow": "trackers.image_based.optical_flow:OpticalFlow",
 }
 
 

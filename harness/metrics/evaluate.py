@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import configparser
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -45,6 +46,9 @@ from harness.metrics.preprocess import BENCHMARKS, SeqData, preprocess, spec_for
 
 #: Metric families in output order; each has evaluate / combine / finalize.
 FAMILIES: tuple[ModuleType, ...] = (clear, identity, hota)
+#: Families that run together in one worker task: CLEAR and identity share the
+#: motmetrics accumulator; HOTA (TrackEval) is independent and about as costly.
+TASK_GROUPS: tuple[tuple[ModuleType, ...], ...] = ((clear, identity), (hota,))
 
 #: Column order of :func:`evaluate_folders` (the required set first, extras after).
 COLUMNS = (
@@ -107,6 +111,42 @@ def combine(all_counts: Sequence[SequenceCounts]) -> dict[str, float]:
     return finalize(combine_counts(all_counts))
 
 
+@dataclass(frozen=True)
+class SequenceJob:
+    """Everything needed to score one sequence (picklable, for worker processes)."""
+
+    name: str
+    gt: FrameTable
+    result: FrameTable
+    spec: EvalSpec
+    num_frames: int
+
+
+def count_sequences(jobs: Sequence[SequenceJob], workers: int = 1) -> list[SequenceCounts]:
+    """Counts of several sequences, in order; ``workers > 1`` scores them in processes.
+
+    Both libraries' algorithms are single-threaded Python loops over frames,
+    so the parallel path splits the work into (sequence, family group) tasks,
+    largest first, over a process pool; the numbers are the same as serial.
+    """
+    if workers <= 1 or not jobs:
+        return [count_sequence(j.gt, j.result, j.spec, j.num_frames, name=j.name) for j in jobs]
+    tasks = [(i, g) for i in range(len(jobs)) for g in range(len(TASK_GROUPS))]
+    tasks.sort(key=lambda task: -(len(jobs[task[0]].gt) + len(jobs[task[0]].result)))
+    found: list[dict[str, dict[str, Any]]] = [{} for _ in jobs]
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+        futures = [(i, pool.submit(_count_task, jobs[i], g)) for i, g in tasks]
+        for i, future in futures:
+            found[i].update(future.result())
+    return [SequenceCounts(job.name, {f.NAME: found[i][f.NAME] for f in FAMILIES}) for i, job in enumerate(jobs)]
+
+
+def _count_task(job: SequenceJob, group: int) -> dict[str, dict[str, Any]]:
+    """One worker task: preprocess (cheap, repeated per group) and count one family group."""
+    seq = preprocess(job.gt, job.result, job.spec, job.num_frames, name=job.name)
+    return {family.NAME: family.evaluate(seq) for family in TASK_GROUPS[group]}
+
+
 # --------------------------------------------------------------------------- folders
 
 
@@ -127,6 +167,7 @@ def evaluate_folders(
     tracker: str | None = None,
     sequences: Iterable[str] | None = None,
     on_missing: OnMissing = "error",
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Score every gt sequence under ``gt_root`` against its result file; one row each plus COMBINED.
 
@@ -139,8 +180,9 @@ def evaluate_folders(
     (default: detected per sequence).  ``on_missing``: what to do when a
     sequence has no result file: raise, score an empty result, or skip it.
     The sequence length is ``seqLength`` from seqinfo.ini when present, else
-    the last frame seen in gt or result.  ``df.attrs['benchmark']`` records the
-    style used per sequence.
+    the last frame seen in gt or result.  ``workers > 1`` scores in that many
+    processes (see :func:`count_sequences`).  ``df.attrs['benchmark']`` records
+    the style used per sequence.
     """
     gt_seqs = find_gt_sequences(gt_root)
     if sequences is not None:
@@ -150,7 +192,7 @@ def evaluate_folders(
         if missing:
             raise FileNotFoundError(f"no gt under {gt_root} for: {', '.join(sorted(missing))}")
     res_dir = find_results_dir(results_root, [s.name for s in gt_seqs], tracker)
-    rows: list[SequenceCounts] = []
+    jobs: list[SequenceJob] = []
     used: dict[str, str] = {}
     for gseq in gt_seqs:
         result_path = res_dir / f"{gseq.name}.txt"
@@ -159,10 +201,11 @@ def evaluate_folders(
                 continue
             if on_missing == "error":
                 raise FileNotFoundError(f"no result for sequence {gseq.name}: expected {result_path}")
-        counts, used[gseq.name] = _count_files(gseq, result_path, benchmark)
-        rows.append(counts)
-    if not rows:
+        job, used[gseq.name] = load_job(gseq, result_path, benchmark)
+        jobs.append(job)
+    if not jobs:
         raise FileNotFoundError(f"no sequence of {gt_root} has a result in {res_dir}")
+    rows = count_sequences(jobs, workers)
     frame = to_dataframe(rows + [combine_counts(rows)])
     frame.attrs["benchmark"] = used
     return frame
@@ -183,16 +226,15 @@ def detect_benchmark(name: str, gt: FrameTable) -> str:
     return "MOT15"
 
 
-def _count_files(gseq: GtSequence, result_path: Path, benchmark: Benchmark) -> tuple[SequenceCounts, str]:
-    """Read, pick the benchmark style and count one sequence."""
+def load_job(gseq: GtSequence, result_path: Path, benchmark: Benchmark) -> tuple[SequenceJob, str]:
+    """Read gt and result (a missing result file is an empty result) and pick the benchmark style."""
     gt = read_mot_file(gseq.gt_path, "gt")
     result = read_mot_file(result_path, "result") if result_path.is_file() else FrameTable.empty()
     bench = detect_benchmark(gseq.name, gt) if benchmark == "auto" else benchmark.upper()
     if bench not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r}; expected auto or one of {', '.join(BENCHMARKS)}")
     length = gseq.length or max(gt.last_frame, result.last_frame)
-    counts = count_sequence(gt, result, spec_for_benchmark(bench), length, name=gseq.name)
-    return counts, bench
+    return SequenceJob(gseq.name, gt, result, spec_for_benchmark(bench), length), bench
 
 
 def find_gt_sequences(gt_root: str | os.PathLike) -> list[GtSequence]:

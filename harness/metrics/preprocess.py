@@ -176,21 +176,31 @@ def distractor_matches(iou: np.ndarray, is_distractor: np.ndarray) -> np.ndarray
 def _frames_with_distractors(
     gt: FrameTable, result: FrameTable, gt_keep: np.ndarray, spec: EvalSpec, num_frames: int
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Per frame IoU against all gt, distractor removal, then the scored sub-matrix."""
+    """Per frame: distractor removal where it can bite, then IoU of scored gt vs kept boxes.
+
+    The full IoU matrix (every gt row, as TrackEval matches against) is only
+    built in frames where a distractor box overlaps some tracker box at
+    IoU >= 0.5; elsewhere only the scored rows are compared.
+    """
     is_distractor = np.isin(gt.classes, np.asarray(spec.distractor_classes, dtype=np.int64))
+    scored, distractors = gt.select(gt_keep), gt.select(is_distractor)
     trk_keep = np.ones(len(result), bool)
     sims: list[np.ndarray] = []
     for frame in range(1, num_frames + 1):
-        gs, ts = gt.rows(frame), result.rows(frame)
-        iou = iou_matrix(gt.boxes[gs], result.boxes[ts])
-        distractor_rows = is_distractor[gs]
-        if iou.size and distractor_rows.any() and (iou[distractor_rows] >= DISTRACTOR_IOU - EPS).any():
-            removed = distractor_matches(iou, distractor_rows)
-            if removed.size:
-                trk_keep[ts.start + removed] = False
-                iou = np.delete(iou, removed, axis=1)
-        rows = gt_keep[gs]
-        sims.append(iou if rows.all() else iou[rows])
+        ts = result.rows(frame)
+        boxes = result.boxes[ts]
+        ds = distractors.rows(frame)
+        full = None
+        if ds.stop > ds.start and len(boxes):
+            if (iou_matrix(distractors.boxes[ds], boxes) >= DISTRACTOR_IOU - EPS).any():
+                gs = gt.rows(frame)
+                full = iou_matrix(gt.boxes[gs], boxes)
+                removed = distractor_matches(full, is_distractor[gs])
+                full = full[gt_keep[gs]]
+                if removed.size:
+                    trk_keep[ts.start + removed] = False
+                    full = np.delete(full, removed, axis=1)
+        sims.append(full if full is not None else iou_matrix(scored.boxes[scored.rows(frame)], boxes))
     return trk_keep, sims
 
 

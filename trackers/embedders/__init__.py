@@ -1,0 +1,54 @@
+"""Appearance embedders chosen by name, and the choice of default.
+
+Specs understood by :func:`create_embedder`:
+
+- ``histogram``: HSV colour histogram, no weights (the classic baseline).
+- ``precomputed``: vectors read from deep_sort-style ``.npy`` files (the
+  tracker's ``features`` parameter names the folder); not a crop embedder.
+- ``onnx:<path>``: any ONNX re-identification model through onnxruntime.
+- ``torchvision:<name>``: an ImageNet backbone with its classifier removed.
+- ``siamese[:<checkpoint>]``: the seed article's Gaussian-masked network,
+  trained with ``bench train-reid``.
+
+Deep-learning embedders import torch/onnxruntime only when created.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from trackers.embedders.base import Embedder, crop_boxes, l2_normalise
+
+PRECOMPUTED = "precomputed"
+
+# name -> "module:factory"; the factory takes (argument after ':', device).
+_FACTORIES: dict[str, str] = {
+    "histogram": "trackers.embedders.histogram:HistogramEmbedder",
+}
+
+
+def is_precomputed(spec: str) -> bool:
+    return spec.split(":", 1)[0] == PRECOMPUTED
+
+
+def available() -> list[str]:
+    return [PRECOMPUTED] + list(_FACTORIES)
+
+
+def create_embedder(spec: str, device: str = "auto") -> Embedder:
+    """An embedder from its spec (``name`` or ``name:argument``); see the module docstring."""
+    name, _, arg = spec.partition(":")
+    if name == PRECOMPUTED:
+        raise ValueError("'precomputed' vectors are read from files, not computed from crops")
+    try:
+        target = _FACTORIES[name]
+    except KeyError:
+        raise ValueError(f"unknown embedder {spec!r}; available: {', '.join(available())}") from None
+    module, attr = target.split(":")
+    factory = getattr(importlib.import_module(module), attr)
+    if name == "histogram":
+        return factory()
+    return factory(arg or None, device=device)
+
+
+__all__ = ["Embedder", "PRECOMPUTED", "available", "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise"]

@@ -1,0 +1,223 @@
+"""Detection association and track life cycle shared by the image-propagated trackers.
+
+Mean shift and optical flow differ only in how a track's box is found in the
+next frame; everything else is this one loop, written once:
+
+1. **Predict** every track with SORT's constant-velocity Kalman filter
+   (:mod:`trackers.core.kalman`, SORT's ``(u, v, s, r)`` box model and noise).
+2. **Propagate** by image evidence (the subclass: mean shift on a colour
+   back-projection, or Lucas–Kanade flow of feature points) and correct the
+   filter with the box the image gives, as a measurement noisier than a
+   detection (``image_noise`` × SORT's detection noise).  The filter smooths
+   the image boxes and learns each track's velocity from them, which gives
+   mean shift a better place to start on the next frame.  A track whose
+   evidence collapses (its colours no longer found, too few flow points)
+   coasts on its prediction, unreported, until a detection picks it up again.
+3. On a frame with detections, **associate** the tracks' boxes with them by
+   IoU and the Hungarian algorithm (:func:`trackers.core.assignment.max_iou_matching`,
+   SORT's rule).  Matched tracks are corrected with the detection and
+   **refresh** their image model from it; unmatched detections **start**
+   tracks; tentative tracks that miss a detection are deleted (Deep SORT's
+   rule against false alarms).
+4. A track is **confirmed** after ``min_hits`` detection matches.  Hits count
+   detection frames rather than consecutive frames, so the rule means the
+   same thing whether detections come every frame or every fifth
+   (``--detect-every``).  Confirmed tracks are reported on every frame while
+   they are matched or have image evidence, so a detector run at a low rate
+   still yields a box per frame; tracks unmatched for more than ``max_age``
+   frames, or that leave the image, are deleted.
+
+Tracks live in a :class:`~trackers.core.tracks.TrackStore`: Kalman state,
+the counters the rules above read, and in ``extras`` each track's image model,
+or None once its evidence is gone.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+
+from datasets.boxes import iou_matrix
+from datasets.sequence import Detections, SequenceInfo
+from trackers.base import Requirements, Tracker, TrackOutput
+from trackers.core import kalman
+from trackers.core.assignment import max_iou_matching
+from trackers.core.tracks import TrackStore
+from trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, boxes_to_z, x_to_boxes
+
+Model = TypeVar("Model")
+Context = TypeVar("Context")
+
+MIN_VISIBLE = 0.2  # tracks with less of their box inside the image are deleted
+
+
+@dataclass
+class LifecycleParams:
+    """Association, filtering and life-cycle parameters every image-propagated tracker has."""
+
+    max_age: int = 10  # frames a track lives without a matching detection
+    min_hits: int = 2  # detection matches before a track is reported (detection frames, not frames)
+    iou_threshold: float = 0.3  # minimum IoU between a track's box and a detection
+    min_confidence: float = float("-inf")  # detections below are ignored
+    image_noise: float = 4.0  # variance of an image-evidence box, × a detection's (SORT's R)
+
+    def validate(self) -> None:
+        if self.max_age < 0 or self.min_hits < 1:
+            raise ValueError("max_age must be >= 0 and min_hits >= 1")
+        if not 0.0 <= self.iou_threshold <= 1.0:
+            raise ValueError("iou_threshold must lie in [0, 1]")
+        if self.image_noise <= 0:
+            raise ValueError("image_noise must be > 0")
+
+
+class ImagePropagatedTracker(Tracker, Generic[Context, Model]):
+    """Base class: subclasses say how to model a track's appearance and find it in the next frame."""
+
+    requires = Requirements(images=True)
+    params: LifecycleParams
+
+    def __init__(self, params: LifecycleParams | None = None) -> None:
+        super().__init__(params)
+        self.tracks = TrackStore(4)
+        self.frame_count = 0
+
+    def reset(self, info: SequenceInfo) -> None:
+        super().reset(info)
+        self.tracks = TrackStore(4)
+        self.frame_count = 0
+        self.reset_models()
+
+    # --- what a subclass provides -------------------------------------------------
+
+    def reset_models(self) -> None:
+        """Forget per-sequence image state (e.g. the previous frame); default: nothing."""
+
+    @abstractmethod
+    def prepare(self, frame: np.ndarray) -> Context:
+        """Per-frame work shared by all tracks (colour conversion, grey image)."""
+
+    @abstractmethod
+    def model_from(self, ctx: Context, box: np.ndarray) -> Model | None:
+        """A fresh image model of the object in ``box`` on this frame, or None if there is none."""
+
+    @abstractmethod
+    def propagate(self, ctx: Context, before: np.ndarray, predicted: np.ndarray,
+                  models: list[Model | None]) -> tuple[np.ndarray, list[Model | None]]:
+        """Find each track with a model in this frame: (measured boxes (K, 4), models).
+
+        ``before`` are the tracks' boxes on the previous frame, ``predicted``
+        their Kalman predictions for this one (a starting point for searches).
+        A None model on return means the evidence collapsed; rows of tracks
+        whose model is None (on entry or return) are ignored.
+        """
+
+    def finish(self, ctx: Context) -> None:
+        """Called after each frame (e.g. to keep it as the previous frame); default: nothing."""
+
+    # --- the shared loop ----------------------------------------------------------
+
+    def boxes(self) -> np.ndarray:
+        """Current tlbr boxes of all live tracks (from their Kalman states)."""
+        return x_to_boxes(self.tracks.x)
+
+    def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
+        if frame is None:
+            raise ValueError(f"{self.name} needs images, and this sequence is box-only")
+        self.frame_count += 1
+        ctx = self.prepare(frame)
+        self._propagate_all(ctx)
+        dets = self._usable(detections)
+        if len(dets):
+            self._associate(ctx, dets)
+        t = self.tracks
+        t.confirmed |= t.hits >= self.params.min_hits
+        out = self._report()
+        self._delete_stale(frame.shape[1], frame.shape[0])
+        self.finish(ctx)
+        return out
+
+    def _usable(self, detections: Detections) -> np.ndarray:
+        boxes = detections.boxes
+        if self.params.min_confidence > float("-inf"):
+            boxes = boxes[detections.scores >= self.params.min_confidence]
+        return boxes
+
+    def _predict(self) -> np.ndarray:
+        """Advance every track's filter one frame (SORT's predict, area kept positive)."""
+        t = self.tracks
+        shrink = (t.x[:, 6] + t.x[:, 2]) <= 0
+        t.x[shrink, 6] = 0.0
+        t.x, t.P = kalman.predict(t.x, t.P, Q_POS, Q_VEL)
+        t.mark_predicted()
+        return self.boxes()
+
+    def _propagate_all(self, ctx: Context) -> None:
+        t = self.tracks
+        if len(t) == 0:
+            return
+        before = self.boxes()
+        predicted = self._predict()
+        measured, models = self.propagate(ctx, before, predicted, list(t.extras))
+        t.extras = list(models)
+        seen = models_alive(t.extras) & np.isfinite(measured).all(axis=1)
+        seen &= (measured[:, 2] > measured[:, 0]) & (measured[:, 3] > measured[:, 1])
+        if seen.any():
+            t.x[seen], t.P[seen] = kalman.update(t.x[seen], t.P[seen], boxes_to_z(measured[seen]), R * self.params.image_noise)
+        finite = np.isfinite(t.x).all(axis=1)
+        if not finite.all():
+            t.keep(finite)
+
+    def _associate(self, ctx: Context, dets: np.ndarray) -> None:
+        t = self.tracks
+        matches, unmatched_dets, unmatched_tracks = max_iou_matching(iou_matrix(dets, self.boxes()), self.params.iou_threshold)
+        if len(matches):
+            d, k = matches[:, 0], matches[:, 1]
+            t.x[k], t.P[k] = kalman.update(t.x[k], t.P[k], boxes_to_z(dets[d]), R)
+            t.mark_updated(k)
+            for di, ki in matches:
+                t.extras[ki] = self.model_from(ctx, dets[di])
+        # Tentative tracks must be confirmed by every detection frame they see.
+        keep = np.ones(len(t), bool)
+        keep[unmatched_tracks] = t.confirmed[unmatched_tracks]
+        self._start(ctx, dets[unmatched_dets])
+        t.keep(np.concatenate([keep, np.ones(len(t) - len(keep), bool)]))
+
+    def _start(self, ctx: Context, boxes: np.ndarray) -> None:
+        if len(boxes) == 0:
+            return
+        x, P = kalman.initiate(boxes_to_z(boxes), P0_POS, P0_VEL)
+        self.tracks.add(x, P, [self.model_from(ctx, b) for b in boxes])
+
+    def _report(self) -> TrackOutput:
+        """Confirmed tracks that were just matched or still have image evidence."""
+        t = self.tracks
+        show = t.confirmed & ((t.time_since_update == 0) | models_alive(t.extras))
+        return TrackOutput(t.ids[show].copy(), x_to_boxes(t.x[show]))
+
+    def _delete_stale(self, width: int, height: int) -> None:
+        t = self.tracks
+        if len(t) == 0:
+            return
+        alive = t.time_since_update <= self.params.max_age
+        alive &= visible_fraction(self.boxes(), width, height) >= MIN_VISIBLE
+        t.keep(alive)
+
+
+def visible_fraction(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Share of each box's area inside the image (0 for degenerate or non-finite boxes)."""
+    w = boxes[:, 2] - boxes[:, 0]
+    h = boxes[:, 3] - boxes[:, 1]
+    iw = np.clip(np.minimum(boxes[:, 2], width) - np.maximum(boxes[:, 0], 0.0), 0.0, None)
+    ih = np.clip(np.minimum(boxes[:, 3], height) - np.maximum(boxes[:, 1], 0.0), 0.0, None)
+    area = w * h
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where((area > 0) & np.isfinite(area), iw * ih / area, 0.0)
+    return np.nan_to_num(frac, nan=0.0)
+
+
+def models_alive(models: list[Any]) -> np.ndarray:
+    """Boolean mask of tracks that still have image evidence."""
+    return np.fromiter((m is not None for m in models), bool, len(models))
