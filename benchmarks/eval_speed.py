@@ -1,6 +1,6 @@
 """Evaluation speed: trackbench metrics (CLEAR + ID + HOTA) vs motmetrics' own path (CLEAR + ID).
 
-Run: ``.venv/bin/python benchmarks/eval_speed.py [--repeat N] [--shared PATH]``
+Run: ``.venv/bin/python benchmarks/eval_speed.py [--repeat N] [--workers N] [--shared PATH]``
 
 Sequences: the shared real sequences that have gt -- MOT15 TUD-Campus,
 TUD-Stadtmitte, PETS09-S2L1 and MOT17-02/04/05/10/11 (FRCNN, full length).
@@ -15,8 +15,16 @@ What is timed, per sequence, with the input tables already in memory for both:
   fed with precomputed distances, CLEAR + ID from motmetrics' metrics host, HOTA
   from TrackEval) + ``finalize``; then ``combine`` for the COMBINED row.
 * motmetrics: ``mm.utils.compare_to_groundtruth(gt_df, res_df, 'iou',
-  distth=0.5)`` + ``mh.compute_many(..., motchallenge_metrics)`` per sequence,
-  then the OVERALL row (``compute_overall``, as ``generate_overall=True`` does).
+  distth=0.5)`` + ``mh.compute_many([acc], motchallenge_metrics)`` per
+  sequence; the "all" row is every ``compare_to_groundtruth`` plus one
+  ``mh.compute_many(accs, ..., generate_overall=True)`` (per-sequence rows and
+  OVERALL), as motmetrics' own evaluation scripts do it.
+
+Besides the serial run, ``--workers N`` (default: min(CPUs, 4)) times our
+whole run in N processes (``count_sequences``; pool start-up included) --
+motmetrics' path has no parallel mode, so that row compares against its serial
+total.  Times are the best of ``--repeat`` runs; the CPU-time ratio is printed
+beside the wall-clock one because a busy machine inflates wall time.
 
 Fairness: motmetrics has no MOTChallenge preprocessing, so its inputs are the
 rows our preprocessing scored (conf != 0 gt rows; for MOT17 pedestrian gt only
@@ -56,6 +64,7 @@ from harness.metrics.evaluate import (  # noqa: E402
     count_sequence,
     count_sequences,
     finalize,
+    read_seq_length,
 )
 from harness.metrics.preprocess import MOT_DISTRACTORS, PEDESTRIAN, preprocess, spec_for_benchmark  # noqa: E402
 
@@ -73,6 +82,9 @@ SAME_COUNTS = {
     "num_unique_objects": "GT_IDs",
 }
 SAME_RATIOS = {"mota": "MOTA", "recall": "Recall", "precision": "Precision", "idf1": "IDF1", "idp": "IDP", "idr": "IDR"}
+
+
+MM_HOST = mm.metrics.create()
 
 
 @dataclass
@@ -165,7 +177,7 @@ def load_cases(shared: Path) -> list[Case]:
             res_rows = perturb(gt_rows[person_like], seed=1000 + k)
             result = table_from_rows(res_rows)
         spec = spec_for_benchmark("MOT17" if mot17 else "MOT15")
-        num_frames = _seq_length(folder) or max(gt.last_frame, result.last_frame)
+        num_frames = read_seq_length(folder / "seqinfo.ini") or max(gt.last_frame, result.last_frame)
         seq = preprocess(gt, result, spec, num_frames, name=name)  # what the baseline is fed
         cases.append(
             Case(name, gt, result, spec, num_frames, motmetrics_df(gt_rows[seq.gt_rows]), motmetrics_df(res_rows[seq.tracker_rows]))
@@ -173,41 +185,46 @@ def load_cases(shared: Path) -> list[Case]:
     return cases
 
 
-def _seq_length(folder: Path) -> int | None:
-    ini = folder / "seqinfo.ini"
-    if not ini.is_file():
-        return None
-    for line in ini.read_text().splitlines():
-        if line.strip().lower().startswith("seqlength"):
-            return int(line.split("=")[1])
-    return None
-
-
 def run_ours(case: Case) -> tuple[SequenceCounts, dict[str, float]]:
     counts = count_sequence(case.gt, case.result, case.spec, case.num_frames, name=case.name)
     return counts, finalize(counts)
 
 
-def run_motmetrics(case: Case) -> tuple[dict[str, Any], pd.DataFrame]:
+def run_motmetrics(case: Case) -> tuple[mm.MOTAccumulator, pd.Series]:
+    """motmetrics' own path for one sequence: accumulate with its IoU, then ``compute_many``."""
     acc = mm.utils.compare_to_groundtruth(case.gt_df, case.res_df, "iou", distth=0.5)
-    partial = mm.metrics.create().compute(
-        acc, metrics=mm.metrics.motchallenge_metrics, return_cached=True, return_dataframe=False
-    )
-    row = pd.DataFrame({k: [partial[k]] for k in mm.metrics.motchallenge_metrics}, index=[case.name])
-    return partial, row
+    summary = MM_HOST.compute_many([acc], metrics=mm.metrics.motchallenge_metrics, names=[case.name])
+    return acc, summary.loc[case.name]
 
 
-def best_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` runs, and the last result."""
-    best, out = float("inf"), None
+def run_motmetrics_overall(accs: list[mm.MOTAccumulator], names: list[str]) -> pd.DataFrame:
+    """The multi-sequence summary with its OVERALL row, as motmetrics' own scripts make it."""
+    return MM_HOST.compute_many(accs, metrics=mm.metrics.motchallenge_metrics, names=names, generate_overall=True)
+
+
+@dataclass
+class Timing:
+    """Best wall-clock and best CPU time over repeated runs (CPU time resists a busy machine)."""
+
+    wall: float = float("inf")
+    cpu: float = float("inf")
+
+    def __add__(self, other: "Timing") -> "Timing":
+        return Timing(self.wall + other.wall, self.cpu + other.cpu)
+
+
+def best_time(fn: Callable[[], Any], repeat: int) -> tuple[Timing, Any]:
+    """Best wall and CPU time of ``repeat`` runs, and the last result."""
+    best, out = Timing(), None
     for _ in range(repeat):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         out = fn()
-        best = min(best, time.perf_counter() - start)
+        best.wall = min(best.wall, time.perf_counter() - wall)
+        best.cpu = min(best.cpu, time.process_time() - cpu)
     return best, out
 
 
-def check_identical(ours: dict[str, float], theirs: pd.Series | dict[str, Any]) -> list[str]:
+def check_identical(ours: dict[str, float], theirs: pd.Series) -> list[str]:
     """Differences between our CLEAR/ID numbers and motmetrics' (empty list: identical)."""
     bad = []
     for key, col in SAME_COUNTS.items():
@@ -235,42 +252,48 @@ def main() -> int:
         return 1
     run_ours(cases[0]), run_motmetrics(cases[0])  # warm imports and caches for both
 
-    header = f"{'sequence':<16}{'frames':>7} | {'ours s':>8}{'ours f/s':>10} | {'mm s':>8}{'mm f/s':>10} | {'speed-up':>8}  CLEAR/ID identical"
+    header = (
+        f"{'sequence':<18}{'frames':>7} | {'ours s':>7}{'f/s':>7} | {'motmetrics s':>12}{'f/s':>7} |"
+        f" {'speed-up':>8} {'(CPU)':>6} | CLEAR/ID identical"
+    )
     print(header)
     print("-" * len(header))
-    all_counts, partials, problems = [], [], []
-    t_ours = t_mm = 0.0
-    frames = 0
+    all_counts, accs, problems = [], [], []
+    t_ours, t_mm, t_mm_acc, frames = Timing(0.0, 0.0), Timing(0.0, 0.0), Timing(0.0, 0.0), 0
     for case in cases:
-        ours_s, (counts, ours) = best_time(lambda: run_ours(case), args.repeat)
-        mm_s, (partial, _) = best_time(lambda: run_motmetrics(case), args.repeat)
-        bad = check_identical(ours, partial)
+        ours_t, (counts, ours) = best_time(lambda: run_ours(case), args.repeat)
+        acc_t, _ = best_time(lambda: mm.utils.compare_to_groundtruth(case.gt_df, case.res_df, "iou", distth=0.5), args.repeat)
+        mm_t, (acc, row) = best_time(lambda: run_motmetrics(case), args.repeat)
+        bad = check_identical(ours, row)
         problems += [f"{case.name}: {b}" for b in bad]
         all_counts.append(counts)
-        partials.append(partial)
-        t_ours, t_mm, frames = t_ours + ours_s, t_mm + mm_s, frames + case.num_frames
-        print(_row(case.name, case.num_frames, ours_s, mm_s, "yes" if not bad else "NO"))
+        accs.append(acc)
+        t_ours, t_mm, t_mm_acc, frames = t_ours + ours_t, t_mm + mm_t, t_mm_acc + acc_t, frames + case.num_frames
+        print(_row(case.name, case.num_frames, ours_t, mm_t, "yes" if not bad else "NO"))
 
-    comb_s, combined = best_time(lambda: combine(all_counts), args.repeat)
-    overall_s, overall = best_time(
-        lambda: mm.metrics.create().compute_overall(partials, metrics=mm.metrics.motchallenge_metrics, return_dataframe=False),
-        args.repeat,
-    )
+    comb_t, combined = best_time(lambda: combine(all_counts), args.repeat)
+    names = [c.name for c in cases]
+    overall_t, summary = best_time(lambda: run_motmetrics_overall(accs, names), args.repeat)
+    overall = summary.loc["OVERALL"]
     bad = check_identical(combined, overall)
     problems += [f"COMBINED: {b}" for b in bad]
+    total_mm = t_mm_acc + overall_t  # accumulate each sequence, then one compute_many with OVERALL
     print("-" * len(header))
-    print(_row("all, 1 process", frames, t_ours + comb_s, t_mm + overall_s, "yes" if not bad else "NO"))
+    print(_row("all, 1 process", frames, t_ours + comb_t, total_mm, "yes" if not bad else "NO"))
     if args.workers > 1:
         jobs = [SequenceJob(c.name, c.gt, c.result, c.spec, c.num_frames) for c in cases]
-        par_s, (par_rows, par_combined) = best_time(lambda: run_ours_parallel(jobs, args.workers), args.repeat)
+        par_t, (par_rows, par_combined) = best_time(lambda: run_ours_parallel(jobs, args.workers), args.repeat)
         same = all(_same(finalize(a), b) for a, b in zip(all_counts, par_rows)) and _same(par_combined, combined)
         problems += [] if same else ["parallel run differs from the serial one"]
-        print(_row(f"all, {args.workers} processes", frames, par_s, t_mm + overall_s, "yes" if same else "NO"))
+        print(_row(f"all, {args.workers} processes", frames, par_t, total_mm, "yes" if same else "NO", cpu=False))
     print(
         f"\nCOMBINED  ours: MOTA {combined['MOTA']:.2f} IDF1 {combined['IDF1']:.2f} HOTA {combined['HOTA']:.2f}"
         f" | motmetrics: MOTA {100 * overall['mota']:.2f} IDF1 {100 * overall['idf1']:.2f} (no HOTA)"
     )
-    print(f"machine: {os.cpu_count()} CPUs; motmetrics always runs in 1 process (its own path has no parallel mode)")
+    print(
+        f"times: best of {args.repeat}, wall clock (CPU-time ratio beside it); {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}; motmetrics runs in 1 process (its path has no parallel mode)"
+    )
     print("CLEAR/ID numbers identical in both paths:", "yes" if not problems else "NO")
     for p in problems:
         print("  ", p)
@@ -288,10 +311,11 @@ def _same(a: dict[str, float], b: dict[str, float]) -> bool:
     return a.keys() == b.keys() and all(a[k] == b[k] or (a[k] != a[k] and b[k] != b[k]) for k in a)
 
 
-def _row(name: str, frames: int, ours_s: float, mm_s: float, same: str) -> str:
+def _row(name: str, frames: int, ours: Timing, theirs: Timing, same: str, cpu: bool = True) -> str:
+    cpu_ratio = f"{theirs.cpu / ours.cpu:>5.2f}x" if cpu else f"{'':>6}"
     return (
-        f"{name:<16}{frames:>7} | {ours_s:>8.3f}{frames / ours_s:>10.0f} | {mm_s:>8.3f}{frames / mm_s:>10.0f} |"
-        f" {mm_s / ours_s:>7.2f}x  {same}"
+        f"{name:<18}{frames:>7} | {ours.wall:>7.3f}{frames / ours.wall:>7.0f} | {theirs.wall:>12.3f}"
+        f"{frames / theirs.wall:>7.0f} | {theirs.wall / ours.wall:>7.2f}x {cpu_ratio} | {same}"
     )
 
 

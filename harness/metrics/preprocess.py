@@ -51,11 +51,12 @@ def spec_for_benchmark(benchmark: str) -> EvalSpec:
     bench = benchmark.upper()
     if bench == "MOT15":
         return EvalSpec(notes=("MOT15: conf == 0 gt rows dropped, no distractor removal",))
+    note = f"{bench}: tracker boxes matched to distractor gt removed, pedestrians scored"
     if bench in ("MOT16", "MOT17"):
-        return EvalSpec(distractor_classes=MOT_DISTRACTORS, eval_classes=(PEDESTRIAN,), notes=(bench,))
+        return EvalSpec(distractor_classes=MOT_DISTRACTORS, eval_classes=(PEDESTRIAN,), notes=(note,))
     if bench == "MOT20":
-        classes = MOT_DISTRACTORS + MOT20_EXTRA_DISTRACTORS
-        return EvalSpec(distractor_classes=tuple(sorted(classes)), eval_classes=(PEDESTRIAN,), notes=(bench,))
+        classes = tuple(sorted(MOT_DISTRACTORS + MOT20_EXTRA_DISTRACTORS))
+        return EvalSpec(distractor_classes=classes, eval_classes=(PEDESTRIAN,), notes=(note,))
     raise ValueError(f"unknown benchmark {benchmark!r}; expected one of {', '.join(BENCHMARKS)}")
 
 
@@ -99,12 +100,8 @@ class SeqData:
 
 def preprocess(gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int, name: str = "") -> SeqData:
     """Apply MOTChallenge preprocessing (see module docstring) and build :class:`SeqData`."""
-    _check_frames(gt, num_frames, f"{name} gt")
-    _check_frames(result, num_frames, f"{name} result")
-    _check_unique_ids(gt, f"{name} gt")
-    _check_unique_ids(result, f"{name} result")
-    gt_rows = np.arange(len(gt))
-    trk_rows = np.arange(len(result))
+    _check_inputs(gt, result, spec, num_frames, name)
+    gt_rows, trk_rows = np.arange(len(gt)), np.arange(len(result))
     if spec.roi is not None:
         gt_in, trk_in = inside_roi(gt.boxes, spec.roi), inside_roi(result.boxes, spec.roi)
         gt, gt_rows = gt.select(gt_in), gt_rows[gt_in]
@@ -190,18 +187,28 @@ def _frames_with_distractors(
         ts = result.rows(frame)
         boxes = result.boxes[ts]
         ds = distractors.rows(frame)
-        full = None
-        if ds.stop > ds.start and len(boxes):
-            if (iou_matrix(distractors.boxes[ds], boxes) >= DISTRACTOR_IOU - EPS).any():
-                gs = gt.rows(frame)
-                full = iou_matrix(gt.boxes[gs], boxes)
-                removed = distractor_matches(full, is_distractor[gs])
-                full = full[gt_keep[gs]]
-                if removed.size:
-                    trk_keep[ts.start + removed] = False
-                    full = np.delete(full, removed, axis=1)
-        sims.append(full if full is not None else iou_matrix(scored.boxes[scored.rows(frame)], boxes))
+        if ds.stop > ds.start and len(boxes) and (iou_matrix(distractors.boxes[ds], boxes) >= DISTRACTOR_IOU - EPS).any():
+            removed, sim = _remove_distractor_matches(gt, frame, boxes, gt_keep, is_distractor)
+            trk_keep[ts.start + removed] = False
+        else:
+            sim = iou_matrix(scored.boxes[scored.rows(frame)], boxes)
+        sims.append(sim)
     return trk_keep, sims
+
+
+def _remove_distractor_matches(
+    gt: FrameTable, frame: int, boxes: np.ndarray, gt_keep: np.ndarray, is_distractor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One frame's removed tracker columns and the IoU of its scored gt rows vs the kept boxes.
+
+    The assignment runs on the IoU against *every* gt row of the frame, in
+    file order, exactly the matrix TrackEval solves, so ties break the same way.
+    """
+    gs = gt.rows(frame)
+    full = iou_matrix(gt.boxes[gs], boxes)
+    removed = distractor_matches(full, is_distractor[gs])
+    sim = full[gt_keep[gs]]
+    return removed, (np.delete(sim, removed, axis=1) if removed.size else sim)
 
 
 def _relabel_per_frame(frames: np.ndarray, ids: np.ndarray, num_frames: int) -> tuple[list[np.ndarray], int]:
@@ -212,10 +219,17 @@ def _relabel_per_frame(frames: np.ndarray, ids: np.ndarray, num_frames: int) -> 
     return np.split(contiguous.astype(np.int64, copy=False), bounds), len(unique)
 
 
-def _check_frames(table: FrameTable, num_frames: int, what: str) -> None:
-    """Rows past the sequence length mean a wrong file or length; TrackEval refuses them too."""
-    if len(table) and table.last_frame > num_frames:
-        raise ValueError(f"{what}: frame {table.last_frame} is past the sequence length {num_frames}")
+def _check_inputs(gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int, name: str) -> None:
+    """Refuse input every metric would silently get wrong (TrackEval refuses it too)."""
+    for table, what in ((gt, f"{name} gt"), (result, f"{name} result")):
+        if len(table) and table.last_frame > num_frames:
+            raise ValueError(f"{what}: frame {table.last_frame} is past the sequence length {num_frames}")
+        _check_unique_ids(table, what)
+    if spec.eval_classes is not None and len(gt) and bool((gt.classes < 0).all()):
+        raise ValueError(
+            f"{name} gt: has no class column, but the spec scores classes {spec.eval_classes} "
+            "(MOT16/17/20 style needs a 9-column gt.txt; score MOT15-style instead)"
+        )
 
 
 def _check_unique_ids(table: FrameTable, what: str) -> None:
