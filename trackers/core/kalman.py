@@ -35,11 +35,11 @@ def predict(x: np.ndarray, P: np.ndarray, q_pos: np.ndarray, q_vel: np.ndarray) 
     m = P.shape[2]
     x_new = x.copy()
     x_new[:, :m] += x[:, m:]
-    a, b, c = P[:, 0], P[:, 1], P[:, 2]
-    P_new = np.empty_like(P)
-    P_new[:, 0] = a + 2.0 * b + c + q_pos
-    P_new[:, 1] = b + c
-    P_new[:, 2] = c + q_vel
+    P_new = P.copy()
+    b, c = P[:, 1], P[:, 2]
+    P_new[:, 0] += (b + b) + c + q_pos
+    P_new[:, 1] += c
+    P_new[:, 2] += q_vel
     return x_new, P_new
 
 
@@ -51,18 +51,16 @@ def project(x: np.ndarray, P: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np
 
 def update(x: np.ndarray, P: np.ndarray, z: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Correct tracks with measurements ``z`` (K, m); ``r`` measurement variances (m,) or (K, m)."""
-    m = P.shape[2]
-    a, b, c = P[:, 0], P[:, 1], P[:, 2]
-    s = a + r
-    k_pos, k_vel = a / s, b / s
+    k, m = z.shape
+    s = P[:, 0] + r
+    # Gains for position and velocity of every axis at once: (K, 2, m).
+    gain = P[:, :2] / s[:, None, :]
     innovation = z - x[:, :m]
-    x_new = np.empty_like(x)
-    x_new[:, :m] = x[:, :m] + k_pos * innovation
-    x_new[:, m:] = x[:, m:] + k_vel * innovation
+    x_new = (x.reshape(k, 2, m) + gain * innovation[:, None, :]).reshape(k, 2 * m)
     P_new = np.empty_like(P)
-    P_new[:, 0] = a - k_pos * a
-    P_new[:, 1] = b - k_pos * b
-    P_new[:, 2] = c - k_vel * b
+    # var(pos), cov shrink by (1 - k_pos); var(vel) loses k_vel * cov.
+    P_new[:, :2] = P[:, :2] * (1.0 - gain[:, :1])
+    P_new[:, 2] = P[:, 2] - gain[:, 1] * P[:, 1]
     return x_new, P_new
 
 

@@ -117,7 +117,13 @@ class Sort(Tracker):
         predicted = self._predict()
         t = self.tracks
         matches, unmatched_dets, _ = max_iou_matching(iou_matrix(dets, predicted), p.iou_threshold)
-        if len(matches):
+        if len(matches) == len(t):
+            # Every track matched (the common case): update in track order, no gather/scatter.
+            z = np.empty((len(t), 4))
+            z[matches[:, 1]] = boxes_to_z(dets[matches[:, 0]])
+            t.x, t.P = kalman.update(t.x, t.P, z, R)
+            t.mark_updated(slice(None))
+        elif len(matches):
             d, k = matches[:, 0], matches[:, 1]
             t.x[k], t.P[k] = kalman.update(t.x[k], t.P[k], boxes_to_z(dets[d]), R)
             t.mark_updated(k)
