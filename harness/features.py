@@ -106,7 +106,10 @@ def with_features(seq: Sequence, embedder_spec: str, features_path: str | None =
         table = load_precomputed(path)
         return dataclasses.replace(seq, detections=table), FeatureReport("precomputed", time.perf_counter() - t0, str(path))
     if not seq.has_images:
-        raise ValueError(f"embedder {embedder_spec!r} needs images, and {seq.name} is box-only; use embedder=precomputed")
+        raise ValueError(
+            f"embedder {embedder_spec!r} computes vectors from images, and {seq.name} is box-only "
+            "(vectors for box-only data can only come from files: embedder=precomputed, where the tracker supports it)"
+        )
     embedder = create_embedder(embedder_spec, device=device)
     path = cache_dir() / f"{cache_key(seq, embedder.key)}.npy"
     if path.is_file():

@@ -1,0 +1,310 @@
+"""ROLO: next-frame box prediction of the LSTM vs constant-velocity Kalman filters, and tracker metrics.
+
+Run (from the checkout, ``../shared`` beside it)::
+
+    .venv/bin/python benchmarks/rolo_eval.py                       # trains the MOT17 model first (CPU)
+    .venv/bin/python benchmarks/rolo_eval.py --checkpoint rolo_mot17.pt --out results/rolo-eval
+
+1. **Training** (skipped with ``--checkpoint``): the same as
+   ``bench train-rolo --dataset mot17 --data-root ../shared/data/mot17/train
+   --val-sequences MOT17-05 --out <out>/rolo_mot17.pt`` (box only: MOT17 train
+   has no images, so no appearance); wall time and checkpoint size are reported.
+
+2. **Prediction** on the held-out MOT17-05 (FRCNN public detections): every gt
+   pedestrian track is a :class:`~trackers.rolo.data.Trajectory` whose
+   observation at each frame is the detection matched to it (IoU >= 0.5) or
+   nothing (a real missing step).  At every frame ``t`` each method, having seen
+   the observations up to ``t``, predicts the box at ``t + 1``; the score is the
+   IoU with the gt box at ``t + 1``, overall and by the number of consecutive
+   missing observations just before the predicted frame (0 = observed at ``t``).
+
+   - ``lstm``: the checkpoint's model on the last ``T`` steps (the tracker's path).
+   - ``kalman-sort``: :mod:`trackers.core.kalman` with SORT's (u, v, s, r) state
+     and noise (``trackers/sort/tracker.py``, abewley/sort's values): updated on
+     observed frames, predict-only on missing ones, started at a track's first
+     observation with zero velocity.
+   - ``kalman-deepsort``: the same filter with Deep SORT's (u, v, a, h) state and
+     height-proportional noise (``trackers/deepsort/motion.py``, nwojke/deep_sort's
+     values: position weight 1/20, velocity weight 1/160).
+   - ``last-box``: the last observed box, unchanged (the zero-motion floor).
+
+   Every method is scored on the same (track, frame) pairs: those where the gt
+   box at ``t + 1`` exists and an observation lies in the LSTM's window (a gap
+   shorter than ``T``).  A second table adds seeded artificial dropouts (runs
+   of 1-5 frames starting at 10 % of frames), identical for all methods, so
+   the gap buckets hold more samples.
+
+3. **Tracker metrics** through ``harness.run_command.execute``: ``rolo``
+   (shipped synth checkpoint and the MOT17 checkpoint), ``sort`` and, when
+   registered, ``deepsort`` on PETS09-S2L1 (MOT15) and the five MOT17 training
+   sequences.  Only MOT17-05 is unseen by the MOT17 checkpoint; its numbers on
+   the other four are on training data and are marked so.  Deep SORT needs
+   appearance: on PETS09 its default embedder runs on the frames, on MOT17 only
+   MOT17-05 has (precomputed) vectors; the others are box-only and skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from trackers.core import kalman  # noqa: E402
+from trackers.rolo.data import Trajectory, sample_windows, with_dropouts  # noqa: E402
+from trackers.rolo.train import paired_iou  # noqa: E402
+from trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, boxes_to_z, x_to_boxes  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+GAP_BUCKETS = 5
+
+
+
+# --- predictors: each returns (n_traj) arrays of shape (L, 4): box predicted at t for t + 1 -------
+
+
+def _stack(trajs: list[Trajectory]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Observations padded to (K, L_max, 4) and observed flags (K, L_max)."""
+    lmax = max(len(t) for t in trajs)
+    obs = np.full((len(trajs), lmax, 4), np.nan)
+    for i, t in enumerate(trajs):
+        obs[i, : len(t)] = t.obs
+    return obs, np.isfinite(obs).all(axis=2), lmax
+
+
+def kalman_sort(trajs: list[Trajectory]) -> np.ndarray:
+    """SORT's filter (u, v, s, r) run on every trajectory at once."""
+    obs, seen, lmax = _stack(trajs)
+    k = len(trajs)
+    x = np.zeros((k, 8))
+    P = np.zeros((k, 3, 4))
+    started = np.zeros(k, bool)
+    pred = np.full((k, lmax, 4), np.nan)
+    for t in range(lmax):
+        o = seen[:, t]
+        upd = o & started
+        if upd.any():
+            x[upd], P[upd] = kalman.update(x[upd], P[upd], boxes_to_z(obs[upd, t]), R)
+        new = o & ~started
+        if new.any():
+            x[new], P[new] = kalman.initiate(boxes_to_z(obs[new, t]), P0_POS, P0_VEL)
+            started |= new
+        s = started
+        shrink = s & ((x[:, 6] + x[:, 2]) <= 0)
+        x[shrink, 6] = 0.0
+        x[s], P[s] = kalman.predict(x[s], P[s], Q_POS, Q_VEL)
+        with np.errstate(invalid="ignore"):
+            pred[s, t] = x_to_boxes(x[s])
+    return pred
+
+
+def kalman_deepsort(trajs: list[Trajectory]) -> np.ndarray:
+    """Deep SORT's filter (u, v, a, h), height-proportional noise (trackers.deepsort.motion), all at once."""
+    from trackers.deepsort import motion
+
+    obs, seen, lmax = _stack(trajs)
+    k = len(trajs)
+    x = np.zeros((k, 8))
+    P = np.zeros((k, 3, 4))
+    started = np.zeros(k, bool)
+    pred = np.full((k, lmax, 4), np.nan)
+    for t in range(lmax):
+        o = seen[:, t]
+        upd = o & started
+        if upd.any():
+            x[upd], P[upd] = kalman.update(x[upd], P[upd], motion.boxes_to_xyah(obs[upd, t]), motion.measurement_noise(x[upd]))
+        new = o & ~started
+        if new.any():
+            z = motion.boxes_to_xyah(obs[new, t])
+            x[new], P[new] = kalman.initiate(z, *motion.initial_variance(z))
+            started |= new
+        s = started
+        x[s], P[s] = kalman.predict(x[s], P[s], *motion.process_noise(x[s]))
+        pred[s, t] = motion.xyah_to_boxes(x[s])
+    return pred
+
+
+def last_box(trajs: list[Trajectory]) -> np.ndarray:
+    obs, seen, lmax = _stack(trajs)
+    pred = np.full_like(obs, np.nan)
+    for i in range(len(trajs)):
+        last = np.full(4, np.nan)
+        for t in range(len(trajs[i])):
+            if seen[i, t]:
+                last = obs[i, t]
+            pred[i, t] = last
+    return pred
+
+
+def compare(trajs: list[Trajectory], checkpoint: str) -> dict[str, dict[str, tuple[float, int]]]:
+    """IoU with the next gt box per method, overall and by gap length (see module docstring)."""
+    from trackers.rolo.train import build_model, load_checkpoint, predict_windows, resolve_device
+    from trackers.rolo.model import Normalisation, decode_boxes
+
+    ckpt = load_checkpoint(checkpoint)
+    steps = int(ckpt["model"]["steps"])
+    model = build_model(ckpt)
+    model.load_state_dict(ckpt["best_state"])
+    norm = Normalisation.from_dict(ckpt["normalisation"])
+    win = sample_windows(trajs, steps, None, 0.0)
+    nxt, _, _ = predict_windows(model, win, norm, resolve_device("cpu"))
+    assert win.track is not None and win.step is not None
+    truth = win.next_gt
+    gap = win.gap
+    enc, _ = win.encode(norm)
+    line, _ = decode_boxes(np.zeros((len(win), 8)), enc, Normalisation())  # the window's straight line alone
+    methods = {"lstm": nxt, "window-line": line}
+    for name, fn in (("kalman-sort", kalman_sort), ("kalman-deepsort", kalman_deepsort), ("last-box", last_box)):
+        methods[name] = fn(trajs)[win.track, win.step]
+    ok = np.all([np.isfinite(p).all(axis=1) for p in methods.values()], axis=0)
+    out = {}
+    for name, pred in methods.items():
+        out[name] = ious_by_gap(pred[ok], truth[ok], gap[ok])
+    return out
+
+
+def ious_by_gap(pred: np.ndarray, truth: np.ndarray, gap: np.ndarray) -> dict[str, tuple[float, int]]:
+    iou = paired_iou(pred, truth)
+    out = {"all": (float(iou.mean()), len(iou))}
+    for g in range(GAP_BUCKETS + 1):
+        sel = gap == g
+        out[str(g)] = (float(iou[sel].mean()) if sel.any() else float("nan"), int(sel.sum()))
+    sel = gap > GAP_BUCKETS
+    out[f">{GAP_BUCKETS}"] = (float(iou[sel].mean()) if sel.any() else float("nan"), int(sel.sum()))
+    return out
+
+
+def iou_table(result: dict[str, dict[str, tuple[float, int]]]) -> str:
+    cols = list(next(iter(result.values())))
+    lines = ["| method | " + " | ".join(f"gap {c}" if c != "all" else "all" for c in cols) + " |",
+             "|---|" + "---|" * len(cols)]
+    counts = next(iter(result.values()))
+    lines.append("| (pairs) | " + " | ".join(str(counts[c][1]) for c in cols) + " |")
+    for name, row in result.items():
+        lines.append(f"| {name} | " + " | ".join(f"{row[c][0]:.3f}" for c in cols) + " |")
+    return "\n".join(lines)
+
+
+# --- tracker metrics -----------------------------------------------------------------------------
+
+
+def tracker_table(checkpoint: str, shared: Path, results: Path) -> tuple[str, str]:
+    """(overall markdown, per-sequence markdown) for PETS09-S2L1 and the MOT17 sequences."""
+    import trackers as registry
+    from harness.run_command import RunRequest, execute
+    from harness.runner import Variant
+
+    cols = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz"]
+    have_deepsort = "deepsort" in registry.available()
+    overall_parts, per_seq_parts = [], []
+    runs = [
+        ("mot15", shared / "mot15", ["PETS09-S2L1"], []),
+        ("mot17", shared / "mot17" / "train", None,
+         [("embedder", "precomputed"), ("features", str(shared / "mot17-features"))]),
+    ]
+    for dataset, root, seqs, ds_params in runs:
+        variants = [Variant("rolo", (), "rolo (synth ckpt)"),
+                    Variant("rolo", (("checkpoint", checkpoint),), "rolo (MOT17 ckpt)"),
+                    Variant("sort", (), "sort")]
+        if have_deepsort:
+            variants.append(Variant("deepsort", tuple(ds_params), "deepsort"))
+        outcome = execute(RunRequest(dataset=dataset, data_root=root, sequences=seqs, variants=variants,
+                                     results=results, name=f"rolo-eval-{dataset}"))
+        overall = outcome.overall[[c for c in cols if c in outcome.overall.columns]].copy()
+        ran: dict[str, list[str]] = {}
+        for u in outcome.units:
+            if not u.skipped:
+                ran.setdefault(u.variant, []).append(u.sequence.split("-FRCNN")[0])
+        label = "PETS09-S2L1" if dataset == "mot15" else "MOT17 (all 5 train seqs)"
+        total = max(len(v) for v in ran.values())
+        overall.insert(0, "data", [label if len(ran.get(v, [])) == total else f"only {', '.join(ran.get(v, []))}"
+                                   for v in overall.index])
+        overall_parts.append(overall)
+        if dataset == "mot17":
+            per_seq_parts.append(outcome.per_sequence[[c for c in cols if c in outcome.per_sequence.columns]])
+        for note in outcome.notes:
+            print(f"note ({dataset}): {note}", file=sys.stderr)
+    import pandas as pd
+
+    fmt = lambda df: df.to_markdown(floatfmt=".1f")  # noqa: E731
+    return fmt(pd.concat(overall_parts)), fmt(pd.concat(per_seq_parts)) if per_seq_parts else ""
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def train_mot17(shared: Path, out: Path) -> tuple[float, list[str]]:
+    """Run `bench train-rolo` on MOT17 train minus MOT17-05 (the CLI itself, in a subprocess)."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "harness.cli", "train-rolo", "--dataset", "mot17",
+           "--data-root", str(shared / "mot17" / "train"), "--val-sequences", "MOT17-05",
+           "--device", "cpu", "--out", str(out)]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    return time.perf_counter() - t0, cmd
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--checkpoint", help="MOT17-trained checkpoint to evaluate (default: train one first)")
+    ap.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder (default ../shared/data)")
+    ap.add_argument("--out", type=Path, default=ROOT / "results" / "rolo-eval", help="where tables and runs go")
+    ap.add_argument("--skip-trackers", action="store_true", help="only the prediction comparison")
+    args = ap.parse_args(argv)
+    from datasets import load_dataset
+    from trackers.rolo.data import trajectories
+    from trackers.rolo.tracker import DEFAULT_CHECKPOINT
+    from trackers.rolo.train import load_checkpoint
+
+    if not (args.shared / "mot17" / "train").is_dir():
+        raise SystemExit(f"needs the shared data: {args.shared / 'mot17' / 'train'} is absent")
+    args.out.mkdir(parents=True, exist_ok=True)
+    report: list[str] = ["# ROLO evaluation", ""]
+    if args.checkpoint:
+        ckpt_path = Path(args.checkpoint)
+        wall, cmd = None, None
+    else:
+        ckpt_path = args.out / "rolo_mot17.pt"
+        wall, cmd = train_mot17(args.shared, ckpt_path)
+    meta = load_checkpoint(ckpt_path)
+    tr = meta["training"]
+    synth = load_checkpoint(DEFAULT_CHECKPOINT)
+    report += ["## Training (CPU)", "",
+               "| checkpoint | data | epochs (best) | parameters | size | training time | wall time |", "|---|---|---|---|---|---|---|"]
+    for name, path, m, w in (("MOT17", ckpt_path, meta, wall), ("synth (shipped)", DEFAULT_CHECKPOINT, synth, None)):
+        t = m["training"]
+        data = f"{m['data']['dataset']}: {', '.join(m['data']['train_sequences'][:6])}{' …' if len(m['data']['train_sequences']) > 6 else ''} / val {', '.join(m['data']['val_sequences'])}"
+        report.append(f"| {name} | {data} | {t['epochs_done']} ({t['best_epoch']}) | {t['parameters']:,} | "
+                      f"{Path(path).stat().st_size / 1024:.0f} KiB | {t['seconds']:.0f} s ({t['device']}) | "
+                      + (f"{w:.0f} s" if w else "-") + " |")
+    if cmd:
+        report += ["", "Command: `" + " ".join(Path(c).name if c == sys.executable else c for c in cmd) + "`"]
+    report += ["", f"T = {meta['model']['steps']}, hidden = {meta['model']['hidden']}, embedder = {meta['embedder']}", ""]
+
+    seq = load_dataset("mot17", args.shared / "mot17" / "train", ["MOT17-05"])[0]
+    trajs = trajectories(seq)
+    real = compare(trajs, str(ckpt_path))
+    dropped = compare(with_dropouts(trajs, 0.1, 5, seed=0), str(ckpt_path))
+    report += ["## Next-frame box IoU on MOT17-05 (held out), real gaps", "", iou_table(real), "",
+               "## Same, with extra artificial dropouts (runs of 1-5 frames at 10 % of frames, seed 0)", "",
+               iou_table(dropped), ""]
+    (args.out / "iou.json").write_text(json.dumps({"real": real, "dropouts": dropped}, indent=1))
+    if not args.skip_trackers:
+        overall, per_seq = tracker_table(str(ckpt_path), args.shared, args.out / "runs")
+        report += ["## Tracker metrics", "", overall, "", "MOT17 per sequence (the MOT17 checkpoint was trained on "
+                   "02/04/10/11; only MOT17-05 is unseen):", "", per_seq, ""]
+    text = "\n".join(report)
+    (args.out / "report.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+"""ROLO-style tracking: an LSTM over each track's recent boxes replaces the Kalman prediction.
+
+After ROLO (Ning et al., "Spatially Supervised Recurrent Convolutional Neural
+Networks for Visual Object Tracking", 2016), adapted to many objects and
+tracking-by-detection.  Each track keeps a window of its last ``T`` frames
+(:class:`~trackers.rolo.history.TrackHistory`): the matched detection's box,
+score and (optionally) appearance vector, or a *missing step* when nothing was
+matched.  Per frame:
+
+1. every track's box in this frame is the LSTM's *next-box* output computed at
+   the end of the previous frame;
+2. detections are associated to those boxes by IoU with the Hungarian
+   algorithm, pairs under ``iou_threshold`` rejected — with an appearance
+   checkpoint the cost is ``(1 - w) * (1 - IoU) + w * cosine distance`` to the
+   track's running appearance (``w = appearance_weight``), still IoU-gated;
+3. each window advances one step (a detection or a missing step); unmatched
+   detections start tracks; a track is deleted after ``max_age`` frames
+   without a detection (default ``T - 1``: once its last detection would leave
+   its window, the LSTM has nothing left to extrapolate from);
+4. one batched forward pass over all tracks gives each track's refined box for
+   this frame (reported) and its box in the next frame (step 1 of the next
+   frame).
+
+The life cycle (``min_hits``, reporting only tracks matched this frame) is
+SORT's, on the shared :class:`~trackers.core.tracks.TrackStore`; there the
+per-track state ``x`` holds ``[next box | refined box]`` instead of a Kalman
+state.  The model comes from a checkpoint written by ``bench train-rolo``; a
+small box-only one trained on the built-in synthetic data ships with
+trackbench (``checkpoint=default``).  On CPU the LSTM is evaluated with NumPy
+(one tiny batch per frame; see :class:`~trackers.rolo.model.NumpyRoloNet`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from datasets.boxes import iou_matrix
+from datasets.sequence import Detections
+from trackers.base import Requirements, Tracker, TrackOutput
+from trackers.core.assignment import max_iou_matching, min_cost_matching
+from trackers.core.tracks import TrackStore
+from trackers.params import ParamError
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "rolo_synth.pt"
+DEFAULT_TRAIN_COMMAND = "bench train-rolo --dataset synth --synth-seed 1 --synth-count 12 --out rolo_synth.pt"
+NO_EMBEDDER = "none"
+
+
+@dataclass
+class RoloParams:
+    """ROLO tracker parameters; the window length T and the embedder come from the checkpoint."""
+
+    checkpoint: str = "default"  # a `bench train-rolo` checkpoint; "default": the shipped synth model
+    iou_threshold: float = 0.3  # minimum IoU of a detection with a track's predicted box
+    appearance_weight: float = 0.3  # weight of cosine distance in the cost (appearance checkpoints only)
+    max_age: int | None = None  # frames a track is carried without detections; None: T - 1 (the most the LSTM can)
+    min_hits: int = 3  # consecutive matches before a track is reported
+    min_confidence: float = float("-inf")  # detections below are ignored
+    refine: bool = True  # report the LSTM's refined box (False: the matched detection's box)
+    embedder: str | None = None  # appearance embedder; default and only choice: the checkpoint's
+    features: str | None = None  # folder of precomputed vectors (embedder=precomputed)
+    device: str = "auto"  # embedder device; the LSTM runs in NumPy on CPU unless a cuda device is named
+
+    def validate(self) -> None:
+        if (self.max_age is not None and self.max_age < 0) or self.min_hits < 0:
+            raise ValueError("max_age and min_hits must be >= 0")
+        if not 0.0 <= self.iou_threshold <= 1.0:
+            raise ValueError("iou_threshold must lie in [0, 1]")
+        if not 0.0 <= self.appearance_weight <= 1.0:
+            raise ValueError("appearance_weight must lie in [0, 1]")
+
+
+def resolve_checkpoint(spec: str) -> Path:
+    return DEFAULT_CHECKPOINT if spec in ("", "default") else Path(spec).expanduser()
+
+
+@dataclass
+class LoadedModel:
+    meta: dict[str, Any]
+    steps: int
+    embedder: str
+    feature_dim: int
+    norm: Any
+    forward: Any  # (K, T, F) float32 -> (K, 8)
+
+
+_CACHE: dict[tuple[str, str, int, int], LoadedModel] = {}
+
+
+def load_model(path: Path, device: str = "auto") -> LoadedModel:
+    """The checkpoint's best weights as a callable, cached per file version and device."""
+    if not path.is_file():
+        if path == DEFAULT_CHECKPOINT:
+            raise FileNotFoundError(
+                f"the shipped ROLO checkpoint is missing ({path}); reinstall trackbench, or train one with "
+                f"`{DEFAULT_TRAIN_COMMAND}` and pass --param checkpoint=rolo_synth.pt")
+        raise FileNotFoundError(
+            f"no ROLO checkpoint at {path}: train one with `bench train-rolo --out {path}` "
+            "(e.g. `bench train-rolo --dataset mot17 --data-root ~/data/MOT17/train --out rolo.pt`), "
+            "or leave checkpoint unset for the shipped synth model")
+    stat = os.stat(path)
+    key = (str(path.resolve()), device, stat.st_mtime_ns, stat.st_size)
+    if key in _CACHE:
+        return _CACHE[key]
+    from trackers.rolo.model import Normalisation, NumpyRoloNet
+    from trackers.rolo.train import build_model, load_checkpoint
+
+    meta = load_checkpoint(path)
+    try:
+        m = meta["model"]
+        steps, dim, hidden = int(m["steps"]), int(m["appearance_dim"]), int(m["hidden"])
+        norm = Normalisation.from_dict(meta["normalisation"])
+        state = meta["best_state"] if meta.get("best_state") is not None else meta["model_state"]
+        embedder = str(meta["embedder"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: incomplete ROLO checkpoint ({exc!r}); train a new one with `bench train-rolo`") from None
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device} asked for, but CUDA is not available; use device=cpu")
+        net = build_model(meta)
+        net.load_state_dict(state)
+        net.to(device).eval()
+
+        def forward(x: np.ndarray) -> np.ndarray:
+            with torch.inference_mode():
+                return net(torch.from_numpy(x).to(device)).float().cpu().numpy()
+    else:
+        try:
+            forward = NumpyRoloNet(state, hidden, dim, int(m.get("layers", 1)))
+        except KeyError as exc:
+            raise ValueError(f"{path}: weights do not fit the ROLO model ({exc}); retrain with `bench train-rolo`") from None
+    loaded = LoadedModel(meta, steps, embedder, dim, norm, forward)
+    _CACHE[key] = loaded
+    return loaded
+
+
+class Rolo(Tracker):
+    """Tracking-by-detection with an LSTM motion model (see module docstring)."""
+
+    name = "rolo"
+    Params = RoloParams
+    requires = Requirements()  # per instance: features when the checkpoint uses appearance
+
+    def __init__(self, params: RoloParams | None = None) -> None:
+        super().__init__(params)
+        p = self.params
+        self._unavailable: str | None = None
+        try:
+            import torch  # noqa: F401  (checkpoints are torch files)
+        except ImportError:
+            self._unavailable = "rolo needs PyTorch to read its checkpoint: pip install torch"
+            self.model = None
+            return
+        path = resolve_checkpoint(p.checkpoint)
+        self.model = load_model(path, p.device)
+        trained = self.model.embedder
+        if p.embedder is None:
+            p.embedder = trained
+        elif p.embedder != trained:
+            how = ("box-only (trained with --embedder none)" if trained == NO_EMBEDDER
+                   else f"trained with --embedder {trained}")
+            raise ParamError(
+                f"rolo checkpoint {path} is {how}, so embedder={p.embedder} cannot feed it; leave embedder unset, "
+                f"or train a matching checkpoint with `bench train-rolo --embedder {p.embedder} --out <file>` "
+                "and pass --param checkpoint=<file>")
+        self.appearance = trained != NO_EMBEDDER
+        self.requires = Requirements(features=self.appearance)
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        from trackers.rolo.history import TrackHistory
+
+        assert self.model is not None
+        self.tracks = TrackStore(4)  # x = [next box (4) | refined current box (4)]
+        self.history = TrackHistory(self.model.steps, self.model.feature_dim)
+        self.gallery = np.zeros((0, self.model.feature_dim), np.float32)
+        self.frame_count = 0
+
+    def reset(self, info) -> None:
+        super().reset(info)
+        self._reset_state()
+
+    def check_sequence(self, has_images: bool, has_features: bool) -> str | None:
+        if self._unavailable:
+            return self._unavailable
+        if self.appearance and not has_features:
+            return (f"rolo checkpoint uses appearance ({self.params.embedder}), and no appearance vectors are "
+                    "available for this sequence (box-only data needs a box-only checkpoint: "
+                    "`bench train-rolo --embedder none`)")
+        return super().check_sequence(has_images, has_features)
+
+    # --- one frame ---------------------------------------------------------------------------
+
+    def _associate(self, dets: Detections, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p = self.params
+        iou = iou_matrix(dets.boxes, predicted)
+        if not self.appearance or dets.features is None or len(self.gallery) == 0:
+            matches, unmatched, _ = max_iou_matching(iou, p.iou_threshold)
+            return matches, unmatched
+        cos = 1.0 - dets.features @ self.gallery.T
+        cost = (1.0 - p.appearance_weight) * (1.0 - iou) + p.appearance_weight * cos
+        cost[iou < p.iou_threshold] = np.inf
+        matches, unmatched, _ = min_cost_matching(cost, 2.0)
+        return matches, unmatched
+
+    def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
+        p = self.params
+        assert self.model is not None and self.info is not None, "reset() first"
+        self.frame_count += 1
+        dets = detections
+        if p.min_confidence > float("-inf"):
+            dets = dets.subset(dets.scores >= p.min_confidence)
+        if self.appearance:
+            if dets.features is None:
+                raise ValueError("rolo with an appearance checkpoint got detections without appearance vectors")
+            if dets.features.shape[1] != self.model.feature_dim:
+                raise ValueError(f"rolo checkpoint expects {self.model.feature_dim}-d appearance vectors, "
+                                 f"the embedder gave {dets.features.shape[1]}-d ones")
+        t, h = self.tracks, self.history
+        t.mark_predicted()
+        matches, unmatched = self._associate(dets, t.x[:, :4])
+        d, k = matches[:, 0], matches[:, 1]
+        feats = dets.features
+        h.push(k, dets.boxes[d], dets.scores[d], None if feats is None else feats[d])
+        t.mark_updated(k)
+        if self.appearance and len(k):
+            assert feats is not None
+            g = 0.9 * self.gallery[k] + 0.1 * feats[d]
+            self.gallery[k] = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)
+        if len(unmatched):
+            n = len(unmatched)
+            t.add(np.zeros((n, 8)), np.zeros((n, 3, 4)))
+            h.add(dets.boxes[unmatched], dets.scores[unmatched], None if feats is None else feats[unmatched])
+            if self.appearance:
+                assert feats is not None
+                self.gallery = np.concatenate([self.gallery, feats[unmatched].astype(np.float32)])
+        longest = self.model.steps - 1 if p.max_age is None else min(p.max_age, self.model.steps - 1)
+        alive = (t.time_since_update <= longest) & h.has_anchor()
+        t.keep(alive)
+        h.keep(alive)
+        if self.appearance:
+            self.gallery = self.gallery[alive]
+        if len(t):
+            self._forward()
+        report = (t.time_since_update < 1) & ((t.hit_streak >= p.min_hits) | (self.frame_count <= p.min_hits))
+        boxes = t.x[report, 4:] if p.refine else h.boxes[report, -1]
+        return TrackOutput(t.ids[report].copy(), boxes.copy())
+
+    def _forward(self) -> None:
+        """One batched LSTM pass over all windows: next box and refined current box per track."""
+        from trackers.rolo.model import decode_boxes
+
+        assert self.model is not None and self.info is not None
+        enc = self.history.inputs(self.info.width, self.info.height, self.model.norm)
+        nxt, cur = decode_boxes(self.model.forward(enc.x), enc, self.model.norm)
+        self.tracks.x[:, :4] = nxt
+        self.tracks.x[:, 4:] = cur
