@@ -246,7 +246,8 @@ def list_trackers() -> None:
         console.print(f"[bold]{tname}[/bold]" + (f"  (needs: {', '.join(needs)})" if needs else ""))
         for f in dataclasses.fields(cls.Params):
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-            console.print(f"    {f.name} = {default!r}")
+            shown = f.name[:-1] if f.name.endswith("_") else f.name  # lambda_ is typed as lambda
+            console.print(f"    {shown} = {default!r}")
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ class Variant:
     tracker: str
     overrides: tuple[tuple[str, str], ...] = ()
     label: str = ""
+    detect_every: int | None = None  # overrides the run's --detect-every (sweeps set it per variant)
 
     @property
     def name(self) -> str:
@@ -109,6 +110,7 @@ def _frames(seq: Sequence, needs_images: bool, clock: list[float]) -> Iterator[n
 def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int = 1,
              progress: Callable[[int], None] | None = None) -> UnitResult:
     """Track one sequence with one variant, write its result file, return timings."""
+    detect_every = variant.detect_every or detect_every
     tracker = trackers.create(variant.tracker, variant.params())
     result = UnitResult(variant.name, variant.tracker, seq.name, params=as_dict(tracker.params))
     if tracker.requires.features and seq.detections.features is None:

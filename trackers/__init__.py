@@ -14,9 +14,11 @@ from trackers.params import ParamError, build_params
 
 _REGISTRY: dict[str, str] = {
     "sort": "trackers.sort.tracker:Sort",
+    "deepsort": "trackers.deepsort.tracker:DeepSort",
     "meanshift": "trackers.image_based.meanshift:MeanShift",
     "camshift": "trackers.image_based.meanshift:CamShift",
     "optical_flow": "trackers.image_based.optical_flow:OpticalFlow",
+    "rolo": "trackers.rolo.tracker:Rolo",
 }
 
 

@@ -9,6 +9,7 @@ harness can apply one ``--param`` to every tracker that has it.
 from __future__ import annotations
 
 import dataclasses
+import keyword
 import typing
 from typing import Any, Mapping
 
@@ -51,10 +52,18 @@ def field_names(params_cls: type) -> set[str]:
     return {f.name for f in dataclasses.fields(params_cls)}
 
 
+def canonical_name(name: str) -> str:
+    """The field a command-line name sets: ``-`` becomes ``_``, and a Python keyword
+    gets a trailing ``_`` (``lambda`` → ``lambda_``), since fields cannot be keywords."""
+    name = name.strip().replace("-", "_")
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
 def build_params(params_cls: type, overrides: Mapping[str, Any]) -> Any:
     """Instantiate ``params_cls`` with the overrides it knows; ignore the others."""
     hints = typing.get_type_hints(params_cls)
     known = field_names(params_cls)
+    overrides = {canonical_name(k): v for k, v in overrides.items()}
     values = {k: _convert(k, v, hints[k]) for k, v in overrides.items() if k in known}
     params = params_cls(**values)
     validate = getattr(params, "validate", None)
@@ -70,7 +79,7 @@ def parse_assignments(items: list[str] | None) -> dict[str, str]:
         if "=" not in item:
             raise ParamError(f"--param expects name=value, got {item!r}")
         key, value = item.split("=", 1)
-        key = key.strip().replace("-", "_")
+        key = canonical_name(key)
         if not key:
             raise ParamError(f"--param expects name=value, got {item!r}")
         out[key] = value.strip()

@@ -1,0 +1,158 @@
+"""``bench sweep``: a parameter grid run as one ``bench run``, then a table and a plot.
+
+Kept apart from the CLI so tests and benchmarks call the same path without Typer.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from datasets import DatasetNotFound
+from datasets.motfile import MotFileError
+from harness import leaderboard, manifest
+from harness.run_command import RunOutcome, RunRequest, execute
+from harness.sweep import Grid, Setting, parse_grid, plan, plot_sweep, sweep_table
+from trackers.params import ParamError
+
+#: Columns shown in the terminal after the swept parameters.
+SHOWN_METRICS = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz"]
+
+
+@dataclass
+class SweepRequest:
+    """Everything ``bench sweep`` was asked to do."""
+
+    trackers: list[str]
+    params: list[str] = field(default_factory=list)  # name=values items (ranges, lists, fixed values)
+    dataset: str = "synth"
+    data_root: Path | None = None
+    sequences: list[str] | None = None
+    detect_every: int = 1  # when detect_every is not among the params
+    detector: str | None = None
+    name: str | None = None
+    results: Path = Path("results")
+    jobs: int = 1
+
+
+@dataclass
+class SweepOutcome:
+    run: RunOutcome
+    grid: Grid
+    settings: list[Setting]
+    table: Any  # pandas DataFrame: one row per setting
+    plot: Path | None
+    wall_seconds: float
+
+
+def execute_sweep(request: SweepRequest, console: Console | None = None) -> SweepOutcome:
+    """Plan the grid, run every setting, save the table and the plot; raises on bad input."""
+    t0 = time.perf_counter()
+    grid = parse_grid(request.params)
+    if not grid.axes:
+        raise ParamError("nothing to sweep: give at least one --param with several values "
+                         "(e.g. lambda=0:1:0.1 or max_age=10,30,60)")
+    if "detect_every" in grid.fixed or any(a.field == "detect_every" for a in grid.axes):
+        if request.detect_every != 1:
+            raise ParamError("give detect_every either as --detect-every or as --param detect_every=..., not both")
+    settings = plan(request.trackers, grid)
+    run_request = RunRequest(
+        dataset=request.dataset, data_root=request.data_root, sequences=request.sequences,
+        detect_every=request.detect_every, detector=request.detector, name=request.name,
+        results=request.results, jobs=request.jobs, variants=[s.variant for s in settings],
+    )
+    if request.jobs > 1:
+        warm_feature_cache(run_request, settings)
+    run = execute(run_request, console)
+    table, plot = None, None
+    files: list[Path] = []
+    if run.overall is not None:
+        table = sweep_table(run.overall, settings, grid.axes)
+        files += leaderboard.save(table, run.run_dir, "leaderboard")
+        title = f"{request.dataset}: {', '.join(sorted({s.variant.tracker for s in settings}))}"
+        plot = plot_sweep(table, grid.axes, run.run_dir / "sweep.png", title)
+        if plot is None:
+            run.notes.append("no MOTA/IDF1/HOTA to plot (no ground truth?)")
+    wall = time.perf_counter() - t0
+    _record(run, grid, settings, plot, wall)
+    return SweepOutcome(run, grid, settings, table, plot, wall)
+
+
+def warm_feature_cache(run_request: RunRequest, settings: list[Setting]) -> None:
+    """Compute each needed set of appearance vectors once, before the settings run in parallel.
+
+    In one process the first setting fills the cache and the others read it; worker
+    processes starting together would each compute the same vectors instead.
+    """
+    import trackers
+    from harness.features import feature_options, with_features
+    from harness.run_command import load
+    from trackers.embedders import is_precomputed
+
+    specs = set()
+    for s in settings:
+        tracker = trackers.create(s.variant.tracker, s.variant.params())
+        if tracker.requires.features:
+            spec = feature_options(tracker.params)
+            if not is_precomputed(spec[0]):
+                specs.add(spec)
+    if not specs:
+        return
+    for seq in load(run_request):
+        for spec in sorted(specs, key=str):
+            try:
+                with_features(seq, *spec)
+            except (FileNotFoundError, ValueError):
+                pass  # the run reports why this sequence is skipped
+
+
+def _record(run: RunOutcome, grid: Grid, settings: list[Setting], plot: Path | None, wall: float) -> None:
+    """Add the sweep's grid and settings to the run's manifest."""
+    path = run.run_dir / "manifest.json"
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        record = {}
+    record["sweep"] = {
+        "axes": [{"name": a.name, "field": a.field, "values": a.values} for a in grid.axes],
+        "fixed": grid.fixed,
+        "settings": [{"label": s.variant.name, "tracker": s.variant.tracker, "values": s.values,
+                      "detect_every": s.variant.detect_every} for s in settings],
+        "plot": str(plot) if plot else None,
+        "wall_seconds": round(wall, 3),
+    }
+    manifest.write_manifest(path, record)
+
+
+def execute_sweep_cli(request: SweepRequest, console: Console, err_console: Console) -> SweepOutcome:
+    """CLI entry: run the sweep, print its table, and turn known errors into clear messages."""
+    import typer
+
+    try:
+        outcome = execute_sweep(request, err_console)
+    except (DatasetNotFound, MotFileError, ParamError, FileNotFoundError, ValueError) as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(2)
+    table = outcome.table
+    if table is not None:
+        cols = ["tracker"] + [a.name for a in outcome.grid.axes] + [c for c in SHOWN_METRICS if c in table.columns]
+        shown = table[cols].copy()
+        given = {s.variant.name: s.values for s in outcome.settings}
+        for axis in outcome.grid.axes:  # values as given, not rounded like metrics
+            shown[axis.name] = [given[label].get(axis.name, "–") for label in shown.index]
+        shown.index = [escape(label) for label in shown.index]  # "[...]" is not rich markup
+        shown.index.name = "setting"
+        console.print(leaderboard.rich_table(shown, f"{request.dataset}: sweep of "
+                                             + ", ".join(a.name for a in outcome.grid.axes)))
+    for note in outcome.run.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    if outcome.plot:
+        console.print(f"plot: {outcome.plot}")
+    console.print(f"results: {outcome.run.run_dir}  ({len(outcome.settings)} settings, {outcome.wall_seconds:.1f} s)")
+    return outcome

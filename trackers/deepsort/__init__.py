@@ -1,0 +1,1 @@
+"""Deep SORT (Wojke et al. 2017): Kalman motion, appearance galleries, the matching cascade."""

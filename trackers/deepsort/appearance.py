@@ -1,0 +1,159 @@
+"""Appearance galleries and Deep SORT's nearest-neighbour cosine distance.
+
+Each track keeps the appearance vectors of the detections it was built from,
+at most the last ``nn_budget`` of them (None: all).  The distance of a track
+to a detection is the smallest cosine distance ``1 - <g, f>`` over the
+track's gallery, with vectors L2-normalised (the embedders' contract).
+
+All galleries live in one padded array ``(K, capacity, D)``, aligned with the
+tracker's :class:`~trackers.core.tracks.TrackStore` rows; each row is a ring
+buffer, so adding a vector to a full gallery overwrites its oldest.  The
+distances of many tracks to a frame's detections are then a single matrix
+product ``(K · capacity, D) @ (D, N)`` followed by a masked minimum over the
+gallery axis, with no loop over tracks or pairs.  The capacity grows by
+doubling up to ``nn_budget``, so short tracks cost little.
+
+Which vectors count matches the reference implementation: a tentative track
+collects vectors from its first detection on and, once confirmed, matches on
+the latest ``nn_budget`` of them; only confirmed tracks are ever compared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+#: Largest matrix product (rows × detections × dimensions) done in one call.
+#: OpenBLAS spreads larger products over threads, which for products this
+#: small costs more than it saves (and a great deal on a busy machine), so a
+#: bigger gallery is processed in a few chunks of this size instead.
+_CHUNK = 1 << 18
+
+
+class Galleries:
+    """Ring buffers of appearance vectors, one per track, aligned with the track store.
+
+    Galleries live in a pool of rows ``(R, capacity, D)``; a track holds one
+    row (``rows``), and a deleted track's row is reused by a later one, so
+    starting and deleting tracks copies no vectors.
+    """
+
+    def __init__(self, budget: int | None) -> None:
+        if budget is not None and budget < 1:
+            raise ValueError("nn_budget must be >= 1 or None")
+        self.budget = budget
+        self.pool: np.ndarray | None = None  # (R, capacity, D) float32, allocated at the first vector
+        self.count = np.zeros(0, np.int64)  # vectors ever added, per pool row
+        self.rows = np.zeros(0, np.int64)  # pool row of each track
+        self._free: list[int] = []  # pool rows not in use
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def sizes(self, tracks: np.ndarray | None = None) -> np.ndarray:
+        """How many vectors the galleries of ``tracks`` (default: all) hold now."""
+        count = self.count[self.rows if tracks is None else self.rows[tracks]]
+        return count if self.budget is None else np.minimum(count, self.budget)
+
+    def _grow(self, dim: int | None, capacity: int, rows: int) -> None:
+        """Make room for ``rows`` pool rows of ``capacity`` vectors of length ``dim``."""
+        if rows > len(self.count):
+            self.count = np.concatenate([self.count, np.zeros(rows - len(self.count), np.int64)])
+        if dim is None:
+            if self.pool is None:
+                return
+            dim = self.pool.shape[2]
+        if self.pool is None:
+            self.pool = np.zeros((len(self.count), max(capacity, 1), dim), np.float32)
+            return
+        if self.pool.shape[2] != dim:
+            raise ValueError(f"appearance vectors changed length: {self.pool.shape[2]} -> {dim}")
+        have_rows, have_cap = self.pool.shape[:2]
+        if capacity > have_cap:
+            capacity = max(capacity, 2 * have_cap)
+            if self.budget is not None:
+                capacity = min(capacity, self.budget)
+        else:
+            capacity = have_cap
+        if capacity > have_cap or len(self.count) > have_rows:
+            bigger = np.zeros((len(self.count), capacity, dim), np.float32)
+            bigger[:have_rows, :have_cap] = self.pool
+            self.pool = bigger
+
+    def add(self, features: np.ndarray | int) -> None:
+        """Galleries for new tracks (appended), each holding its first detection's vector.
+
+        An int adds that many empty galleries (detections without vectors).
+        """
+        k = features if isinstance(features, int) else len(features)
+        if k == 0:
+            return
+        shortfall = k - len(self._free)
+        if shortfall > 0:
+            start = len(self.count)
+            total = max(start + shortfall, 2 * start)
+            self._free.extend(range(total - 1, start - 1, -1))
+            self._grow(None, 1, total)
+        new = np.array([self._free.pop() for _ in range(k)], np.int64)
+        self.rows = np.concatenate([self.rows, new])
+        if isinstance(features, int):
+            self.count[new] = 0
+            return
+        self._grow(features.shape[1], 1, len(self.count))
+        self.pool[new, 0] = features
+        self.count[new] = 1
+
+    def append(self, tracks: np.ndarray, features: np.ndarray) -> None:
+        """One more vector for each of ``tracks`` (distinct), replacing the oldest when full."""
+        if len(tracks) == 0:
+            return
+        rows = self.rows[tracks]
+        count = self.count[rows]
+        self._grow(features.shape[1], int(count.max()) + 1, len(self.count))
+        slot = count if self.budget is None else count % self.budget
+        self.pool[rows, slot] = features
+        self.count[rows] = count + 1
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the galleries of deleted tracks (their rows are reused)."""
+        if mask.all():
+            return
+        self._free.extend(self.rows[~mask].tolist())
+        self.rows = self.rows[mask]
+
+    def vectors(self, track: int) -> np.ndarray:
+        """The vectors one track's gallery holds (any order)."""
+        if self.pool is None:
+            return np.zeros((0, 0), np.float32)
+        row = self.rows[track]
+        return self.pool[row, : int(self.sizes(np.array([track]))[0])].copy()
+
+    def distance(self, tracks: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """Nearest-neighbour cosine distance (len(tracks), N) of the galleries of ``tracks`` to ``features``.
+
+        An empty gallery is at distance +inf from everything.
+        """
+        n = len(features)
+        if len(tracks) == 0 or n == 0 or self.pool is None:
+            return np.full((len(tracks), n), np.inf)
+        sizes = self.sizes(tracks)
+        width = int(sizes.max())
+        if width == 0:
+            return np.full((len(tracks), n), np.inf)
+        gallery = self.pool[self.rows[tracks], :width]  # (K, width, D), only the filled part
+        k, _, dim = gallery.shape
+        flat = gallery.reshape(k * width, dim)
+        queries = np.ascontiguousarray(np.asarray(features, np.float32).T)
+        step = max(1, _CHUNK // (n * dim))
+        if len(flat) <= step:
+            sims = flat @ queries
+        else:
+            sims = np.concatenate([flat[i : i + step] @ queries for i in range(0, len(flat), step)])
+        sims = sims.reshape(k, width, n)
+        if (sizes == width).all():
+            best = sims.max(axis=1)
+        else:
+            # The best similarity over each gallery; unfilled slots can never win.
+            filled = np.arange(width)[None, :] < sizes[:, None]
+            best = np.where(filled[:, :, None], sims, -np.inf).max(axis=1)
+        return (1.0 - best).astype(np.float64)

@@ -1,0 +1,90 @@
+"""Deep SORT's motion model: an 8-d constant-velocity filter on (u, v, a, h).
+
+The state is the box centre ``(u, v)``, aspect ratio ``a = w / h`` and height
+``h``, each with a velocity.  All noise is diagonal and scaled by the track's
+height, which makes the model scale-aware (a far, small pedestrian moves fewer
+pixels than a near one):
+
+=================  ==================  =====================
+quantity           std of u, v, h      std of a
+=================  ==================  =====================
+P0 position        2 · w_pos · h       1e-2
+P0 velocity        10 · w_vel · h      1e-5
+Q position         w_pos · h           1e-2
+Q velocity         w_vel · h           1e-5
+R (measurement)    w_pos · h           1e-1
+=================  ==================  =====================
+
+with ``w_pos = 1/20`` and ``w_vel = 1/160`` (Wojke et al. 2017, reference
+implementation).  ``h`` is the measured height for P0, the current state's
+height for Q (before the prediction step) and the predicted height for R.
+Every matrix is diagonal per axis, so the filter is exactly the per-axis
+filter of :mod:`trackers.core.kalman`; the functions here give its per-track
+``(K, 4)`` noise arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STD_WEIGHT_POSITION = 1.0 / 20.0
+STD_WEIGHT_VELOCITY = 1.0 / 160.0
+ASPECT_STD_POS0, ASPECT_STD_VEL0 = 1e-2, 1e-5  # initial std of a and its velocity
+ASPECT_STD_Q_POS, ASPECT_STD_Q_VEL = 1e-2, 1e-5  # process-noise std of a and its velocity
+ASPECT_STD_R = 1e-1  # measurement-noise std of a
+
+#: 0.95 quantiles of the chi-square distribution by degrees of freedom: the
+#: Mahalanobis gate of a 4-d measurement (u, v, a, h) is CHI2_95[4].
+CHI2_95 = {1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877}
+GATING_THRESHOLD = CHI2_95[4]
+
+
+def boxes_to_xyah(boxes: np.ndarray) -> np.ndarray:
+    """Corner boxes (N, 4) to measurements (centre x, centre y, w / h, h)."""
+    z = np.empty((len(boxes), 4))
+    w = boxes[:, 2] - boxes[:, 0]
+    h = boxes[:, 3] - boxes[:, 1]
+    z[:, 0] = boxes[:, 0] + w / 2.0
+    z[:, 1] = boxes[:, 1] + h / 2.0
+    z[:, 2] = w / h
+    z[:, 3] = h
+    return z
+
+
+def xyah_to_boxes(x: np.ndarray) -> np.ndarray:
+    """States or measurements (first four columns u, v, a, h) to corner boxes."""
+    out = np.empty((len(x), 4))
+    w = x[:, 2] * x[:, 3]
+    out[:, 0] = x[:, 0] - w / 2.0
+    out[:, 1] = x[:, 1] - x[:, 3] / 2.0
+    out[:, 2] = out[:, 0] + w
+    out[:, 3] = out[:, 1] + x[:, 3]
+    return out
+
+
+def _height_scaled(h: np.ndarray, weight: float, aspect_std: float) -> np.ndarray:
+    """(K, 4) variances: (weight · h)² on u, v, h and aspect_std² on a."""
+    std = weight * h
+    var = np.empty((len(h), 4))
+    var[:, 0] = var[:, 1] = var[:, 3] = std * std
+    var[:, 2] = aspect_std * aspect_std
+    return var
+
+
+def initial_variance(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P0 of new tracks from their measurements (N, 4): (var_pos, var_vel), each (N, 4)."""
+    h = z[:, 3]
+    return (_height_scaled(h, 2.0 * STD_WEIGHT_POSITION, ASPECT_STD_POS0),
+            _height_scaled(h, 10.0 * STD_WEIGHT_VELOCITY, ASPECT_STD_VEL0))
+
+
+def process_noise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Q of tracks in states ``x`` (K, 8) before prediction: (q_pos, q_vel), each (K, 4)."""
+    h = x[:, 3]
+    return (_height_scaled(h, STD_WEIGHT_POSITION, ASPECT_STD_Q_POS),
+            _height_scaled(h, STD_WEIGHT_VELOCITY, ASPECT_STD_Q_VEL))
+
+
+def measurement_noise(x: np.ndarray) -> np.ndarray:
+    """R (K, 4) of tracks in (predicted) states ``x`` (K, 8)."""
+    return _height_scaled(x[:, 3], STD_WEIGHT_POSITION, ASPECT_STD_R)

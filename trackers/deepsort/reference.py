@@ -1,0 +1,218 @@
+"""A reference-style Deep SORT: one filter object per track, costs filled track by track.
+
+This follows how the authors' implementation (nwojke/deep_sort) is organised:
+a Track object with an 8-d mean and an 8×8 covariance, a textbook Kalman
+filter with full matrices and Cholesky solves, an appearance store of Python
+lists per track id, gating one track at a time, and cost matrices filled one
+track row (and, in the IoU stage, one pair) at a time.  It exists as an oracle
+and a baseline: tests check that :class:`~trackers.deepsort.tracker.DeepSort`
+reports the same tracks, and ``benchmarks/deepsort_fidelity.py`` times both in
+one process.  It is not registered as a tracker.
+
+It shares nothing with the batched tracker but the detection selection and
+the gated assignment (the one place the reference's tie rules live).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+
+from trackers.deepsort.cascade import IOU_GATED_COST, gated_matching
+from trackers.deepsort.detections import select
+from trackers.deepsort.motion import GATING_THRESHOLD, STD_WEIGHT_POSITION, STD_WEIGHT_VELOCITY
+from trackers.deepsort.tracker import DeepSortParams
+
+_F = np.eye(8) + np.eye(8, k=4)
+_H = np.eye(4, 8)
+
+
+class _KalmanFilter:
+    """Full-matrix constant-velocity filter on (u, v, a, h) with height-scaled noise."""
+
+    def initiate(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h = z[3]
+        std = [2 * STD_WEIGHT_POSITION * h, 2 * STD_WEIGHT_POSITION * h, 1e-2, 2 * STD_WEIGHT_POSITION * h,
+               10 * STD_WEIGHT_VELOCITY * h, 10 * STD_WEIGHT_VELOCITY * h, 1e-5, 10 * STD_WEIGHT_VELOCITY * h]
+        return np.r_[z, np.zeros(4)], np.diag(np.square(std))
+
+    def predict(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h = mean[3]
+        std = [STD_WEIGHT_POSITION * h, STD_WEIGHT_POSITION * h, 1e-2, STD_WEIGHT_POSITION * h,
+               STD_WEIGHT_VELOCITY * h, STD_WEIGHT_VELOCITY * h, 1e-5, STD_WEIGHT_VELOCITY * h]
+        return _F @ mean, _F @ cov @ _F.T + np.diag(np.square(std))
+
+    def project(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h = mean[3]
+        std = [STD_WEIGHT_POSITION * h, STD_WEIGHT_POSITION * h, 1e-1, STD_WEIGHT_POSITION * h]
+        return _H @ mean, _H @ cov @ _H.T + np.diag(np.square(std))
+
+    def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        z_mean, S = self.project(mean, cov)
+        factor = scipy.linalg.cho_factor(S, lower=True, check_finite=False)
+        gain = scipy.linalg.cho_solve(factor, (cov @ _H.T).T, check_finite=False).T
+        return mean + gain @ (z - z_mean), cov - gain @ S @ gain.T
+
+    def gating_distance(self, mean: np.ndarray, cov: np.ndarray, zs: np.ndarray) -> np.ndarray:
+        z_mean, S = self.project(mean, cov)
+        L = np.linalg.cholesky(S)
+        r = scipy.linalg.solve_triangular(L, (zs - z_mean).T, lower=True, check_finite=False)
+        return np.sum(r * r, axis=0)
+
+
+class _Track:
+    def __init__(self, mean: np.ndarray, cov: np.ndarray, track_id: int, feature: np.ndarray | None) -> None:
+        self.mean, self.cov, self.track_id = mean, cov, track_id
+        self.hits, self.age, self.time_since_update = 1, 1, 0
+        self.confirmed, self.deleted = False, False
+        self.pending = [] if feature is None else [feature]  # vectors not yet in the store
+
+    def box(self) -> np.ndarray:
+        u, v, a, h = self.mean[:4]
+        w = a * h
+        x1, y1 = u - w / 2.0, v - h / 2.0
+        return np.array([x1, y1, x1 + w, y1 + h])
+
+
+def _xyah(box: np.ndarray) -> np.ndarray:
+    w, h = box[2] - box[0], box[3] - box[1]
+    return np.array([box[0] + w / 2.0, box[1] + h / 2.0, w / h, h])
+
+
+def _iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
+    tl = np.maximum(box[:2], others[:, :2])
+    br = np.minimum(box[2:], others[:, 2:])
+    inter = np.prod(np.maximum(br - tl, 0.0), axis=1)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
+    return inter / (area + areas - inter)
+
+
+class ReferenceDeepSort:
+    """Per-track Deep SORT loop; ``update(boxes tlbr, scores, features)`` returns (ids, boxes)."""
+
+    def __init__(self, params: DeepSortParams | None = None) -> None:
+        self.p = params or DeepSortParams()
+        self.kf = _KalmanFilter()
+        self.tracks: list[_Track] = []
+        self.samples: dict[int, list[np.ndarray]] = {}
+        self.next_id = 1
+
+    # -- appearance store -------------------------------------------------
+    def _nn_cosine(self, track_id: int, features: np.ndarray) -> np.ndarray:
+        gallery = np.asarray(self.samples[track_id])
+        a = gallery / np.linalg.norm(gallery, axis=1, keepdims=True)
+        b = features / np.linalg.norm(features, axis=1, keepdims=True)
+        return (1.0 - a @ b.T).min(axis=0)
+
+    def _store(self) -> None:
+        for track in self.tracks:
+            if not track.confirmed:
+                continue
+            for f in track.pending:
+                kept = self.samples.setdefault(track.track_id, [])
+                kept.append(f)
+                if self.p.nn_budget is not None:
+                    self.samples[track.track_id] = kept[-self.p.nn_budget:]
+            track.pending = []
+        active = {t.track_id for t in self.tracks if t.confirmed}
+        self.samples = {k: v for k, v in self.samples.items() if k in active}
+
+    # -- association -------------------------------------------------------
+    def _cascade_cost(self, track_idx: list[int], det_idx: list[int], z: np.ndarray,
+                      features: np.ndarray | None) -> np.ndarray:
+        p = self.p
+        scale = p.max_cosine_distance / GATING_THRESHOLD
+        cost = np.zeros((len(track_idx), len(det_idx)))
+        for row, k in enumerate(track_idx):
+            track = self.tracks[k]
+            maha = self.kf.gating_distance(track.mean, track.cov, z[det_idx])
+            gated = maha > GATING_THRESHOLD
+            if p.lambda_ >= 1.0:
+                cost[row] = maha * scale
+            else:
+                appearance = self._nn_cosine(track.track_id, features[det_idx])
+                gated |= appearance > p.max_cosine_distance
+                cost[row] = appearance if p.lambda_ <= 0.0 else (
+                    p.lambda_ * (maha * scale) + (1.0 - p.lambda_) * appearance)
+            cost[row, gated] = 1e5
+        return cost
+
+    def _match(self, track_idx: list[int], det_idx: list[int], cost_fn, threshold: float):
+        if not track_idx or not det_idx:
+            return [], list(track_idx), list(det_idx)
+        pairs, rows, cols = gated_matching(cost_fn(track_idx, det_idx), threshold)
+        matches = [(track_idx[r], det_idx[c]) for r, c in pairs]
+        return matches, [track_idx[r] for r in rows], [det_idx[c] for c in cols]
+
+    def _associate(self, boxes: np.ndarray, z: np.ndarray, features: np.ndarray | None):
+        p = self.p
+        confirmed = [i for i, t in enumerate(self.tracks) if t.confirmed]
+        tentative = [i for i, t in enumerate(self.tracks) if not t.confirmed]
+        free = list(range(len(boxes)))
+        matches_a = []
+        for level in range(1, p.max_age + 1):
+            if not free:
+                break
+            at_level = [k for k in confirmed if self.tracks[k].time_since_update == level]
+            if not at_level:
+                continue
+            found, _, free = self._match(at_level, free, lambda t, d: self._cascade_cost(t, d, z, features),
+                                         p.max_cosine_distance)
+            matches_a += found
+        taken = {k for k, _ in matches_a}
+        candidates = tentative + [k for k in confirmed if k not in taken and self.tracks[k].time_since_update == 1]
+
+        def iou_cost(track_idx, det_idx):
+            cost = np.zeros((len(track_idx), len(det_idx)))
+            for row, k in enumerate(track_idx):
+                if self.tracks[k].time_since_update > 1:
+                    cost[row] = IOU_GATED_COST
+                    continue
+                box = self.tracks[k].box()
+                for col, d in enumerate(det_idx):
+                    cost[row, col] = 1.0 - _iou(box, boxes[d : d + 1])[0]
+            return cost
+
+        matches_b, _, free = self._match(candidates, free, iou_cost, p.max_iou_distance)
+        return matches_a + matches_b, free
+
+    # -- one frame -----------------------------------------------------------
+    def update(self, boxes: np.ndarray, scores: np.ndarray, features: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        p = self.p
+        order = select(boxes, scores, p.min_confidence, p.min_detection_height, p.nms_max_overlap)
+        boxes = boxes[order]
+        features = None if features is None else features[order]
+        z = np.array([_xyah(b) for b in boxes]).reshape(-1, 4)
+        for track in self.tracks:
+            track.mean, track.cov = self.kf.predict(track.mean, track.cov)
+            track.age += 1
+            track.time_since_update += 1
+        matches, free = self._associate(boxes, z, features)
+        matched = set()
+        for k, d in matches:
+            track = self.tracks[k]
+            track.mean, track.cov = self.kf.update(track.mean, track.cov, z[d])
+            if features is not None:
+                track.pending.append(features[d])
+            track.hits += 1
+            track.time_since_update = 0
+            if not track.confirmed and track.hits >= p.n_init:
+                track.confirmed = True
+            matched.add(k)
+        for k, track in enumerate(self.tracks):
+            if k not in matched and (not track.confirmed or track.time_since_update > p.max_age):
+                track.deleted = True
+        for d in free:
+            mean, cov = self.kf.initiate(z[d])
+            self.tracks.append(_Track(mean, cov, self.next_id, None if features is None else features[d]))
+            self.next_id += 1
+        self.tracks = [t for t in self.tracks if not t.deleted]
+        self._store()
+        ids, out = [], []
+        for track in self.tracks:
+            if track.confirmed and track.time_since_update <= 1:
+                ids.append(track.track_id)
+                out.append(track.box())
+        return np.array(ids, np.int64), np.array(out).reshape(-1, 4)

@@ -1,0 +1,193 @@
+"""Deep SORT: Simple Online and Realtime Tracking with a Deep Association Metric (Wojke et al., ICIP 2017).
+
+Per frame:
+
+1. **Detections** below ``min_confidence`` or lower than ``min_detection_height``
+   are dropped and non-maximum suppression runs at ``nms_max_overlap``
+   (:mod:`.detections`), as the reference application does.
+2. **Predict** every track with the (u, v, a, h) constant-velocity Kalman
+   filter whose noise scales with the box height (:mod:`.motion`).
+3. **Matching cascade** (:mod:`.cascade`): confirmed tracks are matched to
+   detections by ``λ·D_k + (1-λ)·D_a`` — scaled squared Mahalanobis distance
+   and nearest-neighbour cosine distance to the track's gallery of appearance
+   vectors (:mod:`.appearance`) — gated by the χ² 95 % quantile (9.4877) and
+   by ``max_cosine_distance``; tracks seen more recently choose first.
+4. **IoU matching** of the tentative tracks and of the confirmed tracks missed
+   for exactly one frame against the detections left, with gate
+   ``max_iou_distance``.
+5. Matched tracks are corrected and add the detection's vector to their
+   gallery (the last ``nn_budget`` are kept); a tentative track is confirmed
+   after ``n_init`` detections and deleted at its first miss; a confirmed one
+   is deleted after ``max_age`` consecutive misses; each detection left starts
+   a tentative track.
+6. **Report** confirmed tracks updated this frame or missed only this frame,
+   with the filter's box (corrected, or predicted for the missed ones).
+
+The defaults are the reference application's (nwojke/deep_sort): λ = 0, so
+appearance decides and motion only gates.  Every track lives in one
+:class:`~trackers.core.tracks.TrackStore` and one gallery array, so each step
+above is a few array operations over all tracks and detections at once;
+:mod:`.reference` is the per-track loop these results are checked against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from datasets.sequence import Detections
+from trackers.base import Requirements, Tracker, TrackOutput
+from trackers.core import kalman
+from trackers.core.tracks import TrackStore
+from trackers.deepsort import cascade, motion
+from trackers.deepsort.appearance import Galleries
+from trackers.deepsort.detections import select
+
+#: Embedder used when none is named.  TODO(issue 3): switch to the pretrained
+#: offline default (``mobilenet``) once trackers.embedders registers it.
+DEFAULT_EMBEDDER = "histogram"
+
+
+@dataclass
+class DeepSortParams:
+    """Deep SORT's parameters, with the reference application's defaults.
+
+    ``lambda_`` is set on the command line as ``--param lambda=...``.
+    """
+
+    lambda_: float = 0.0  # weight of the motion term in the cost (0: appearance only, motion gates)
+    max_cosine_distance: float = 0.2  # appearance gate, and the cascade's matching threshold
+    nn_budget: int | None = 100  # appearance vectors kept per track (None: all)
+    max_iou_distance: float = 0.7  # gate of the IoU stage (1 - IoU)
+    max_age: int = 30  # consecutive misses before a confirmed track is deleted
+    n_init: int = 3  # detections before a track is confirmed
+    min_confidence: float = 0.8  # detections with lower confidence are ignored
+    min_detection_height: float = 0.0  # detections lower than this (pixels) are ignored
+    nms_max_overlap: float = 1.0  # non-maximum suppression threshold (1.0: none)
+    embedder: str = DEFAULT_EMBEDDER  # appearance embedder spec (see trackers.embedders), or "precomputed"
+    features: str | None = None  # folder of <sequence>.npy files for embedder=precomputed
+    device: str = "auto"  # where a deep embedder runs: auto, cpu, cuda
+
+    def validate(self) -> None:
+        if not 0.0 <= self.lambda_ <= 1.0:
+            raise ValueError("lambda must lie in [0, 1]")
+        if self.max_cosine_distance <= 0.0:
+            raise ValueError("max_cosine_distance must be > 0")
+        if self.nn_budget is not None and self.nn_budget < 1:
+            raise ValueError("nn_budget must be >= 1 (or none)")
+        if not 0.0 <= self.max_iou_distance <= 1.0:
+            raise ValueError("max_iou_distance must lie in [0, 1]")
+        if self.max_age < 0 or self.n_init < 1:
+            raise ValueError("max_age must be >= 0 and n_init >= 1")
+
+
+class DeepSort(Tracker):
+    """Deep SORT with all tracks filtered, gated and compared as one batch."""
+
+    name = "deepsort"
+    Params = DeepSortParams
+    requires = Requirements(features=True)
+
+    def __init__(self, params: DeepSortParams | None = None) -> None:
+        super().__init__(params)
+        self._clear()
+
+    def _clear(self) -> None:
+        self.tracks = TrackStore(4)
+        self.galleries = Galleries(self.params.nn_budget)
+
+    def reset(self, info) -> None:
+        super().reset(info)
+        self._clear()
+
+    def _keep(self, mask: np.ndarray) -> None:
+        self.tracks.keep(mask)
+        self.galleries.keep(mask)
+
+    def _predict(self) -> None:
+        t = self.tracks
+        if len(t) == 0:
+            return
+        q_pos, q_vel = motion.process_noise(t.x)
+        t.x, t.P = kalman.predict(t.x, t.P, q_pos, q_vel)
+        t.age += 1
+        t.time_since_update += 1
+
+    def _appearance(self, tracks: np.ndarray, features: np.ndarray, near: np.ndarray) -> np.ndarray:
+        """Cosine distances (K, N), computed only for the tracks and detections in some
+        motion-admissible pair; the rest are +inf (the motion gate rejects them anyway)."""
+        rows, cols = near.any(axis=1), near.any(axis=0)
+        out = np.full(near.shape, np.inf)
+        if rows.any():
+            out[np.ix_(rows, cols)] = self.galleries.distance(tracks[rows], features[cols])
+        return out
+
+    def _associate(self, z: np.ndarray, boxes: np.ndarray, features: np.ndarray | None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Matches (P, 2) of (track index, detection index) and the detections left over."""
+        p, t = self.params, self.tracks
+        free = np.arange(len(z))
+        confirmed = np.flatnonzero(t.confirmed)
+        matches = [np.zeros((0, 2), np.int64)]
+        if len(confirmed) and len(z):
+            x, P = t.x[confirmed], t.P[confirmed]
+            mean, var = kalman.project(x, P, motion.measurement_noise(x))
+            maha = kalman.squared_mahalanobis(mean, var, z)
+            appearance = None
+            if p.lambda_ < 1.0:
+                if features is None:
+                    raise ValueError("deepsort needs appearance vectors with the detections (lambda < 1)")
+                appearance = self._appearance(confirmed, features, maha <= motion.GATING_THRESHOLD)
+            cost, admissible = cascade.combined_cost(maha, appearance, p.lambda_, p.max_cosine_distance)
+            pairs, free = cascade.matching_cascade(cost, admissible, t.time_since_update[confirmed],
+                                                   p.max_age, p.max_cosine_distance, free)
+            pairs[:, 0] = confirmed[pairs[:, 0]]
+            matches.append(pairs)
+        # IoU stage: tentative tracks, then confirmed tracks missed only this frame and still free.
+        taken = np.zeros(len(t), bool)
+        taken[matches[-1][:, 0]] = True
+        recent = t.confirmed & ~taken & (t.time_since_update == 1)
+        candidates = np.concatenate([np.flatnonzero(~t.confirmed), np.flatnonzero(recent)])
+        if len(candidates) and len(free):
+            pairs, _, left = cascade.iou_stage(motion.xyah_to_boxes(t.x[candidates]),
+                                               t.time_since_update[candidates], boxes[free],
+                                               p.max_iou_distance)
+            pairs[:, 0] = candidates[pairs[:, 0]]
+            pairs[:, 1] = free[pairs[:, 1]]
+            matches.append(pairs)
+            free = free[left]
+        return np.concatenate(matches), free
+
+    def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
+        p, t = self.params, self.tracks
+        order = select(detections.boxes, detections.scores, p.min_confidence,
+                       p.min_detection_height, p.nms_max_overlap)
+        boxes = detections.boxes[order]
+        features = None if detections.features is None else detections.features[order]
+        z = motion.boxes_to_xyah(boxes)
+        self._predict()
+        matches, free = self._associate(z, boxes, features)
+
+        if len(matches):
+            k, d = matches[:, 0], matches[:, 1]
+            x = t.x[k]
+            t.x[k], t.P[k] = kalman.update(x, t.P[k], z[d], motion.measurement_noise(x))
+            t.time_since_update[k] = 0
+            t.hits[k] += 1
+            t.confirmed[k] |= t.hits[k] >= p.n_init
+            if features is not None:
+                self.galleries.append(k, features[d])
+        missed = np.ones(len(t), bool)
+        missed[matches[:, 0]] = False
+        dead = missed & (~t.confirmed | (t.time_since_update > p.max_age))
+        if len(free):
+            x0, P0 = kalman.initiate(z[free], *motion.initial_variance(z[free]))
+            t.add(x0, P0)
+            self.galleries.add(features[free] if features is not None else len(free))
+            dead = np.concatenate([dead, np.zeros(len(free), bool)])
+        if dead.any():
+            self._keep(~dead)
+
+        report = t.confirmed & (t.time_since_update <= 1)
+        return TrackOutput(t.ids[report].copy(), motion.xyah_to_boxes(t.x[report]))
