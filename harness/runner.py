@@ -118,7 +118,8 @@ def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int 
 
         try:
             seq, report = with_features(seq, *feature_options(tracker.params))
-        except (FileNotFoundError, ValueError) as exc:
+        except (FileNotFoundError, ValueError, ImportError) as exc:
+            # e.g. a box-only sequence, missing feature files, or torch not installed
             result.skipped = str(exc)
             return result
         result.embed_seconds, result.embed_source = report.seconds, report.source

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from datasets.sequence import Detections
+from trackers import embedders
 from trackers.base import Requirements, Tracker, TrackOutput
 from trackers.core import kalman
 from trackers.core.tracks import TrackStore
@@ -44,9 +45,9 @@ from trackers.deepsort import cascade, motion
 from trackers.deepsort.appearance import Galleries
 from trackers.deepsort.detections import select
 
-#: Embedder used when none is named.  TODO(issue 3): switch to the pretrained
-#: offline default (``mobilenet``) once trackers.embedders registers it.
-DEFAULT_EMBEDDER = "histogram"
+#: Embedder used when none is named: the pretrained offline default (see
+#: trackers.embedders.DEFAULT_REASON for why it is the default).
+DEFAULT_EMBEDDER = embedders.DEFAULT_EMBEDDER
 
 
 @dataclass
