@@ -33,8 +33,10 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     Areas use ``x2 - x1`` without the historical ``+1`` pixel, as SORT, motmetrics
     and TrackEval do, so scores agree with those tools.  Degenerate boxes give 0.
     """
-    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    if not (isinstance(a, np.ndarray) and a.ndim == 2 and a.dtype == np.float64):
+        a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    if not (isinstance(b, np.ndarray) and b.ndim == 2 and b.dtype == np.float64):
+        b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
     if len(a) == 0 or len(b) == 0:
         return np.zeros((len(a), len(b)))
     # Per-coordinate broadcasting: measured faster than stacking corners, small or large.

@@ -60,8 +60,7 @@ def max_iou_matching(iou: np.ndarray, threshold: float) -> tuple[np.ndarray, np.
     n_above = np.count_nonzero(above)
     if n_above and n_above == np.count_nonzero(row_any) == np.count_nonzero(col_any):
         # At most one candidate per row and column: take them all, no solver needed.
-        r, c = np.nonzero(above)
-        return _pairs(r, c), np.flatnonzero(~row_any), np.flatnonzero(~col_any)
+        return np.argwhere(above), np.flatnonzero(~row_any), np.flatnonzero(~col_any)
     r, c = linear_sum_assignment(-iou)
     low = iou[r, c] < threshold
     matches = _pairs(r[~low], c[~low])

@@ -55,22 +55,25 @@ class SortParams:
 def boxes_to_z(boxes: np.ndarray) -> np.ndarray:
     """Corner boxes to SORT measurements (centre x, centre y, area, aspect w/h)."""
     z = np.empty((len(boxes), 4))
-    w = boxes[:, 2] - boxes[:, 0]
-    h = boxes[:, 3] - boxes[:, 1]
-    z[:, 0] = boxes[:, 0] + w / 2.0
-    z[:, 1] = boxes[:, 1] + h / 2.0
-    z[:, 2] = w * h
-    z[:, 3] = w / h
+    wh = boxes[:, 2:] - boxes[:, :2]
+    np.add(boxes[:, :2], wh * 0.5, out=z[:, :2])
+    np.multiply(wh[:, 0], wh[:, 1], out=z[:, 2])
+    np.divide(wh[:, 0], wh[:, 1], out=z[:, 3])
     return z
 
 
 def x_to_boxes(x: np.ndarray) -> np.ndarray:
     """SORT states (first four columns u, v, s, r) to corner boxes."""
-    w = np.sqrt(x[:, 2] * x[:, 3])
+    # Written with out= arguments: this runs twice per frame on a handful of rows,
+    # where numpy's per-call overhead, not arithmetic, is the cost.
     half = np.empty((len(x), 2))
-    half[:, 0] = w / 2.0
-    half[:, 1] = x[:, 2] / w / 2.0
-    return np.concatenate([x[:, :2] - half, x[:, :2] + half], axis=1)
+    np.sqrt(x[:, 2] * x[:, 3], out=half[:, 0])
+    np.divide(x[:, 2], half[:, 0], out=half[:, 1])
+    half *= 0.5
+    out = np.empty((len(x), 4))
+    np.subtract(x[:, :2], half, out=out[:, :2])
+    np.add(x[:, :2], half, out=out[:, 2:])
+    return out
 
 
 class Sort(Tracker):
@@ -102,8 +105,8 @@ class Sort(Tracker):
         t.x, t.P = kalman.predict(t.x, t.P, Q_POS, Q_VEL)
         t.mark_predicted()
         boxes = x_to_boxes(t.x)
-        finite = np.isfinite(boxes).all(axis=1)
-        if not finite.all():
+        if not np.isfinite(boxes).all():
+            finite = np.isfinite(boxes).all(axis=1)
             t.keep(finite)
             boxes = boxes[finite]
         return boxes
@@ -130,9 +133,9 @@ class Sort(Tracker):
         if len(unmatched_dets):
             x0, P0 = kalman.initiate(boxes_to_z(dets[unmatched_dets]), P0_POS, P0_VEL)
             t.add(x0, P0)
-        report = (t.time_since_update < 1) & (
-            (t.hit_streak >= p.min_hits) | (self.frame_count <= p.min_hits)
-        )
-        out = TrackOutput(t.ids[report].copy(), x_to_boxes(t.x[report]))
+        report = t.time_since_update < 1
+        if self.frame_count > p.min_hits:  # early frames report every matched track
+            report &= t.hit_streak >= p.min_hits
+        out = TrackOutput(t.ids[report], x_to_boxes(t.x[report]))  # fancy indexing copies
         t.keep(t.time_since_update <= p.max_age)
         return out
