@@ -35,10 +35,12 @@ def predict(x: np.ndarray, P: np.ndarray, q_pos: np.ndarray, q_vel: np.ndarray) 
     m = P.shape[2]
     x_new = x.copy()
     x_new[:, :m] += x[:, m:]
+    # F P F^T + Q per axis: a' = a + 2b + c + q_pos, b' = b + c, c' = c + q_vel,
+    # in few in-place steps (this runs every frame for every track).
     P_new = P.copy()
-    b, c = P[:, 1], P[:, 2]
-    P_new[:, 0] += (b + b) + c + q_pos
-    P_new[:, 1] += c
+    P_new[:, :2] += P[:, 1:]  # a + b, b + c
+    P_new[:, 0] += P_new[:, 1]  # a + 2b + c
+    P_new[:, 0] += q_pos
     P_new[:, 2] += q_vel
     return x_new, P_new
 
@@ -56,11 +58,11 @@ def update(x: np.ndarray, P: np.ndarray, z: np.ndarray, r: np.ndarray) -> tuple[
     # Gains for position and velocity of every axis at once: (K, 2, m).
     gain = P[:, :2] / s[:, None, :]
     innovation = z - x[:, :m]
-    x_new = (x.reshape(k, 2, m) + gain * innovation[:, None, :]).reshape(k, 2 * m)
-    P_new = np.empty_like(P)
+    x_new = x + (gain * innovation[:, None, :]).reshape(k, 2 * m)
     # var(pos), cov shrink by (1 - k_pos); var(vel) loses k_vel * cov.
-    P_new[:, :2] = P[:, :2] * (1.0 - gain[:, :1])
-    P_new[:, 2] = P[:, 2] - gain[:, 1] * P[:, 1]
+    P_new = P.copy()
+    P_new[:, :2] *= 1.0 - gain[:, :1]
+    P_new[:, 2] -= gain[:, 1] * P[:, 1]
     return x_new, P_new
 
 

@@ -8,6 +8,10 @@ rules read (``hits``, ``hit_streak``, ``age``, ``time_since_update``,
 Deep SORT's n_init/max_age) through the same few operations, so the
 bookkeeping is written once.  Per-track Python objects that a tracker needs
 (appearance galleries, colour models) live in ``extras`` lists kept aligned.
+
+The four integer counters share one (K, 4) array and are exposed as column
+views: starting, deleting and stepping tracks then touch one array instead of
+four, which matters when a tracker runs at thousands of frames per second.
 """
 
 from __future__ import annotations
@@ -16,9 +20,28 @@ from typing import Any
 
 import numpy as np
 
+_HITS, _STREAK, _AGE, _SINCE = range(4)
+
+
+def _column(index: int, doc: str) -> property:
+    """A read/write view of one counter column (``t.age += 1`` works in place)."""
+
+    def get(self: "TrackStore") -> np.ndarray:
+        return self._counters[:, index]
+
+    def set(self: "TrackStore", value: np.ndarray) -> None:
+        self._counters[:, index] = value
+
+    return property(get, set, doc=doc)
+
 
 class TrackStore:
     """Columnar store of live tracks; indices are positions, ids are stable."""
+
+    hits = _column(_HITS, "matches since the track started")
+    hit_streak = _column(_STREAK, "consecutive matches up to the last update")
+    age = _column(_AGE, "frames since the track started")
+    time_since_update = _column(_SINCE, "frames since the last match")
 
     def __init__(self, axes: int) -> None:
         self.axes = axes
@@ -26,10 +49,7 @@ class TrackStore:
         self.ids = np.zeros(0, np.int64)
         self.x = np.zeros((0, 2 * axes))
         self.P = np.zeros((0, 3, axes))
-        self.hits = np.zeros(0, np.int64)
-        self.hit_streak = np.zeros(0, np.int64)
-        self.age = np.zeros(0, np.int64)
-        self.time_since_update = np.zeros(0, np.int64)
+        self._counters = np.zeros((0, 4), np.int64)
         self.confirmed = np.zeros(0, bool)
         self.extras: list[Any] = []
 
@@ -37,18 +57,21 @@ class TrackStore:
         return len(self.ids)
 
     def add(self, x: np.ndarray, P: np.ndarray, extras: list[Any] | None = None, confirmed: bool = False) -> np.ndarray:
-        """Start tracks from initial states; returns their indices.  Ids are given in order."""
+        """Start tracks from initial states; returns their indices.  Ids are given in order.
+
+        A new track counts one hit and an age of one frame (Deep SORT's
+        convention); its streak starts at zero (SORT's).
+        """
         k = len(x)
-        new_ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
-        self.next_id += k
         start = len(self.ids)
-        self.ids = np.concatenate([self.ids, new_ids])
+        self.ids = np.concatenate([self.ids, np.arange(self.next_id, self.next_id + k, dtype=np.int64)])
+        self.next_id += k
         self.x = np.concatenate([self.x, x])
         self.P = np.concatenate([self.P, P])
-        self.hits = np.concatenate([self.hits, np.ones(k, np.int64)])
-        self.hit_streak = np.concatenate([self.hit_streak, np.zeros(k, np.int64)])
-        self.age = np.concatenate([self.age, np.ones(k, np.int64)])
-        self.time_since_update = np.concatenate([self.time_since_update, np.zeros(k, np.int64)])
+        fresh = np.zeros((k, 4), np.int64)
+        fresh[:, _HITS] = 1
+        fresh[:, _AGE] = 1
+        self._counters = np.concatenate([self._counters, fresh])
         self.confirmed = np.concatenate([self.confirmed, np.full(k, confirmed)])
         self.extras.extend(extras if extras is not None else [None] * k)
         return np.arange(start, start + k)
@@ -57,24 +80,22 @@ class TrackStore:
         """Drop the tracks where ``mask`` is False (deleted tracks)."""
         if mask.all():
             return
-        self.ids = self.ids[mask]
-        self.x = self.x[mask]
-        self.P = self.P[mask]
-        self.hits = self.hits[mask]
-        self.hit_streak = self.hit_streak[mask]
-        self.age = self.age[mask]
-        self.time_since_update = self.time_since_update[mask]
-        self.confirmed = self.confirmed[mask]
-        self.extras = [e for e, k in zip(self.extras, mask) if k]
+        idx = np.flatnonzero(mask)
+        self.ids = self.ids[idx]
+        self.x = self.x[idx]
+        self.P = self.P[idx]
+        self._counters = self._counters[idx]
+        self.confirmed = self.confirmed[idx]
+        self.extras = [self.extras[i] for i in idx]
 
     def mark_predicted(self) -> None:
         """Counters after a prediction step: one frame older, one frame since update."""
-        self.age += 1
-        self.hit_streak[self.time_since_update > 0] = 0
-        self.time_since_update += 1
+        c = self._counters
+        c[c[:, _SINCE] > 0, _STREAK] = 0
+        c[:, _AGE:] += 1  # age and time_since_update together
 
-    def mark_updated(self, idx: np.ndarray) -> None:
+    def mark_updated(self, idx: np.ndarray | slice) -> None:
         """Counters of tracks that were matched to a detection this frame."""
-        self.time_since_update[idx] = 0
-        self.hits[idx] += 1
-        self.hit_streak[idx] += 1
+        c = self._counters
+        c[idx, _SINCE] = 0
+        c[idx, _HITS:_AGE] += 1  # hits and hit_streak together
