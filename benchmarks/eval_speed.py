@@ -26,6 +26,12 @@ motmetrics' path has no parallel mode, so that row compares against its serial
 total.  Times are the best of ``--repeat`` runs; the CPU-time ratio is printed
 beside the wall-clock one because a busy machine inflates wall time.
 
+A second table starts from files on disk (reading included in both paths, as
+``bench eval`` and motmetrics' own scripts work): ours reads the original gt and
+the result with ``read_mot_file``; motmetrics reads with ``mm.io.loadtxt``
+files that already hold only the scored rows.  Its last rows time
+``evaluate_folders`` (what ``bench eval`` runs) in 1 and 2 processes.
+
 Fairness: motmetrics has no MOTChallenge preprocessing, so its inputs are the
 rows our preprocessing scored (conf != 0 gt rows; for MOT17 pedestrian gt only
 and tracker boxes matched to distractors removed), computed once *outside* its
@@ -39,6 +45,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +65,7 @@ from datasets.motfile import read_mot_file  # noqa: E402
 from datasets.sequence import EvalSpec, FrameTable  # noqa: E402
 from harness.metrics.compat import ensure_motmetrics_numpy2  # noqa: E402
 from harness.metrics.evaluate import (  # noqa: E402
+    evaluate_folders,
     SequenceCounts,
     SequenceJob,
     combine,
@@ -98,6 +106,8 @@ class Case:
     num_frames: int
     gt_df: pd.DataFrame  # motmetrics input: scored gt rows
     res_df: pd.DataFrame  # motmetrics input: scored result rows
+    gt_path: Path | None = None  # the original gt file (for the from-files timing)
+    res_rows: np.ndarray | None = None  # all result rows (frame, id, l, t, w, h)
 
 
 def load_tlwh(path: Path, kind: str) -> tuple[FrameTable, np.ndarray]:
@@ -180,7 +190,8 @@ def load_cases(shared: Path) -> list[Case]:
         num_frames = read_seq_length(folder / "seqinfo.ini") or max(gt.last_frame, result.last_frame)
         seq = preprocess(gt, result, spec, num_frames, name=name)  # what the baseline is fed
         cases.append(
-            Case(name, gt, result, spec, num_frames, motmetrics_df(gt_rows[seq.gt_rows]), motmetrics_df(res_rows[seq.tracker_rows]))
+            Case(name, gt, result, spec, num_frames, motmetrics_df(gt_rows[seq.gt_rows]),
+                 motmetrics_df(res_rows[seq.tracker_rows]), folder / "gt" / "gt.txt", res_rows)
         )
     return cases
 
@@ -297,7 +308,65 @@ def main() -> int:
     print("CLEAR/ID numbers identical in both paths:", "yes" if not problems else "NO")
     for p in problems:
         print("  ", p)
+    from_files(cases, args.repeat)
     return 0 if not problems else 2
+
+
+def _write_rows(path: Path, rows: np.ndarray) -> Path:
+    """MOT text with full precision (so both readers see the same numbers)."""
+    table = np.column_stack([rows[:, :6], np.ones(len(rows)), -np.ones((len(rows), 3))])
+    np.savetxt(path, table, fmt="%.10g", delimiter=",")
+    return path
+
+
+def from_files(cases: list[Case], repeat: int) -> None:
+    """The same comparison starting from files on disk, as `bench eval` and motmetrics' scripts do.
+
+    Ours: ``read_mot_file`` of the original gt and the result, preprocessing,
+    CLEAR + ID + HOTA.  motmetrics: ``mm.io.loadtxt`` of gt and result files
+    that already hold only the scored rows (its preprocessing is done for it,
+    outside the timing), ``compare_to_groundtruth`` and ``compute_many``.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="eval-speed-"))
+    t_ours, t_mm, frames, same_all = Timing(0.0, 0.0), Timing(0.0, 0.0), 0, True
+    print("\nfrom files (reading included in both paths)")
+    for case in cases:
+        res_path = _write_rows(tmp / f"{case.name}-result.txt", case.res_rows)
+        mm_gt = _write_rows(tmp / f"{case.name}-mm-gt.txt", case.gt_df.reset_index().to_numpy(float))
+        mm_res = _write_rows(tmp / f"{case.name}-mm-result.txt", case.res_df.reset_index().to_numpy(float))
+
+        def ours() -> dict[str, float]:
+            gt = read_mot_file(case.gt_path, "gt")
+            result = read_mot_file(res_path, "result")
+            return finalize(count_sequence(gt, result, case.spec, case.num_frames, name=case.name))
+
+        def theirs() -> pd.Series:
+            gt_df = mm.io.loadtxt(str(mm_gt), fmt="mot15-2D", min_confidence=-1)
+            res_df = mm.io.loadtxt(str(mm_res), fmt="mot15-2D")
+            acc = mm.utils.compare_to_groundtruth(gt_df, res_df, "iou", distth=0.5)
+            return MM_HOST.compute_many([acc], metrics=mm.metrics.motchallenge_metrics, names=[case.name]).loc[case.name]
+
+        ours_t, ours_row = best_time(ours, repeat)
+        mm_t, mm_row = best_time(theirs, repeat)
+        bad = check_identical(ours_row, mm_row)
+        same_all &= not bad
+        t_ours, t_mm, frames = t_ours + ours_t, t_mm + mm_t, frames + case.num_frames
+        print(_row(case.name, case.num_frames, ours_t, mm_t, "yes" if not bad else "NO: " + "; ".join(bad)))
+    print(_row("all, from files", frames, t_ours, t_mm, "yes" if same_all else "NO"))
+    # `bench eval --gt <folder> --results <folder>`: the same files through evaluate_folders.
+    gt_root, res_root = tmp / "gt", tmp / "res"
+    for case in cases:
+        (gt_root / case.name).mkdir(parents=True, exist_ok=True)
+        (gt_root / case.name / "gt").symlink_to(case.gt_path.parent)
+        if (case.gt_path.parent.parent / "seqinfo.ini").is_file():
+            (gt_root / case.name / "seqinfo.ini").symlink_to(case.gt_path.parent.parent / "seqinfo.ini")
+        res_root.mkdir(exist_ok=True)
+        (res_root / f"{case.name}.txt").symlink_to(tmp / f"{case.name}-result.txt")
+    for workers in (1, 2):
+        folder_t, table = best_time(lambda: evaluate_folders(gt_root, res_root, workers=workers), repeat)
+        same = all(np.isclose(table.loc[c.name, "MOTA"], finalize(count_sequence(
+            c.gt, c.result, c.spec, c.num_frames)).get("MOTA"), atol=1e-9) for c in cases[:1])
+        print(_row(f"bench eval, {workers} proc", frames, folder_t, t_mm, "yes" if same else "NO", cpu=workers == 1))
 
 
 def run_ours_parallel(jobs: list[SequenceJob], workers: int) -> tuple[list[dict[str, float]], dict[str, float]]:

@@ -69,11 +69,12 @@ def eval_(
     results_dir: Path = typer.Option(..., "--results", help="Folder of tracker result files <SEQ>.txt (or <tracker>/data/<SEQ>.txt)."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help="mot15 (no preprocessing) or mot16/mot17/mot20 (distractor preprocessing). Default: detect from gt columns."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also save the table as CSV and Markdown in this folder."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes, one sequence each (0 = one per CPU; 1 = in-process). Numbers are identical either way."),
 ) -> None:
     """Score existing MOTChallenge result files against ground truth (CLEAR, ID, HOTA)."""
     from harness.eval_command import execute_eval
 
-    execute_eval(gt, results_dir, benchmark, out, console, err_console)
+    execute_eval(gt, results_dir, benchmark, out, console, err_console, jobs=jobs)
 
 
 @app.command("track")

@@ -7,6 +7,7 @@ writes them); each tracker is scored and the tables are stacked.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -21,23 +22,25 @@ def tracker_dirs(results: Path) -> dict[str, Path]:
     return {p.parent.name: p for p in found}
 
 
-def score(gt: Path, results: Path, benchmark: str | None) -> pd.DataFrame:
+def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1) -> pd.DataFrame:
     from harness.metrics.evaluate import evaluate_folders
 
     bench = "auto" if not benchmark else benchmark.upper()
+    workers = jobs or os.cpu_count() or 1
     several = tracker_dirs(results)
     if len(several) <= 1:
-        return evaluate_folders(gt, results, benchmark=bench)
-    tables = {name: evaluate_folders(gt, folder, benchmark=bench, on_missing="skip") for name, folder in several.items()}
+        return evaluate_folders(gt, results, benchmark=bench, workers=workers)
+    tables = {name: evaluate_folders(gt, folder, benchmark=bench, on_missing="skip", workers=workers)
+              for name, folder in several.items()}
     return pd.concat(tables, names=["tracker"])
 
 
 def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | None,
-                 console: Console, err_console: Console) -> pd.DataFrame:
+                 console: Console, err_console: Console, jobs: int = 1) -> pd.DataFrame:
     import typer
 
     try:
-        table = score(gt, results, benchmark)
+        table = score(gt, results, benchmark, jobs)
     except (FileNotFoundError, ValueError) as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(2)
