@@ -16,8 +16,6 @@ import configparser
 import math
 from pathlib import Path
 
-import numpy as np
-
 from datasets.frames import ImageFolderSource, image_size
 from datasets.motfile import read_mot_file
 from datasets.sequence import EvalSpec, FrameTable, Sequence, SequenceInfo

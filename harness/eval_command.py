@@ -14,6 +14,7 @@ import pandas as pd
 from rich.console import Console
 
 from harness import leaderboard
+from harness.errors import reported
 
 
 def tracker_dirs(results: Path) -> dict[str, Path]:
@@ -37,13 +38,8 @@ def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1) -> pd.D
 
 def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | None,
                  console: Console, err_console: Console, jobs: int = 1) -> pd.DataFrame:
-    import typer
-
-    try:
+    with reported(err_console):
         table = score(gt, results, benchmark, jobs)
-    except (FileNotFoundError, ValueError) as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}")
-        raise typer.Exit(2)
     table = leaderboard.order_columns(table)
     leaderboard.show(table, f"{results} vs {gt}", console)
     if out is not None:

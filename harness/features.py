@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from datasets.sequence import FrameTable, Sequence
+from datasets.sequence import Sequence
 from trackers.embedders import create_embedder, is_precomputed
 from trackers.embedders.base import Embedder, crop_boxes
 from trackers.embedders.precomputed import find_features_file, load_precomputed

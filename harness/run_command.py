@@ -17,12 +17,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import trackers as registry
 from datasets import DatasetNotFound, load_dataset
-from datasets.motfile import MotFileError
 from datasets.sequence import Sequence
 from harness import leaderboard, manifest
 from harness.runner import UnitResult, Variant, make_variants, run_units, unit_records
 from harness.scoring import score_units
 from trackers.params import ParamError, parse_assignments
+from harness.errors import reported
 
 
 @dataclass
@@ -120,13 +120,8 @@ def execute(request: RunRequest, console: Console | None = None) -> RunOutcome:
 
 def execute_run(request: RunRequest, console: Console, err_console: Console) -> RunOutcome | None:
     """CLI entry: run, print the leaderboard, and turn known errors into clear messages."""
-    import typer
-
-    try:
+    with reported(err_console):
         outcome = execute(request, err_console)
-    except (DatasetNotFound, MotFileError, ParamError, FileNotFoundError, ValueError) as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}")
-        raise typer.Exit(2)
     if outcome.overall is not None:
         first = ["IDF1"] if request.dataset.lower() == "aicity" else None  # the AI City ranking metric
         leaderboard.show(outcome.overall, f"{request.dataset}: all sequences", console, first=first)

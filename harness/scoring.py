@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
 import pandas as pd
 
 from datasets.motfile import read_mot_file

@@ -14,12 +14,11 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from datasets import DatasetNotFound
-from datasets.motfile import MotFileError
 from harness import leaderboard, manifest
 from harness.run_command import RunOutcome, RunRequest, execute
 from harness.sweep import Grid, Setting, parse_grid, plan, plot_sweep, sweep_table
 from trackers.params import ParamError
+from harness.errors import reported
 
 #: Columns shown in the terminal after the swept parameters.
 SHOWN_METRICS = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz"]
@@ -132,13 +131,8 @@ def _record(run: RunOutcome, grid: Grid, settings: list[Setting], plot: Path | N
 
 def execute_sweep_cli(request: SweepRequest, console: Console, err_console: Console) -> SweepOutcome:
     """CLI entry: run the sweep, print its table, and turn known errors into clear messages."""
-    import typer
-
-    try:
+    with reported(err_console):
         outcome = execute_sweep(request, err_console)
-    except (DatasetNotFound, MotFileError, ParamError, FileNotFoundError, ValueError) as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}")
-        raise typer.Exit(2)
     table = outcome.table
     if table is not None:
         cols = ["tracker"] + [a.name for a in outcome.grid.axes] + [c for c in SHOWN_METRICS if c in table.columns]

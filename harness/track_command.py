@@ -28,10 +28,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 import trackers as registry
 from datasets.bgsub import BackgroundSubtractionDetector, BgSubParams
 from datasets.frames import VideoSource
-from datasets.motfile import MotFileError, read_mot_file, write_results
+from datasets.motfile import read_mot_file, write_results
 from datasets.sequence import Detections, SequenceInfo
 from harness.annotate import AtomicVideoWriter, Trails, draw_tracks
 from trackers.params import ParamError, build_params, parse_assignments
+from harness.errors import reported
 
 DETECTORS = ("bgsub",)
 
@@ -185,13 +186,8 @@ def _stack(rows: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, np.ndarray, 
 
 def execute_track(request: TrackRequest, console: Console, err_console: Console) -> TrackOutcome:
     """CLI entry: run, print where the files are and how fast it went; known errors become messages."""
-    import typer
-
-    try:
+    with reported(err_console, also=(RuntimeError,)):
         outcome = execute(request, err_console)
-    except (MotFileError, ParamError, FileNotFoundError, ValueError, RuntimeError) as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}")
-        raise typer.Exit(2)
     t = outcome.timings
     console.print(f"{outcome.frames} frames, {outcome.detections} detections ({outcome.source}), {outcome.tracks} track ids")
     console.print(f"results: {outcome.result_path}")

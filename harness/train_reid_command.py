@@ -22,6 +22,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from harness.errors import reported
 
 DEFAULT_OUT = Path("results/reid/siamese.pt")
 
@@ -210,8 +211,6 @@ def execute_train_reid(request: TrainReidRequest, console: Console, err_console:
     """CLI entry: known errors become one-line messages (exit 2)."""
     import typer
 
-    from datasets import DatasetNotFound
-    from datasets.motfile import MotFileError
 
     if request.command is None:
         request.command = shlex.join(["bench"] + sys.argv[1:])
@@ -220,12 +219,8 @@ def execute_train_reid(request: TrainReidRequest, console: Console, err_console:
     except ImportError:
         err_console.print("[bold red]error:[/bold red] train-reid needs PyTorch: pip install trackbench[deep]")
         raise typer.Exit(2)
-    try:
-        with _progress(err_console) as bar:
-            outcome = train_reid(request, console, bar)
-    except (DatasetNotFound, MotFileError, FileNotFoundError, ValueError, RuntimeError) as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}")
-        raise typer.Exit(2)
+    with reported(err_console, also=(RuntimeError,)), _progress(err_console) as bar:
+        outcome = train_reid(request, console, bar)
     rows = []
     result = outcome.result
     if result.before is not None and result.after is not None:

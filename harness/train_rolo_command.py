@@ -15,6 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from harness.errors import reported
 
 
 def default_out(dataset: str) -> Path:
@@ -46,9 +47,6 @@ def execute_train_rolo(options: dict[str, Any], out: Path | None, resume: Path |
     """CLI entry: train, print the epochs and the checkpoint; known errors become messages (exit 2)."""
     import typer
 
-    from datasets import DatasetNotFound
-    from datasets.motfile import MotFileError
-    from trackers.params import ParamError
 
     try:
         from trackers.rolo.train import TrainConfig, train
@@ -66,12 +64,8 @@ def execute_train_rolo(options: dict[str, Any], out: Path | None, resume: Path |
         err_console.print(f"epoch {row['epoch']}: train loss {row['train_loss']:.4f}  val loss {row['val_loss']:.4f}  "
                           f"val IoU {row['val_iou']:.3f} (after gaps {row['val_iou_gap']:.3f})  {row['seconds']:.1f} s")
 
-    try:
-        with _progress(err_console) as bar:
-            result = train(config, target, resume=resume, on_epoch=on_epoch, progress=bar)
-    except (DatasetNotFound, MotFileError, ParamError, FileNotFoundError, ValueError) as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}")
-        raise typer.Exit(2)
+    with reported(err_console), _progress(err_console) as bar:
+        result = train(config, target, resume=resume, on_epoch=on_epoch, progress=bar)
     size = Path(target).stat().st_size
     console.print(summary_table(result, size))
     console.print(f"checkpoint: {target} ({size / 1024:.0f} KiB, {result.parameters:,} parameters; "

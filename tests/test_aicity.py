@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import trackers  # noqa: E402
 from aicity_scene import SceneConfig, write_camera, write_cityflow  # noqa: E402
 from datasets import DatasetNotFound, load_dataset  # noqa: E402
 from datasets.aicity import (  # noqa: E402

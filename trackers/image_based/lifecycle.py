@@ -150,7 +150,6 @@ class ImagePropagatedTracker(Tracker, Generic[Context, Model]):
         self._delete_stale(frame.shape[1], frame.shape[0])
         self.finish(ctx)
         return self._report()
-        return out
 
     def _usable(self, detections: Detections) -> np.ndarray:
         """Detection boxes confident enough and at least a pixel wide and high (a filter needs an area)."""
