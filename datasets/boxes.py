@@ -50,8 +50,9 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ix2 = np.minimum(a[:, None, 2], b[None, :, 2])
         iy2 = np.minimum(a[:, None, 3], b[None, :, 3])
         inter = np.maximum(ix2 - ix1, 0.0) * np.maximum(iy2 - iy1, 0.0)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    size_a, size_b = a[:, 2:] - a[:, :2], b[:, 2:] - b[:, :2]
+    area_a = size_a[:, 0] * size_a[:, 1]
+    area_b = size_b[:, 0] * size_b[:, 1]
     union = area_a[:, None] + area_b[None, :] - inter
     # Zero union only between two empty boxes, whose intersection is 0 too: 0 / tiny = 0.
     return inter / np.maximum(union, 1e-300)

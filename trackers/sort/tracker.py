@@ -17,6 +17,7 @@ results agree with it on the same detections.  All tracks are filtered together
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,13 +100,13 @@ class Sort(Tracker):
         if len(t) == 0:
             return np.zeros((0, 4))
         # The area must not go negative: the reference zeroes the area velocity first.
-        shrink = (t.x[:, 6] + t.x[:, 2]) <= 0
-        if shrink.any():
-            t.x[shrink, 6] = 0.0
+        area_next = t.x[:, 6] + t.x[:, 2]
+        if area_next.min() <= 0:
+            t.x[area_next <= 0, 6] = 0.0
         t.x, t.P = kalman.predict(t.x, t.P, Q_POS, Q_VEL)
         t.mark_predicted()
         boxes = x_to_boxes(t.x)
-        if not np.isfinite(boxes).all():
+        if not math.isfinite(boxes.sum()):  # a NaN or inf anywhere makes the sum non-finite
             finite = np.isfinite(boxes).all(axis=1)
             t.keep(finite)
             boxes = boxes[finite]
@@ -137,5 +138,7 @@ class Sort(Tracker):
         if self.frame_count > p.min_hits:  # early frames report every matched track
             report &= t.hit_streak >= p.min_hits
         out = TrackOutput(t.ids[report], x_to_boxes(t.x[report]))  # fancy indexing copies
-        t.keep(t.time_since_update <= p.max_age)
+        since = t.time_since_update
+        if len(since) and since.max() > p.max_age:
+            t.keep(since <= p.max_age)
         return out
