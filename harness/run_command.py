@@ -107,7 +107,7 @@ def execute(request: RunRequest, console: Console | None = None) -> RunOutcome:
         units = run_units(variants, sequences, run_dir, dataset, request.detect_every, request.jobs,
                           on_progress=lambda key, n: bar.advance(tasks[key], n))
     wall = time.perf_counter() - t0
-    overall, per_seq, notes = score_units(units, sequences)
+    overall, per_seq, notes = score_units(units, sequences, workers=request.jobs)
     files = []
     if overall is not None:
         files += leaderboard.save(overall, run_dir, "leaderboard")

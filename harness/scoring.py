@@ -16,7 +16,7 @@ import pandas as pd
 from datasets.motfile import read_mot_file
 from datasets.sequence import Sequence
 from harness.leaderboard import order_columns
-from harness.metrics.evaluate import combine_counts, count_sequence, finalize
+from harness.metrics.evaluate import SequenceJob, combine_counts, count_sequences, finalize
 from harness.runner import UnitResult
 
 
@@ -26,23 +26,34 @@ def _speed(units: list[UnitResult]) -> float:
     return frames / seconds if seconds > 0 else float("nan")
 
 
-def score_units(units: list[UnitResult], sequences: list[Sequence]) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+def _count_units(units: list[UnitResult], by_name: dict[str, Sequence], workers: int) -> dict[int, object]:
+    """Counts of every scorable unit (keyed by its position), several sequences at once when workers > 1."""
+    jobs, keys = [], []
+    for i, unit in enumerate(units):
+        seq = by_name[unit.sequence]
+        if not unit.skipped and seq.ground_truth is not None and unit.result_path:
+            jobs.append(SequenceJob(unit.sequence, seq.ground_truth, read_mot_file(unit.result_path, "result"),
+                                    seq.eval_spec, seq.info.length))
+            keys.append(i)
+    return dict(zip(keys, count_sequences(jobs, workers)))
+
+
+def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int = 1
+                ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
     """(overall, per_sequence, notes); tables are None when nothing could be scored."""
     by_name = {s.name: s for s in sequences}
     notes: list[str] = []
     per_rows, counts_by_variant, ran_by_variant = [], defaultdict(list), defaultdict(list)
-    for unit in units:
+    counted = _count_units(units, by_name, workers)
+    for i, unit in enumerate(units):
         if unit.skipped:
             notes.append(f"{unit.variant} skipped on {unit.sequence}: {unit.skipped}")
             continue
         ran_by_variant[unit.variant].append(unit)
-        seq = by_name[unit.sequence]
         row = {"tracker": unit.variant, "sequence": unit.sequence}
-        if seq.ground_truth is not None and unit.result_path:
-            counts = count_sequence(seq.ground_truth, read_mot_file(unit.result_path, "result"),
-                                    seq.eval_spec, seq.info.length, name=unit.sequence)
-            counts_by_variant[unit.variant].append(counts)
-            row.update(finalize(counts))
+        if i in counted:
+            counts_by_variant[unit.variant].append(counted[i])
+            row.update(finalize(counted[i]))
         row["Hz"] = unit.hz
         per_rows.append(row)
     if not per_rows:

@@ -76,3 +76,13 @@ def test_eval_reproduces_motmetrics_published_values(tmp_path) -> None:
     campus, stadt = table.loc["TUD-Campus"], table.loc["TUD-Stadtmitte"]
     assert (round(campus.IDF1, 1), round(campus.MOTA, 1), campus.FP, campus.FN, campus.IDsw) == (55.8, 52.6, 13, 150, 7)
     assert (round(stadt.IDF1, 1), round(stadt.MOTA, 1), stadt.FP, stadt.FN, stadt.IDsw) == (64.5, 56.4, 45, 452, 7)
+
+
+def test_parallel_run_scores_identically(tmp_path) -> None:
+    """--jobs 2 runs and scores units in worker processes; every number but the timing agrees."""
+    boards = []
+    for jobs in ("1", "2"):
+        result = runner.invoke(app, ["run", "-t", "sort,rolo", "--jobs", jobs, "--results", str(tmp_path), "--name", f"j{jobs}"])
+        assert result.exit_code == 0, result.output
+        boards.append(pd.read_csv(tmp_path / f"j{jobs}" / "per_sequence.csv", index_col=[0, 1]).drop(columns="Hz"))
+    pd.testing.assert_frame_equal(boards[0], boards[1])
