@@ -322,3 +322,11 @@ def test_pets09_detections_every_fifth_frame_keep_people_tracked_between(pets: S
     between = np.isin(result.frames, [f for f in range(1, PETS_FRAMES + 1) if (f - 1) % 5])
     assert np.count_nonzero(between) > 2 * np.count_nonzero(~between)
     assert ours["MOTA"] > 20.0 and ours["HOTA"] > sort["HOTA"] + 10.0, (ours, sort)
+
+
+def test_window_of_non_finite_or_outside_box_is_none() -> None:
+    from trackers.image_based.boxgeom import clipped_window
+
+    assert clipped_window(np.array([np.nan, 1.0, 5.0, 5.0]), 10, 10) is None
+    assert clipped_window(np.array([20.0, 20.0, 30.0, 30.0]), 10, 10) is None
+    assert clipped_window(np.array([-3.0, 1.0, 5.0, 5.2]), 10, 10) == (0, 1, 5, 5)

@@ -15,11 +15,13 @@ Window = tuple[int, int, int, int]  # x, y, w, h in pixels
 
 def clipped_window(box: np.ndarray, width: int, height: int, min_size: int = 2) -> Window | None:
     """The part of a tlbr box inside a ``width`` × ``height`` image, or None if too small."""
+    if not np.isfinite(box).all():
+        return None
     x1 = int(np.floor(max(box[0], 0.0)))
     y1 = int(np.floor(max(box[1], 0.0)))
     x2 = int(np.ceil(min(box[2], float(width))))
     y2 = int(np.ceil(min(box[3], float(height))))
-    if not np.isfinite(box).all() or x2 - x1 < min_size or y2 - y1 < min_size:
+    if x2 - x1 < min_size or y2 - y1 < min_size:
         return None
     return x1, y1, x2 - x1, y2 - y1
 
