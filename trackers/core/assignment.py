@@ -21,26 +21,46 @@ def _pairs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return out
 
 
-def min_cost_matching(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Match rows to columns minimising total cost; pairs above ``max_cost`` stay apart.
+def gated_matching(cost: np.ndarray, threshold: float, admissible: np.ndarray | None = None,
+                   gated_cost: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Match rows to columns minimising total cost; pairs above ``threshold`` stay apart.
 
-    Returns ``(matches (P, 2) int, unmatched_rows, unmatched_cols)``.  Infeasible
-    entries (``> max_cost`` or non-finite) are raised to a large constant before
-    solving, as Deep SORT does, so the solver never pairs them.
+    Entries above the threshold, non-finite, or not ``admissible`` are raised
+    to ``gated_cost`` before the Hungarian solver runs — by default just above
+    the threshold (``threshold + 1e-5``), as Deep SORT's reference does, so the
+    solver may leave a row unmatched at about the price of one admissible pair.
+    Any pair it picks among them is rejected afterwards.
+
+    Returns ``(matches (P, 2) of (row, col), unmatched_rows, unmatched_cols)``;
+    each unmatched list holds never-assigned indices in order, then rejected
+    ones in row order (the reference's order, which decides new track ids).
     """
     rows, cols = cost.shape
     if rows == 0 or cols == 0:
         return np.zeros((0, 2), np.int64), np.arange(rows), np.arange(cols)
-    gated = np.where(np.isfinite(cost) & (cost <= max_cost), cost, _INFEASIBLE)
-    r, c = linear_sum_assignment(gated)
-    ok = gated[r, c] <= max_cost
-    matches = _pairs(r[ok], c[ok])
+    over = ~(np.isfinite(cost) & (cost <= threshold))
+    if admissible is not None:
+        over |= ~admissible
+    cost = np.where(over, threshold + 1e-5 if gated_cost is None else gated_cost, cost)
+    r, c = linear_sum_assignment(cost)
+    rejected = over[r, c]
+    matches = _pairs(r[~rejected], c[~rejected])
     row_free = np.ones(rows, bool)
-    row_free[matches[:, 0]] = False
+    row_free[r] = False
     col_free = np.ones(cols, bool)
-    col_free[matches[:, 1]] = False
-    unmatched_rows, unmatched_cols = np.flatnonzero(row_free), np.flatnonzero(col_free)
+    col_free[c] = False
+    unmatched_rows = np.concatenate([np.flatnonzero(row_free), r[rejected]])
+    unmatched_cols = np.concatenate([np.flatnonzero(col_free), c[rejected]])
     return matches, unmatched_rows, unmatched_cols
+
+
+def min_cost_matching(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`gated_matching` with infeasible pairs priced out entirely (a large constant).
+
+    Unmatched rows and columns come back in ascending order.
+    """
+    matches, unmatched_rows, unmatched_cols = gated_matching(cost, max_cost, gated_cost=_INFEASIBLE)
+    return matches, np.sort(unmatched_rows), np.sort(unmatched_cols)
 
 
 def max_iou_matching(iou: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

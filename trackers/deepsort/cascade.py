@@ -20,8 +20,8 @@ has weight, i.e. for ``λ < 1``; at ``λ = 1`` appearance is ignored entirely an
 Deep SORT becomes a Mahalanobis-cost tracker.  At ``λ = 0`` the cost is the
 cosine distance gated by motion: the reference implementation.
 
-**Matching.**  :func:`gated_matching` solves one assignment the way the
-reference does: inadmissible entries (and any above the threshold) are set
+**Matching.**  :func:`trackers.core.assignment.gated_matching` solves one
+assignment the way the reference does: inadmissible entries (and any above the threshold) are set
 just above the threshold (``threshold + 1e-5``) before the Hungarian solver
 runs, so the solver may leave a track unmatched at about the price of one
 admissible pair, and any pair it picks above the threshold is dropped.  The
@@ -40,42 +40,14 @@ the ids of new tracks.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from datasets.boxes import iou_matrix
+from trackers.core.assignment import gated_matching
 from trackers.deepsort.motion import GATING_THRESHOLD
 
 _EMPTY_PAIRS = np.zeros((0, 2), np.int64)
 #: Cost the reference gives a track that may not take part in the IoU stage.
 IOU_GATED_COST = 1e5
-
-
-def gated_matching(cost: np.ndarray, threshold: float, admissible: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Min-cost assignment of rows to columns with a gate.
-
-    Returns ``(matches (P, 2) of local (row, col), unmatched_rows, unmatched_cols)``;
-    unmatched lists hold never-assigned indices in order, then rejected ones in row order.
-    """
-    rows, cols = cost.shape
-    if rows == 0 or cols == 0:
-        return _EMPTY_PAIRS, np.arange(rows), np.arange(cols)
-    over = cost > threshold
-    if admissible is not None:
-        over |= ~admissible
-    cost = np.where(over, threshold + 1e-5, cost)
-    r, c = linear_sum_assignment(cost)
-    rejected = over[r, c]
-    matches = np.empty((len(r) - int(rejected.sum()), 2), np.int64)
-    matches[:, 0] = r[~rejected]
-    matches[:, 1] = c[~rejected]
-    row_free = np.ones(rows, bool)
-    row_free[r] = False
-    col_free = np.ones(cols, bool)
-    col_free[c] = False
-    unmatched_rows = np.concatenate([np.flatnonzero(row_free), r[rejected]])
-    unmatched_cols = np.concatenate([np.flatnonzero(col_free), c[rejected]])
-    return matches, unmatched_rows, unmatched_cols
 
 
 def combined_cost(maha: np.ndarray, appearance: np.ndarray | None, lam: float,
