@@ -9,11 +9,11 @@ any order.  Bad input raises :class:`MotFileError` naming the file and line.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from datasets.atomic import atomic_path
 from datasets.boxes import tlbr_to_tlwh, tlwh_to_tlbr
 from datasets.sequence import FrameTable
 
@@ -123,26 +123,11 @@ def read_mot_file(path: str | os.PathLike, kind: str = "det") -> FrameTable:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write a file so that readers see either the old or the whole new content.
-
-    The text goes to a temporary file in the same folder, is flushed to disk, and
-    is renamed over the target; an interrupted run leaves no truncated file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write a text file atomically (see :mod:`datasets.atomic`), flushed to disk before the rename."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def format_results(frames: np.ndarray, ids: np.ndarray, boxes: np.ndarray, scores: np.ndarray | None = None) -> str:

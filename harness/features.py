@@ -21,13 +21,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from datasets.atomic import atomic_path
 from datasets.sequence import Sequence
 from trackers.embedders import create_embedder, is_precomputed
 from trackers.embedders.base import Embedder, crop_boxes
@@ -50,15 +50,8 @@ def cache_key(seq: Sequence, embedder_key: str) -> str:
 
 
 def _atomic_save(path: Path, array: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npy", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, array)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, suffix=".npy") as tmp:
+        np.save(tmp, array)
 
 
 def compute_features(seq: Sequence, embedder: Embedder, batch_size: int = 256,

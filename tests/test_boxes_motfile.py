@@ -89,3 +89,16 @@ def test_results_round_trip_and_atomic_write(tmp_path, monkeypatch) -> None:
         atomic_write_text(path, "half")
     assert path.read_text().strip() == line
     assert [p.name for p in path.parent.iterdir()] == ["seq.txt"]
+
+
+def test_atomic_files_get_ordinary_permissions(tmp_path) -> None:
+    """mkstemp makes owner-only files; a finished output is readable as the umask allows."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "r.txt"
+        atomic_write_text(path, "x\n")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

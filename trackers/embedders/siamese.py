@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from datasets.atomic import atomic_path
 from trackers.embedders.torch_device import IMAGENET_MEAN, IMAGENET_STD, TorchEmbedder, state_digest
 
 FORMAT = "trackbench.siamese"
@@ -86,11 +87,7 @@ class SiameseNet(nn.Module):
 
 def save_checkpoint(model: SiameseNet, path: str | Path, metadata: dict[str, Any] | None = None) -> Path:
     """Write the model and its metadata atomically; returns the path."""
-    import os
-    import tempfile
-
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": FORMAT,
         "version": VERSION,
@@ -99,14 +96,8 @@ def save_checkpoint(model: SiameseNet, path: str | Path, metadata: dict[str, Any
                        for k, v in model.state_dict().items()},
         "metadata": metadata or {},
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".pt", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".pt") as tmp:
         torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

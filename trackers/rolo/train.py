@@ -27,8 +27,6 @@ for or when ``device="auto"`` finds one.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +36,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from datasets.atomic import atomic_path
 from datasets.sequence import Sequence
 from trackers.rolo.data import INPUTS, Trajectory, Windows, sample_windows, subsample, trajectories
 from trackers.rolo.model import Normalisation, RoloNet, decode_boxes, linear_prior, parameter_count, raw_features
@@ -132,18 +131,8 @@ def resolve_device(device: str) -> torch.device:
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     """torch.save, atomically: an interrupted save never leaves a truncated checkpoint."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a checkpoint is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
