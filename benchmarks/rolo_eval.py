@@ -59,7 +59,7 @@ if str(ROOT) not in sys.path:
 
 from trackers.core import kalman  # noqa: E402
 from trackers.rolo.data import Trajectory, sample_windows, with_dropouts  # noqa: E402
-from trackers.rolo.train import paired_iou  # noqa: E402
+from datasets.boxes import paired_iou  # noqa: E402
 from trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, boxes_to_z, x_to_boxes  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"

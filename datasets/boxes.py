@@ -58,6 +58,18 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return inter / np.maximum(union, 1e-300)
 
 
+def paired_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of ``a[i]`` with ``b[i]`` (row by row, not all pairs); 0 where both boxes are empty."""
+    if len(a) == 0:
+        return np.zeros(0)
+    wh = np.clip(np.minimum(a[:, 2:], b[:, 2:]) - np.maximum(a[:, :2], b[:, :2]), 0, None)
+    inter = wh[:, 0] * wh[:, 1]
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a + area_b - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
 def clip_to_image(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
     """Clip corner boxes to the image rectangle (for cropping, never for scoring)."""
     out = np.asarray(boxes, dtype=np.float64).reshape(-1, 4).copy()

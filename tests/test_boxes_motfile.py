@@ -102,3 +102,13 @@ def test_atomic_files_get_ordinary_permissions(tmp_path) -> None:
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_paired_iou_is_the_diagonal_of_the_iou_matrix() -> None:
+    from datasets.boxes import paired_iou
+
+    rng = np.random.default_rng(1)
+    a = tlwh_to_tlbr(np.column_stack([rng.uniform(0, 50, (30, 2)), rng.uniform(1, 30, (30, 2))]))
+    b = tlwh_to_tlbr(np.column_stack([rng.uniform(0, 50, (30, 2)), rng.uniform(1, 30, (30, 2))]))
+    assert np.allclose(paired_iou(a, b), np.diag(iou_matrix(a, b)))
+    assert paired_iou(np.zeros((1, 4)), np.zeros((1, 4))).tolist() == [0.0]

@@ -122,7 +122,7 @@ def test_trajectories_and_windows_from_synth(synth_seqs) -> None:
     seen = np.isfinite(tr.obs).all(axis=1)
     assert 0.3 < np.mean([np.isfinite(t.obs).all(axis=1).mean() for t in trajs]) < 1.0  # real misses exist
     # Observations are matched detections: IoU >= 0.5 with the gt box of the same frame.
-    from trackers.rolo.train import paired_iou
+    from datasets.boxes import paired_iou
 
     assert (paired_iou(tr.obs[seen], tr.gt[seen]) >= 0.5).all()
     w = sample_windows(trajs, 6)

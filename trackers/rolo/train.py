@@ -37,6 +37,7 @@ import torch
 from torch.nn import functional as F
 
 from datasets.atomic import atomic_path
+from datasets.boxes import paired_iou
 from datasets.sequence import Sequence
 from trackers.rolo.data import INPUTS, Trajectory, Windows, sample_windows, subsample, trajectories
 from trackers.rolo.model import Normalisation, RoloNet, decode_boxes, linear_prior, parameter_count, raw_features
@@ -244,19 +245,6 @@ def predict_windows(model: RoloNet, windows: Windows, norm: Normalisation, devic
     out = np.concatenate(outs) if outs else np.zeros((0, 8), np.float32)
     nxt, cur = decode_boxes(out, enc, norm)
     return nxt, cur, out
-
-
-def paired_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of a[i] with b[i]."""
-    if len(a) == 0:
-        return np.zeros(0)
-    tl = np.maximum(a[:, :2], b[:, :2])
-    br = np.minimum(a[:, 2:], b[:, 2:])
-    wh = np.clip(br - tl, 0, None)
-    inter = wh[:, 0] * wh[:, 1]
-    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])  # noqa: E731
-    union = area(a) + area(b) - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
 def evaluate(model: RoloNet, windows: Windows, norm: Normalisation, device: torch.device) -> dict[str, float]:
