@@ -49,7 +49,9 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -79,8 +81,20 @@ def _stack(trajs: list[Trajectory]) -> tuple[np.ndarray, np.ndarray, int]:
     return obs, np.isfinite(obs).all(axis=2), lmax
 
 
-def kalman_sort(trajs: list[Trajectory]) -> np.ndarray:
-    """SORT's filter (u, v, s, r) run on every trajectory at once."""
+@dataclass(frozen=True)
+class MotionModel:
+    """What differs between SORT's and Deep SORT's filters; the roll-out below is shared."""
+
+    measure: Callable[[np.ndarray], np.ndarray]  # boxes -> measurements z
+    initial: Callable[[np.ndarray], tuple]  # z -> (var_pos, var_vel)
+    measurement_noise: Callable[[np.ndarray], np.ndarray]  # states -> R
+    process_noise: Callable[[np.ndarray], tuple]  # states -> (q_pos, q_vel)
+    boxes: Callable[[np.ndarray], np.ndarray]  # states -> boxes
+    clamp_area: bool = False  # SORT: zero the area velocity when the area would go non-positive
+
+
+def kalman_rollout(trajs: list[Trajectory], model: MotionModel) -> np.ndarray:
+    """Run one filter per trajectory, all at once: update on observed steps, predict every step."""
     obs, seen, lmax = _stack(trajs)
     k = len(trajs)
     x = np.zeros((k, 8))
@@ -91,44 +105,35 @@ def kalman_sort(trajs: list[Trajectory]) -> np.ndarray:
         o = seen[:, t]
         upd = o & started
         if upd.any():
-            x[upd], P[upd] = kalman.update(x[upd], P[upd], boxes_to_z(obs[upd, t]), R)
+            x[upd], P[upd] = kalman.update(x[upd], P[upd], model.measure(obs[upd, t]), model.measurement_noise(x[upd]))
         new = o & ~started
         if new.any():
-            x[new], P[new] = kalman.initiate(boxes_to_z(obs[new, t]), P0_POS, P0_VEL)
+            z = model.measure(obs[new, t])
+            x[new], P[new] = kalman.initiate(z, *model.initial(z))
             started |= new
         s = started
-        shrink = s & ((x[:, 6] + x[:, 2]) <= 0)
-        x[shrink, 6] = 0.0
-        x[s], P[s] = kalman.predict(x[s], P[s], Q_POS, Q_VEL)
+        if model.clamp_area:
+            x[s & ((x[:, 6] + x[:, 2]) <= 0), 6] = 0.0
+        x[s], P[s] = kalman.predict(x[s], P[s], *model.process_noise(x[s]))
         with np.errstate(invalid="ignore"):
-            pred[s, t] = x_to_boxes(x[s])
+            pred[s, t] = model.boxes(x[s])
     return pred
+
+
+def kalman_sort(trajs: list[Trajectory]) -> np.ndarray:
+    """SORT's filter (u, v, s, r) with its constant noise."""
+    model = MotionModel(boxes_to_z, lambda z: (P0_POS, P0_VEL), lambda x: R, lambda x: (Q_POS, Q_VEL),
+                        x_to_boxes, clamp_area=True)
+    return kalman_rollout(trajs, model)
 
 
 def kalman_deepsort(trajs: list[Trajectory]) -> np.ndarray:
-    """Deep SORT's filter (u, v, a, h), height-proportional noise (trackers.deepsort.motion), all at once."""
+    """Deep SORT's filter (u, v, a, h), height-proportional noise (trackers.deepsort.motion)."""
     from trackers.deepsort import motion
 
-    obs, seen, lmax = _stack(trajs)
-    k = len(trajs)
-    x = np.zeros((k, 8))
-    P = np.zeros((k, 3, 4))
-    started = np.zeros(k, bool)
-    pred = np.full((k, lmax, 4), np.nan)
-    for t in range(lmax):
-        o = seen[:, t]
-        upd = o & started
-        if upd.any():
-            x[upd], P[upd] = kalman.update(x[upd], P[upd], motion.boxes_to_xyah(obs[upd, t]), motion.measurement_noise(x[upd]))
-        new = o & ~started
-        if new.any():
-            z = motion.boxes_to_xyah(obs[new, t])
-            x[new], P[new] = kalman.initiate(z, *motion.initial_variance(z))
-            started |= new
-        s = started
-        x[s], P[s] = kalman.predict(x[s], P[s], *motion.process_noise(x[s]))
-        pred[s, t] = motion.xyah_to_boxes(x[s])
-    return pred
+    model = MotionModel(motion.boxes_to_xyah, motion.initial_variance, motion.measurement_noise,
+                        motion.process_noise, motion.xyah_to_boxes)
+    return kalman_rollout(trajs, model)
 
 
 def last_box(trajs: list[Trajectory]) -> np.ndarray:
@@ -275,7 +280,6 @@ def main(argv: list[str] | None = None) -> None:
         ckpt_path = args.out / "rolo_mot17.pt"
         wall, cmd = train_mot17(args.shared, ckpt_path)
     meta = load_checkpoint(ckpt_path)
-    tr = meta["training"]
     synth = load_checkpoint(DEFAULT_CHECKPOINT)
     report += ["## Training (CPU)", "",
                "| checkpoint | data | epochs (best) | parameters | size | training time | wall time |", "|---|---|---|---|---|---|---|"]
