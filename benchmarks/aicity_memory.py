@@ -1,6 +1,6 @@
 """Peak memory of ``bench run --dataset aicity`` over a 1920x1080 video at two lengths.
 
-Frames are decoded lazily and in order (:class:`datasets.frames.VideoSource`),
+Frames are decoded lazily and in order (:class:`trackbench.datasets.frames.VideoSource`),
 so the peak resident memory of a run should not grow with the video's length.
 This renders a CityFlow camera (``tests/aicity_scene.py``) at each length and
 runs ``bench run`` on it in a fresh subprocess, reading that child's own peak
@@ -40,9 +40,9 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-from datasets.sequence import Detections  # noqa: E402
-from trackers.base import Requirements, TrackOutput  # noqa: E402
-from trackers.sort.tracker import Sort  # noqa: E402
+from trackbench.datasets.sequence import Detections  # noqa: E402
+from trackbench.trackers.base import Requirements, TrackOutput  # noqa: E402
+from trackbench.trackers.sort.tracker import Sort  # noqa: E402
 
 FRAMES_TRACKER = "sort+frames"
 
@@ -69,9 +69,9 @@ class SortOnFrames(Sort):
 CHILD = """
 import sys
 sys.path.insert(0, {here!r})
-import trackers
+from trackbench import trackers
 trackers._REGISTRY[{name!r}] = "aicity_memory:SortOnFrames"
-from harness.cli import app
+from trackbench.harness.cli import app
 app(sys.argv[1:], prog_name="bench")
 """
 

@@ -14,8 +14,8 @@ Run: ``.venv/bin/python benchmarks/deepsort_fidelity.py [--shared PATH] [--repea
    with conf 0 dropped, nothing else), the way the reference's numbers were
    taken: MOTA 47.6 %, IDF1 60.1 %, 22 ID switches.
 2. **Speed**, tracker only (the ``update`` calls; detections and vectors in
-   memory): the batched :class:`~trackers.deepsort.tracker.DeepSort` vs the
-   per-track reference-style loop :class:`~trackers.deepsort.reference.ReferenceDeepSort`,
+   memory): the batched :class:`~trackbench.trackers.deepsort.tracker.DeepSort` vs the
+   per-track reference-style loop :class:`~trackbench.trackers.deepsort.reference.ReferenceDeepSort`,
    in this process, best of ``--repeat`` runs each; both must report the same
    ids and boxes on every frame (checked).  Measured twice: with the BLAS
    library's default threading, and in a child process with
@@ -43,12 +43,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from datasets.boxes import iou_matrix  # noqa: E402
-from datasets.motfile import read_mot_file  # noqa: E402
-from harness.features import with_features  # noqa: E402
-from harness.run_command import RunRequest, execute  # noqa: E402
-from trackers.deepsort.reference import ReferenceDeepSort  # noqa: E402
-from trackers.deepsort.tracker import DeepSort, DeepSortParams  # noqa: E402
+from trackbench.datasets.boxes import iou_matrix  # noqa: E402
+from trackbench.datasets.motfile import read_mot_file  # noqa: E402
+from trackbench.harness.features import with_features  # noqa: E402
+from trackbench.harness.run_command import RunRequest, execute  # noqa: E402
+from trackbench.trackers.deepsort.reference import ReferenceDeepSort  # noqa: E402
+from trackbench.trackers.deepsort.tracker import DeepSort, DeepSortParams  # noqa: E402
 
 SEQUENCE = "MOT17-05-FRCNN"
 REFERENCE = {"MOTA": 47.6, "IDF1": 60.1, "IDsw": 22}
@@ -90,7 +90,7 @@ def fidelity(shared: Path, results: Path) -> tuple[dict, dict, Path]:
 
 
 def speed(shared: Path, repeat: int) -> dict[str, float]:
-    from datasets import load_dataset
+    from trackbench.datasets import load_dataset
 
     seq = load_dataset("mot17", shared / "mot17", [SEQUENCE])[0]
     seq, _ = with_features(seq, "precomputed", str(shared / "mot17-features"))
@@ -139,7 +139,7 @@ def dense_speed(shared: Path, frames: int = 300, lam: float = 0.5) -> dict[str, 
     ``frames`` frames, with random unit vectors (no feature file exists for it) and λ = 0.5."""
     import dataclasses
 
-    from datasets import load_dataset
+    from trackbench.datasets import load_dataset
 
     seq = load_dataset("mot17", shared / "mot17", ["MOT17-04-FRCNN"])[0]
     rng = np.random.default_rng(0)

@@ -38,17 +38,17 @@ SHARED = ROOT.parent / "shared"
 
 
 def real_or_synth_crops(shared: Path, n: int) -> tuple[list[np.ndarray], str]:
-    from harness.reid.crops import CropRules, crops_from_sequence
+    from trackbench.harness.reid.crops import CropRules, crops_from_sequence
 
     pets = shared / "data" / "mot15"
     if (pets / "PETS09-S2L1" / "img1").is_dir():
-        from datasets import load_dataset
+        from trackbench.datasets import load_dataset
 
         seq = load_dataset("mot15", pets, ["PETS09-S2L1"])[0]
         crops = crops_from_sequence(seq, CropRules(every=5, min_height=1, min_visibility=0.0))
         label = "PETS09-S2L1 gt crops"
     else:
-        from datasets import load_dataset
+        from trackbench.datasets import load_dataset
 
         seq = load_dataset("synth", sequences=["synth-01"])[0]
         crops = crops_from_sequence(seq, CropRules(every=3, min_height=1))
@@ -61,20 +61,20 @@ def real_or_synth_crops(shared: Path, n: int) -> tuple[list[np.ndarray], str]:
 
 
 def make_embedders(args) -> dict:
-    from trackers.embedders import create_embedder
+    from trackbench.trackers.embedders import create_embedder
 
     out = {"histogram": lambda: create_embedder("histogram")}
     out["mobilenet"] = lambda: create_embedder("mobilenet", device=args.device)
     onnx = Path(args.onnx) if args.onnx else SHARED / "models" / "osnet_x0_25_msmt17.onnx"
     if onnx.is_file():
         def make_onnx():
-            from trackers.embedders.onnx_model import OnnxEmbedder
+            from trackbench.trackers.embedders.onnx_model import OnnxEmbedder
 
             return OnnxEmbedder(onnx, device=args.device, threads=args.threads or None)
         out[f"onnx:{onnx.name}"] = make_onnx
 
     def make_siamese():
-        from trackers.embedders.siamese import SiameseEmbedder, SiameseNet
+        from trackbench.trackers.embedders.siamese import SiameseEmbedder, SiameseNet
 
         if args.siamese:
             return SiameseEmbedder.from_checkpoint(args.siamese, device=args.device)
@@ -100,9 +100,9 @@ def time_embedder(emb, crops: list[np.ndarray], batch: int, repeat: int) -> floa
 
 
 def quality(emb, shared: Path) -> str:
-    from datasets import load_dataset
-    from harness.reid.crops import CropRules, crops_from_sequence
-    from harness.reid.evaluate import evaluate_embedder
+    from trackbench.datasets import load_dataset
+    from trackbench.harness.reid.crops import CropRules, crops_from_sequence
+    from trackbench.harness.reid.evaluate import evaluate_embedder
 
     seq = load_dataset("mot15", shared / "data" / "mot15", ["PETS09-S2L1"])[0]
     crops = crops_from_sequence(seq, CropRules(every=10))

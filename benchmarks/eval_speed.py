@@ -60,11 +60,11 @@ if str(ROOT) not in sys.path:
 
 import motmetrics as mm  # noqa: E402
 
-from datasets.boxes import tlwh_to_tlbr  # noqa: E402
-from datasets.motfile import read_mot_file  # noqa: E402
-from datasets.sequence import EvalSpec, FrameTable  # noqa: E402
-from harness.metrics.compat import ensure_motmetrics_numpy2  # noqa: E402
-from harness.metrics.evaluate import (  # noqa: E402
+from trackbench.datasets.boxes import tlwh_to_tlbr  # noqa: E402
+from trackbench.datasets.motfile import read_mot_file  # noqa: E402
+from trackbench.datasets.sequence import EvalSpec, FrameTable  # noqa: E402
+from trackbench.harness.metrics.compat import ensure_motmetrics_numpy2  # noqa: E402
+from trackbench.harness.metrics.evaluate import (  # noqa: E402
     evaluate_folders,
     SequenceCounts,
     SequenceJob,
@@ -74,7 +74,7 @@ from harness.metrics.evaluate import (  # noqa: E402
     finalize,
     read_seq_length,
 )
-from harness.metrics.preprocess import MOT_DISTRACTORS, PEDESTRIAN, preprocess, spec_for_benchmark  # noqa: E402
+from trackbench.harness.metrics.preprocess import MOT_DISTRACTORS, PEDESTRIAN, preprocess, spec_for_benchmark  # noqa: E402
 
 MOT15 = ("TUD-Campus", "TUD-Stadtmitte", "PETS09-S2L1")
 MOT17 = ("MOT17-02-FRCNN", "MOT17-04-FRCNN", "MOT17-05-FRCNN", "MOT17-10-FRCNN", "MOT17-11-FRCNN")

@@ -28,7 +28,7 @@ for path in (ROOT, ROOT / "benchmarks"):
 
 import sweep_cost  # noqa: E402
 from deepsort_fidelity import REFERENCE, SEQUENCE, fidelity  # noqa: E402
-from trackers.embedders import available as embedders_available  # noqa: E402
+from trackbench.trackers.embedders import available as embedders_available  # noqa: E402
 
 
 def describe_device() -> str:

@@ -81,8 +81,8 @@ def main() -> int:
 
     import torch
 
-    from trackers.embedders import create_embedder
-    from trackers.embedders.siamese import SiameseEmbedder, SiameseNet
+    from trackbench.trackers.embedders import create_embedder
+    from trackbench.trackers.embedders.siamese import SiameseEmbedder, SiameseNet
 
     print(f"torch {torch.__version__}, CUDA available: {torch.cuda.is_available()}"
           + (f" ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else ""))
@@ -151,9 +151,9 @@ def main() -> int:
         print(f"{'onnx':12s} {g:18.0f} {c:17.0f} {g / c:8.1f}x  (fp32 on CUDA; fixed batch {gpu.fixed_batch})")
 
     # 4. Training steps on CUDA.
-    from datasets import load_dataset
-    from harness.reid.crops import CropRules, crops_from_sequences, split_identities
-    from harness.reid.train import TrainConfig, train_siamese
+    from trackbench.datasets import load_dataset
+    from trackbench.harness.reid.crops import CropRules, crops_from_sequences, split_identities
+    from trackbench.harness.reid.train import TrainConfig, train_siamese
 
     data = crops_from_sequences(load_dataset("synth"), CropRules(every=10))
     train, held = split_identities(data, 0.2, seed=0)

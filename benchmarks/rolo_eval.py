@@ -11,7 +11,7 @@ Run (from the checkout, ``../shared`` beside it)::
    has no images, so no appearance); wall time and checkpoint size are reported.
 
 2. **Prediction** on the held-out MOT17-05 (FRCNN public detections): every gt
-   pedestrian track is a :class:`~trackers.rolo.data.Trajectory` whose
+   pedestrian track is a :class:`~trackbench.trackers.rolo.data.Trajectory` whose
    observation at each frame is the detection matched to it (IoU >= 0.5) or
    nothing (a real missing step).  At every frame ``t`` each method, having seen
    the observations up to ``t``, predicts the box at ``t + 1``; the score is the
@@ -19,7 +19,7 @@ Run (from the checkout, ``../shared`` beside it)::
    missing observations just before the predicted frame (0 = observed at ``t``).
 
    - ``lstm``: the checkpoint's model on the last ``T`` steps (the tracker's path).
-   - ``kalman-sort``: :mod:`trackers.core.kalman` with SORT's (u, v, s, r) state
+   - ``kalman-sort``: :mod:`trackbench.trackers.core.kalman` with SORT's (u, v, s, r) state
      and noise (``trackers/sort/tracker.py``, abewley/sort's values): updated on
      observed frames, predict-only on missing ones, started at a track's first
      observation with zero velocity.
@@ -59,10 +59,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from trackers.core import kalman  # noqa: E402
-from trackers.rolo.data import Trajectory, sample_windows, with_dropouts  # noqa: E402
-from datasets.boxes import paired_iou  # noqa: E402
-from trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, boxes_to_z, x_to_boxes  # noqa: E402
+from trackbench.trackers.core import kalman  # noqa: E402
+from trackbench.trackers.rolo.data import Trajectory, sample_windows, with_dropouts  # noqa: E402
+from trackbench.datasets.boxes import paired_iou  # noqa: E402
+from trackbench.trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, boxes_to_z, x_to_boxes  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 GAP_BUCKETS = 5
@@ -129,7 +129,7 @@ def kalman_sort(trajs: list[Trajectory]) -> np.ndarray:
 
 def kalman_deepsort(trajs: list[Trajectory]) -> np.ndarray:
     """Deep SORT's filter (u, v, a, h), height-proportional noise (trackers.deepsort.motion)."""
-    from trackers.deepsort import motion
+    from trackbench.trackers.deepsort import motion
 
     model = MotionModel(motion.boxes_to_xyah, motion.initial_variance, motion.measurement_noise,
                         motion.process_noise, motion.xyah_to_boxes)
@@ -150,8 +150,8 @@ def last_box(trajs: list[Trajectory]) -> np.ndarray:
 
 def compare(trajs: list[Trajectory], checkpoint: str) -> dict[str, dict[str, tuple[float, int]]]:
     """IoU with the next gt box per method, overall and by gap length (see module docstring)."""
-    from trackers.rolo.train import build_model, load_checkpoint, predict_windows, resolve_device
-    from trackers.rolo.model import Normalisation, decode_boxes
+    from trackbench.trackers.rolo.train import build_model, load_checkpoint, predict_windows, resolve_device
+    from trackbench.trackers.rolo.model import Normalisation, decode_boxes
 
     ckpt = load_checkpoint(checkpoint)
     steps = int(ckpt["model"]["steps"])
@@ -202,9 +202,9 @@ def iou_table(result: dict[str, dict[str, tuple[float, int]]]) -> str:
 
 def tracker_table(checkpoint: str, shared: Path, results: Path) -> tuple[str, str]:
     """(overall markdown, per-sequence markdown) for PETS09-S2L1 and the MOT17 sequences."""
-    import trackers as registry
-    from harness.run_command import RunRequest, execute
-    from harness.runner import Variant
+    from trackbench import trackers as registry
+    from trackbench.harness.run_command import RunRequest, execute
+    from trackbench.harness.runner import Variant
 
     cols = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz"]
     have_deepsort = "deepsort" in registry.available()
@@ -249,7 +249,7 @@ def train_mot17(shared: Path, out: Path) -> tuple[float, list[str]]:
     """Run `bench train-rolo` on MOT17 train minus MOT17-05 (the CLI itself, in a subprocess)."""
     import subprocess
 
-    cmd = [sys.executable, "-m", "harness.cli", "train-rolo", "--dataset", "mot17",
+    cmd = [sys.executable, "-m", "trackbench", "train-rolo", "--dataset", "mot17",
            "--data-root", str(shared / "mot17" / "train"), "--val-sequences", "MOT17-05",
            "--device", "cpu", "--out", str(out)]
     t0 = time.perf_counter()
@@ -264,10 +264,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "rolo-eval", help="where tables and runs go")
     ap.add_argument("--skip-trackers", action="store_true", help="only the prediction comparison")
     args = ap.parse_args(argv)
-    from datasets import load_dataset
-    from trackers.rolo.data import trajectories
-    from trackers.rolo.tracker import DEFAULT_CHECKPOINT
-    from trackers.rolo.train import load_checkpoint
+    from trackbench.datasets import load_dataset
+    from trackbench.trackers.rolo.data import trajectories
+    from trackbench.trackers.rolo.tracker import DEFAULT_CHECKPOINT
+    from trackbench.trackers.rolo.train import load_checkpoint
 
     if not (args.shared / "mot17" / "train").is_dir():
         raise SystemExit(f"needs the shared data: {args.shared / 'mot17' / 'train'} is absent")

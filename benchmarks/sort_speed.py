@@ -1,9 +1,9 @@
 """SORT speed, tracker-only, over the MOT15 train sequences (issue 2).
 
 Times ``update`` calls only (detections are sliced beforehand, as the runner
-does), on one core, for the batched :class:`trackers.sort.tracker.Sort` and for
+does), on one core, for the batched :class:`trackbench.trackers.sort.tracker.Sort` and for
 the reference-style loop (one Kalman filter object per track,
-:class:`trackers.sort.reference.ReferenceSort`) in the same process, best of
+:class:`trackbench.trackers.sort.reference.ReferenceSort`) in the same process, best of
 ``--repeat`` passes each.  Also checks both report the same tracks.
 
     python benchmarks/sort_speed.py [--data ../shared/data/mot15] [--repeat 5]
@@ -24,9 +24,9 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from datasets import load_dataset  # noqa: E402
-from trackers.sort.reference import ReferenceSort  # noqa: E402
-from trackers.sort.tracker import Sort  # noqa: E402
+from trackbench.datasets import load_dataset  # noqa: E402
+from trackbench.trackers.sort.reference import ReferenceSort  # noqa: E402
+from trackbench.trackers.sort.tracker import Sort  # noqa: E402
 
 
 def one_pass(make, detections) -> tuple[float, int, list]:

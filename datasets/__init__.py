@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from datasets.mot import DatasetNotFound, load_mot
-from datasets.sequence import Sequence
+from trackbench.datasets.mot import DatasetNotFound, load_mot
+from trackbench.datasets.sequence import Sequence
 
 ENV_VAR = "TRACKBENCH_DATA"
 MOT_NAMES = ("mot15", "mot16", "mot17", "mot20")
@@ -43,12 +43,12 @@ def resolve_root(name: str, data_root: str | os.PathLike | None) -> Path:
 
 
 def _download_hint(name: str) -> str:
-    from datasets.mot import DOWNLOAD_HINT
+    from trackbench.datasets.mot import DOWNLOAD_HINT
 
     if name in DOWNLOAD_HINT:
         return f"Download it from {DOWNLOAD_HINT[name]}."
     if name == "aicity":
-        from datasets.aicity import ACCESS_HINT
+        from trackbench.datasets.aicity import ACCESS_HINT
 
         return ACCESS_HINT
     return ""
@@ -59,13 +59,13 @@ def load_dataset(name: str, data_root: str | os.PathLike | None = None,
     """Load the sequences of a dataset by name (or a folder path in MOT layout)."""
     key = name.lower()
     if key == "synth":
-        from datasets.synth import load_synth
+        from trackbench.datasets.synth import load_synth
 
         return load_synth(sequences=sequences)
     if key in MOT_NAMES:
         return load_mot(resolve_root(key, data_root), key, sequences)
     if key == "aicity":
-        from datasets.aicity import load_aicity
+        from trackbench.datasets.aicity import load_aicity
 
         return load_aicity(resolve_root(key, data_root), sequences=sequences, **options)
     if Path(name).expanduser().is_dir():

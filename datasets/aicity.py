@@ -24,7 +24,7 @@ Sequences are named ``S<xx>_c<yyy>`` (valid file names: the runner writes
 camera id ``c001``, optionally after a split (``train/S01``).
 
 Frames are decoded lazily and in order from ``vdo.avi``
-(:class:`~datasets.frames.VideoSource`); length, fps and size come from the
+(:class:`~trackbench.datasets.frames.VideoSource`); length, fps and size come from the
 video, else from the last frame of the box files, CityFlow's 10 fps, and the
 size of ``roi.jpg``.  A camera without video is box-only (source None).
 
@@ -45,11 +45,11 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from datasets.boxes import clip_to_image
-from datasets.frames import VideoSource
-from datasets.mot import DatasetNotFound
-from datasets.motfile import read_mot_file
-from datasets.sequence import EvalSpec, FrameTable, Sequence, SequenceInfo
+from trackbench.datasets.boxes import clip_to_image
+from trackbench.datasets.frames import VideoSource
+from trackbench.datasets.mot import DatasetNotFound
+from trackbench.datasets.motfile import read_mot_file
+from trackbench.datasets.sequence import EvalSpec, FrameTable, Sequence, SequenceInfo
 
 DATASET = "aicity"
 SPLITS = ("train", "validation", "test")

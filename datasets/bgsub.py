@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from datasets.sequence import Detections
+from trackbench.datasets.sequence import Detections
 
 SHADOW_LEVEL = 127  # MOG2 marks shadow pixels with this value, foreground with 255
 

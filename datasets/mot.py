@@ -7,7 +7,7 @@ table of the official MOT15 sequences, else from the boxes themselves.
 
 Scoring follows MOTChallenge: gt rows with conf 0 are not scored; for
 MOT16/17/20 only pedestrians are scored and tracker boxes matched to distractor
-classes are removed first (see :class:`~datasets.sequence.EvalSpec`).
+classes are removed first (see :class:`~trackbench.datasets.sequence.EvalSpec`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import configparser
 import math
 from pathlib import Path
 
-from datasets.frames import ImageFolderSource, image_size
-from datasets.motfile import read_mot_file
-from datasets.sequence import EvalSpec, FrameTable, Sequence, SequenceInfo
+from trackbench.datasets.frames import ImageFolderSource, image_size
+from trackbench.datasets.motfile import read_mot_file
+from trackbench.datasets.sequence import EvalSpec, FrameTable, Sequence, SequenceInfo
 
 # MOTChallenge class ids (MOT16 paper, table 4).
 PEDESTRIAN = 1

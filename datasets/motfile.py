@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from datasets.atomic import atomic_path
-from datasets.boxes import tlbr_to_tlwh, tlwh_to_tlbr
-from datasets.sequence import FrameTable
+from trackbench.datasets.atomic import atomic_path
+from trackbench.datasets.boxes import tlbr_to_tlwh, tlwh_to_tlbr
+from trackbench.datasets.sequence import FrameTable
 
 
 class MotFileError(ValueError):
@@ -123,7 +123,7 @@ def read_mot_file(path: str | os.PathLike, kind: str = "det") -> FrameTable:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write a text file atomically (see :mod:`datasets.atomic`), flushed to disk before the rename."""
+    """Write a text file atomically (see :mod:`trackbench.datasets.atomic`), flushed to disk before the rename."""
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()

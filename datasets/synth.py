@@ -9,9 +9,9 @@ camera in one sequence, look-alike objects, and detections with occlusion-driven
 misses, box noise, scattered and recurring false positives, and informative
 scores.
 
-The work is split across modules: :mod:`datasets.synth_motion` (camera,
-trajectories, occlusion), :mod:`datasets.synth_detect` (ground truth and
-detector model), :mod:`datasets.synth_texture` and :mod:`datasets.synth_render`
+The work is split across modules: :mod:`trackbench.datasets.synth_motion` (camera,
+trajectories, occlusion), :mod:`trackbench.datasets.synth_detect` (ground truth and
+detector model), :mod:`trackbench.datasets.synth_texture` and :mod:`trackbench.datasets.synth_render`
 (pixels).  Everything is a deterministic function of :class:`SynthConfig`.
 """
 
@@ -22,13 +22,13 @@ from pathlib import Path
 
 import cv2
 
-from datasets.boxes import tlbr_to_tlwh
-from datasets.motfile import atomic_write_text
-from datasets.sequence import EvalSpec, FrameTable, Sequence, SequenceInfo
-from datasets.synth_config import SynthConfig
-from datasets.synth_detect import detection_table, ground_truth_table
-from datasets.synth_motion import SynthScene, build_scene
-from datasets.synth_render import SynthFrameSource
+from trackbench.datasets.boxes import tlbr_to_tlwh
+from trackbench.datasets.motfile import atomic_write_text
+from trackbench.datasets.sequence import EvalSpec, FrameTable, Sequence, SequenceInfo
+from trackbench.datasets.synth_config import SynthConfig
+from trackbench.datasets.synth_detect import detection_table, ground_truth_table
+from trackbench.datasets.synth_motion import SynthScene, build_scene
+from trackbench.datasets.synth_render import SynthFrameSource
 
 DATASET = "synth"
 

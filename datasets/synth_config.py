@@ -1,4 +1,4 @@
-"""Settings of the built-in synthetic dataset (see :mod:`datasets.synth`).
+"""Settings of the built-in synthetic dataset (see :mod:`trackbench.datasets.synth`).
 
 Kept apart from the generator so the motion, detection and rendering modules can
 all take the config without importing each other.  Every default is chosen so

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from datasets.synth_config import STREAM_DETECTIONS, SynthConfig
-from datasets.synth_geometry import ground_scale, in_image_fraction
-from datasets.synth_motion import GROUND_TOP, SynthScene
-from datasets.sequence import FrameTable
+from trackbench.datasets.synth_config import STREAM_DETECTIONS, SynthConfig
+from trackbench.datasets.synth_geometry import ground_scale, in_image_fraction
+from trackbench.datasets.synth_motion import GROUND_TOP, SynthScene
+from trackbench.datasets.sequence import FrameTable
 
 _HEAVY_TAIL = 0.05  # share of detections whose box error is three times larger
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datasets.synth_config import STREAM_APPEARANCE, STREAM_CAMERA, STREAM_MOTION, STREAM_SITES, SynthConfig
-from datasets.synth_geometry import ELLIPSE, RECT, ROUNDED, ground_scale, visibility_table
-from datasets.synth_texture import Appearance, make_appearances, mute
+from trackbench.datasets.synth_config import STREAM_APPEARANCE, STREAM_CAMERA, STREAM_MOTION, STREAM_SITES, SynthConfig
+from trackbench.datasets.synth_geometry import ELLIPSE, RECT, ROUNDED, ground_scale, visibility_table
+from trackbench.datasets.synth_texture import Appearance, make_appearances, mute
 
 GROUND_TOP = 0.4  # far edge of the walkable ground, as a fraction of the image height
 FACADE_BOTTOM = 0.38  # where the background buildings meet the ground

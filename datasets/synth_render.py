@@ -16,15 +16,15 @@ from typing import Any, Iterator
 import cv2
 import numpy as np
 
-from datasets.synth_config import STREAM_BACKGROUND, STREAM_NOISE
-from datasets.synth_motion import FACADE_BOTTOM, SynthScene
-from datasets.synth_texture import background, paste, sprite
+from trackbench.datasets.synth_config import STREAM_BACKGROUND, STREAM_NOISE
+from trackbench.datasets.synth_motion import FACADE_BOTTOM, SynthScene
+from trackbench.datasets.synth_texture import background, paste, sprite
 
 _NOISE_MARGIN = 32  # the noise field is this much larger than a frame, for the offsets
 
 
 class SynthFrameSource:
-    """A :class:`datasets.sequence.FrameSource` that draws frames on demand."""
+    """A :class:`trackbench.datasets.sequence.FrameSource` that draws frames on demand."""
 
     def __init__(self, scene: SynthScene) -> None:
         self.scene = scene

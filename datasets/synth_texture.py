@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from datasets.synth_geometry import shape_mask
+from trackbench.datasets.synth_geometry import shape_mask
 
 PATTERNS = ("hstripes", "vstripes", "checker", "diag", "split", "dots")
 SPRITE_HEIGHT = 128  # sprites are drawn once at this height and resized per frame

@@ -12,9 +12,9 @@ from typing import Iterator
 
 from rich.console import Console
 
-from datasets.mot import DatasetNotFound
-from datasets.motfile import MotFileError
-from trackers.params import ParamError
+from trackbench.datasets.mot import DatasetNotFound
+from trackbench.datasets.motfile import MotFileError
+from trackbench.trackers.params import ParamError
 
 INPUT_ERRORS: tuple[type[BaseException], ...] = (DatasetNotFound, MotFileError, ParamError, FileNotFoundError, ValueError)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
-from harness import leaderboard
-from harness.errors import reported
+from trackbench.harness import leaderboard
+from trackbench.harness.errors import reported
 
 
 def tracker_dirs(results: Path) -> dict[str, Path]:
@@ -24,7 +24,7 @@ def tracker_dirs(results: Path) -> dict[str, Path]:
 
 
 def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1) -> pd.DataFrame:
-    from harness.metrics.evaluate import evaluate_folders
+    from trackbench.harness.metrics.evaluate import evaluate_folders
 
     bench = "auto" if not benchmark else benchmark.upper()
     workers = jobs or os.cpu_count() or 1

@@ -27,11 +27,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from datasets.atomic import atomic_path
-from datasets.sequence import Sequence
-from trackers.embedders import create_embedder, is_precomputed
-from trackers.embedders.base import Embedder, crop_boxes
-from trackers.embedders.precomputed import find_features_file, load_precomputed
+from trackbench.datasets.atomic import atomic_path
+from trackbench.datasets.sequence import Sequence
+from trackbench.trackers.embedders import create_embedder, is_precomputed
+from trackbench.trackers.embedders.base import Embedder, crop_boxes
+from trackbench.trackers.embedders.precomputed import find_features_file, load_precomputed
 
 CACHE_ENV = "TRACKBENCH_CACHE"
 

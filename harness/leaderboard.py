@@ -15,7 +15,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from datasets.motfile import atomic_write_text
+from trackbench.datasets.motfile import atomic_write_text
 
 # Column order shown first; other columns follow in their given order.
 DEFAULT_COLUMNS = ["HOTA", "MOTA", "IDF1", "DetA", "AssA", "MOTP", "IDsw", "FP", "FN", "Frag", "MT", "PT", "ML", "Hz"]

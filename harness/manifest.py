@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from datasets.motfile import atomic_write_text
+from trackbench.datasets.motfile import atomic_write_text
 
 PACKAGES = ("trackbench", "numpy", "scipy", "pandas", "opencv-contrib-python", "opencv-python",
             "motmetrics", "trackeval", "torch", "onnxruntime")

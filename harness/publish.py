@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from datasets.motfile import atomic_write_text
-from harness.leaderboard import to_markdown
+from trackbench.datasets.motfile import atomic_write_text
+from trackbench.harness.leaderboard import to_markdown
 
 HEADLINE = ("HOTA", "MOTA", "IDF1")
 

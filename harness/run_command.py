@@ -15,14 +15,14 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-import trackers as registry
-from datasets import DatasetNotFound, load_dataset
-from datasets.sequence import Sequence
-from harness import leaderboard, manifest
-from harness.runner import UnitResult, Variant, make_variants, run_units, unit_records
-from harness.scoring import score_units
-from trackers.params import ParamError, parse_assignments
-from harness.errors import reported
+from trackbench import trackers as registry
+from trackbench.datasets import DatasetNotFound, load_dataset
+from trackbench.datasets.sequence import Sequence
+from trackbench.harness import leaderboard, manifest
+from trackbench.harness.runner import UnitResult, Variant, make_variants, run_units, unit_records
+from trackbench.harness.scoring import score_units
+from trackbench.trackers.params import ParamError, parse_assignments
+from trackbench.harness.errors import reported
 
 
 @dataclass

@@ -20,10 +20,10 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-import trackers
-from datasets.motfile import write_results
-from datasets.sequence import Detections, Sequence
-from trackers.params import ParamError, as_dict, field_names
+from trackbench import trackers
+from trackbench.datasets.motfile import write_results
+from trackbench.datasets.sequence import Detections, Sequence
+from trackbench.trackers.params import ParamError, as_dict, field_names
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int 
     tracker = trackers.create(variant.tracker, variant.params())
     result = UnitResult(variant.name, variant.tracker, seq.name, params=as_dict(tracker.params))
     if tracker.requires.features and seq.detections.features is None:
-        from harness.features import feature_options, with_features
+        from trackbench.harness.features import feature_options, with_features
 
         try:
             seq, report = with_features(seq, *feature_options(tracker.params))

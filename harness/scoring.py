@@ -13,11 +13,11 @@ from collections import defaultdict
 
 import pandas as pd
 
-from datasets.motfile import read_mot_file
-from datasets.sequence import Sequence
-from harness.leaderboard import order_columns
-from harness.metrics.evaluate import SequenceJob, combine_counts, count_sequences, finalize
-from harness.runner import UnitResult
+from trackbench.datasets.motfile import read_mot_file
+from trackbench.datasets.sequence import Sequence
+from trackbench.harness.leaderboard import order_columns
+from trackbench.harness.metrics.evaluate import SequenceJob, combine_counts, count_sequences, finalize
+from trackbench.harness.runner import UnitResult
 
 
 def _speed(units: list[UnitResult]) -> float:

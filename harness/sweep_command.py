@@ -14,11 +14,11 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from harness import leaderboard, manifest
-from harness.run_command import RunOutcome, RunRequest, execute
-from harness.sweep import Grid, Setting, parse_grid, plan, plot_sweep, sweep_table
-from trackers.params import ParamError
-from harness.errors import reported
+from trackbench.harness import leaderboard, manifest
+from trackbench.harness.run_command import RunOutcome, RunRequest, execute
+from trackbench.harness.sweep import Grid, Setting, parse_grid, plan, plot_sweep, sweep_table
+from trackbench.trackers.params import ParamError
+from trackbench.harness.errors import reported
 
 #: Columns shown in the terminal after the swept parameters.
 SHOWN_METRICS = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz"]
@@ -89,10 +89,10 @@ def warm_feature_cache(run_request: RunRequest, settings: list[Setting]) -> None
     In one process the first setting fills the cache and the others read it; worker
     processes starting together would each compute the same vectors instead.
     """
-    import trackers
-    from harness.features import feature_options, with_features
-    from harness.run_command import load
-    from trackers.embedders import is_precomputed
+    from trackbench import trackers
+    from trackbench.harness.features import feature_options, with_features
+    from trackbench.harness.run_command import load
+    from trackbench.trackers.embedders import is_precomputed
 
     specs = set()
     for s in settings:

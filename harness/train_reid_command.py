@@ -22,7 +22,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
-from harness.errors import reported
+from trackbench.harness.errors import reported
 
 DEFAULT_OUT = Path("results/reid/siamese.pt")
 
@@ -78,13 +78,13 @@ def _matches(name: str, wanted: list[str] | None) -> bool:
 def load_sequences(specs: list[str], default_root: Path | None, wanted: list[str] | None,
                    synth_seed: int = 0, synth_count: int = 3) -> list:
     """Sequences of every dataset spec, keeping those named (or prefixed) in ``wanted``."""
-    from datasets import load_dataset
+    from trackbench.datasets import load_dataset
 
     found = []
     for spec in specs:
         name, root = parse_spec(spec, default_root)
         if name.lower() == "synth":
-            from datasets.synth import SynthConfig, load_synth
+            from trackbench.datasets.synth import SynthConfig, load_synth
 
             seqs = load_synth(SynthConfig(seed=synth_seed, num_sequences=synth_count))
         else:
@@ -98,7 +98,7 @@ def load_sequences(specs: list[str], default_root: Path | None, wanted: list[str
 
 def gather_crops(request: TrainReidRequest) -> tuple[Any, Any, list[str]]:
     """(training crops, fixed test crops from crops_test/ or None, source descriptions)."""
-    from harness.reid.crops import CropRules, IdentityCrops, crops_from_sequences, load_crop_layout
+    from trackbench.harness.reid.crops import CropRules, IdentityCrops, crops_from_sequences, load_crop_layout
 
     rules = CropRules(every=request.every, min_visibility=request.min_visibility, min_height=request.min_height,
                       max_per_identity=request.max_per_identity)
@@ -143,12 +143,12 @@ def train_reid(request: TrainReidRequest, console: Console | None = None, progre
     """Gather crops, train, score, save; see the module docstring."""
     import torch
 
-    from harness.manifest import package_versions
-    from harness.reid.crops import IdentityCrops, crops_from_sequences, CropRules, split_identities
-    from harness.reid.train import TrainConfig, embed_with, initial_model, train_siamese
-    from harness.reid.evaluate import evaluate_features
-    from trackers.embedders.siamese import save_checkpoint
-    from trackers.embedders.torch_device import resolve_device
+    from trackbench.harness.manifest import package_versions
+    from trackbench.harness.reid.crops import IdentityCrops, crops_from_sequences, CropRules, split_identities
+    from trackbench.harness.reid.train import TrainConfig, embed_with, initial_model, train_siamese
+    from trackbench.harness.reid.evaluate import evaluate_features
+    from trackbench.trackers.embedders.siamese import save_checkpoint
+    from trackbench.trackers.embedders.torch_device import resolve_device
 
     say = console.print if console is not None else (lambda *a, **k: None)
     if request.threads:

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from aicity_scene import SceneConfig, write_camera, write_cityflow  # noqa: E402
-from datasets import DatasetNotFound, load_dataset  # noqa: E402
-from datasets.aicity import (  # noqa: E402
+from trackbench.datasets import DatasetNotFound, load_dataset  # noqa: E402
+from trackbench.datasets.aicity import (  # noqa: E402
     GT_NOTE,
     NO_ROI_NOTE,
     find_cameras,
@@ -29,9 +29,9 @@ from datasets.aicity import (  # noqa: E402
     load_roi,
     roi_filter,
 )
-from datasets.frames import VideoSource  # noqa: E402
-from datasets.motfile import MotFileError, read_mot_file  # noqa: E402
-from harness.cli import app  # noqa: E402
+from trackbench.datasets.frames import VideoSource  # noqa: E402
+from trackbench.datasets.motfile import MotFileError, read_mot_file  # noqa: E402
+from trackbench.harness.cli import app  # noqa: E402
 
 SHARED_DETS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "aicity-dets"
 LAYOUT = {

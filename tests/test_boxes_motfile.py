@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from datasets.boxes import iou_matrix, tlbr_to_tlwh, tlwh_to_tlbr
-from datasets.motfile import MotFileError, atomic_write_text, read_mot_file, write_results
+from trackbench.datasets.boxes import iou_matrix, tlbr_to_tlwh, tlwh_to_tlbr
+from trackbench.datasets.motfile import MotFileError, atomic_write_text, read_mot_file, write_results
 
 
 def test_tlwh_round_trip_and_iou_known_values() -> None:
@@ -23,7 +23,7 @@ def test_tlwh_round_trip_and_iou_known_values() -> None:
 
 def test_iou_matches_motmetrics_on_random_boxes() -> None:
     mm_dist = pytest.importorskip("motmetrics.distances")
-    from harness.metrics.compat import ensure_motmetrics_numpy2
+    from trackbench.harness.metrics.compat import ensure_motmetrics_numpy2
 
     ensure_motmetrics_numpy2()
     rng = np.random.default_rng(0)
@@ -105,7 +105,7 @@ def test_atomic_files_get_ordinary_permissions(tmp_path) -> None:
 
 
 def test_paired_iou_is_the_diagonal_of_the_iou_matrix() -> None:
-    from datasets.boxes import paired_iou
+    from trackbench.datasets.boxes import paired_iou
 
     rng = np.random.default_rng(1)
     a = tlwh_to_tlbr(np.column_stack([rng.uniform(0, 50, (30, 2)), rng.uniform(1, 30, (30, 2))]))

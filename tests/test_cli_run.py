@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from typer.testing import CliRunner
 
-from harness.cli import app
-from harness.cv2check import has_contrib
+from trackbench.harness.cli import app
+from trackbench.harness.cv2check import has_contrib
 
 runner = CliRunner()
 

@@ -8,17 +8,17 @@ import dataclasses
 import numpy as np
 import pytest
 
-from datasets import load_dataset
-from datasets.sequence import Detections, Sequence, SequenceInfo
-from harness.features import with_features
-from harness.run_command import RunRequest, execute
-from trackers import create
-from trackers.core import kalman
-from trackers.deepsort import cascade, motion
-from trackers.deepsort.appearance import Galleries
-from trackers.deepsort.reference import ReferenceDeepSort
-from trackers.deepsort.tracker import DeepSort, DeepSortParams
-from trackers.params import build_params, parse_assignments
+from trackbench.datasets import load_dataset
+from trackbench.datasets.sequence import Detections, Sequence, SequenceInfo
+from trackbench.harness.features import with_features
+from trackbench.harness.run_command import RunRequest, execute
+from trackbench.trackers import create
+from trackbench.trackers.core import kalman
+from trackbench.trackers.deepsort import cascade, motion
+from trackbench.trackers.deepsort.appearance import Galleries
+from trackbench.trackers.deepsort.reference import ReferenceDeepSort
+from trackbench.trackers.deepsort.tracker import DeepSort, DeepSortParams
+from trackbench.trackers.params import build_params, parse_assignments
 
 INFO = SequenceInfo("toy", "toy", 100, 10.0, 640, 480)
 SEQ = "MOT17-05-FRCNN"

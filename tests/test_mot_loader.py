@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from datasets import DatasetNotFound, load_dataset
+from trackbench.datasets import DatasetNotFound, load_dataset
 
 
 def test_mot15_infers_info_without_seqinfo(shared_data) -> None:

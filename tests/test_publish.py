@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from harness.cli import app
+from trackbench.harness.cli import app
 
 runner = CliRunner()
 

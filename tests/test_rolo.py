@@ -10,13 +10,13 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the rolo tracker and its training need PyTorch")
 
-import trackers  # noqa: E402
-from datasets.synth import load_synth, write_synth_mot  # noqa: E402
-from harness.run_command import RunRequest, execute  # noqa: E402
-from trackers.params import ParamError  # noqa: E402
-from trackers.rolo.data import dropout_mask, sample_windows, subsample, trajectories, with_dropouts  # noqa: E402
-from trackers.rolo.history import TrackHistory  # noqa: E402
-from trackers.rolo.model import (  # noqa: E402
+from trackbench import trackers  # noqa: E402
+from trackbench.datasets.synth import load_synth, write_synth_mot  # noqa: E402
+from trackbench.harness.run_command import RunRequest, execute  # noqa: E402
+from trackbench.trackers.params import ParamError  # noqa: E402
+from trackbench.trackers.rolo.data import dropout_mask, sample_windows, subsample, trajectories, with_dropouts  # noqa: E402
+from trackbench.trackers.rolo.history import TrackHistory  # noqa: E402
+from trackbench.trackers.rolo.model import (  # noqa: E402
     STEP_FEATURES,
     Normalisation,
     NumpyRoloNet,
@@ -26,8 +26,8 @@ from trackers.rolo.model import (  # noqa: E402
     linear_prior,
     raw_features,
 )
-from trackers.rolo.tracker import DEFAULT_CHECKPOINT  # noqa: E402
-from trackers.rolo.train import TrainConfig, evaluate, load_checkpoint, resolve_device, train  # noqa: E402
+from trackbench.trackers.rolo.tracker import DEFAULT_CHECKPOINT  # noqa: E402
+from trackbench.trackers.rolo.train import TrainConfig, evaluate, load_checkpoint, resolve_device, train  # noqa: E402
 
 # Small and fast: two 150-frame synthetic sequences, a tiny network, a few epochs.
 TINY = dict(dataset="synth", sequences=["synth-01"], val_sequences=["synth-02"], hidden=16, steps=6,
@@ -122,7 +122,7 @@ def test_trajectories_and_windows_from_synth(synth_seqs) -> None:
     seen = np.isfinite(tr.obs).all(axis=1)
     assert 0.3 < np.mean([np.isfinite(t.obs).all(axis=1).mean() for t in trajs]) < 1.0  # real misses exist
     # Observations are matched detections: IoU >= 0.5 with the gt box of the same frame.
-    from datasets.boxes import paired_iou
+    from trackbench.datasets.boxes import paired_iou
 
     assert (paired_iou(tr.obs[seen], tr.gt[seen]) >= 0.5).all()
     w = sample_windows(trajs, 6)
@@ -258,7 +258,7 @@ def test_appearance_checkpoint_runs_with_images_and_skips_box_only_data(tmp_path
 def test_train_rolo_command(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from harness.cli import app
+    from trackbench.harness.cli import app
 
     runner = CliRunner()
     help_text = runner.invoke(app, ["train-rolo", "--help"]).output
@@ -280,7 +280,7 @@ def test_train_rolo_command(tmp_path: Path) -> None:
 
 @pytest.mark.shared
 def test_mot17_trajectories_use_matched_public_detections(shared_data: Path) -> None:
-    from datasets import load_dataset
+    from trackbench.datasets import load_dataset
 
     seq = load_dataset("mot17", shared_data / "mot17" / "train", ["MOT17-05"])[0]
     trajs = trajectories(seq)

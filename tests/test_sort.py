@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from datasets import load_dataset
-from datasets.sequence import Detections, SequenceInfo
-from harness.run_command import RunRequest, execute
-from trackers.sort.reference import ReferenceSort
-from trackers.sort.tracker import Sort, SortParams
+from trackbench.datasets import load_dataset
+from trackbench.datasets.sequence import Detections, SequenceInfo
+from trackbench.harness.run_command import RunRequest, execute
+from trackbench.trackers.sort.reference import ReferenceSort
+from trackbench.trackers.sort.tracker import Sort, SortParams
 
 INFO = SequenceInfo("toy", "toy", 10, 10.0, 200, 200)
 

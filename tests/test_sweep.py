@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from harness.cli import app
-from harness.sweep import parse_grid, parse_values, plan
-from harness.sweep_command import SweepRequest, execute_sweep
-from trackers.params import ParamError
+from trackbench.harness.cli import app
+from trackbench.harness.sweep import parse_grid, parse_values, plan
+from trackbench.harness.sweep_command import SweepRequest, execute_sweep
+from trackbench.trackers.params import ParamError
 
 
 def test_range_includes_both_ends_without_float_drift() -> None:

@@ -10,12 +10,12 @@ import cv2
 import numpy as np
 import pytest
 
-from datasets.boxes import iou_matrix
-from datasets.motfile import read_mot_file
-from datasets.sequence import EvalSpec, Sequence
-from datasets.synth import SynthConfig, load_synth, write_synth_mot
-from datasets.synth_geometry import ELLIPSE, RECT, in_image_fraction, shape_mask, visibility
-from datasets.synth_texture import paste
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.datasets.motfile import read_mot_file
+from trackbench.datasets.sequence import EvalSpec, Sequence
+from trackbench.datasets.synth import SynthConfig, load_synth, write_synth_mot
+from trackbench.datasets.synth_geometry import ELLIPSE, RECT, in_image_fraction, shape_mask, visibility
+from trackbench.datasets.synth_texture import paste
 
 
 @pytest.fixture(scope="module")

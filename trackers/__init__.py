@@ -9,16 +9,16 @@ from __future__ import annotations
 import importlib
 from typing import Any, Mapping
 
-from trackers.base import Requirements, Tracker, TrackOutput
-from trackers.params import ParamError, build_params
+from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.params import ParamError, build_params
 
 _REGISTRY: dict[str, str] = {
-    "sort": "trackers.sort.tracker:Sort",
-    "deepsort": "trackers.deepsort.tracker:DeepSort",
-    "meanshift": "trackers.image_based.meanshift:MeanShift",
-    "camshift": "trackers.image_based.meanshift:CamShift",
-    "optical_flow": "trackers.image_based.optical_flow:OpticalFlow",
-    "rolo": "trackers.rolo.tracker:Rolo",
+    "sort": "trackbench.trackers.sort.tracker:Sort",
+    "deepsort": "trackbench.trackers.deepsort.tracker:DeepSort",
+    "meanshift": "trackbench.trackers.image_based.meanshift:MeanShift",
+    "camshift": "trackbench.trackers.image_based.meanshift:CamShift",
+    "optical_flow": "trackbench.trackers.image_based.optical_flow:OpticalFlow",
+    "rolo": "trackbench.trackers.rolo.tracker:Rolo",
 }
 
 

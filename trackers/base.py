@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from datasets.sequence import Detections, SequenceInfo
+from trackbench.datasets.sequence import Detections, SequenceInfo
 
 
 @dataclass(frozen=True)

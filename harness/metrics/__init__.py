@@ -1,6 +1,6 @@
 """Tracking metrics: CLEAR and identity (motmetrics), HOTA (TrackEval), MOTChallenge preprocessing.
 
-Entry points (see :mod:`harness.metrics.evaluate` for conventions: percentages,
+Entry points (see :mod:`trackbench.harness.metrics.evaluate` for conventions: percentages,
 MOTP as mean IoU):
 
 * ``evaluate_sequence(gt, result, spec, num_frames) -> dict[str, float]``

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.metrics import mm_backend
-from harness.metrics.preprocess import SeqData
+from trackbench.harness.metrics import mm_backend
+from trackbench.harness.metrics.preprocess import SeqData
 
 NAME = "CLEAR"
 

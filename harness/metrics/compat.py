@@ -9,7 +9,7 @@ a proxy module that forwards every attribute to the real numpy and adds
 ``asfarray``.  numpy itself is left exactly as it was.
 
 The trackbench metrics never need the shim (they compute IoU with
-:func:`datasets.boxes.iou_matrix` and hand motmetrics distance matrices); it
+:func:`trackbench.datasets.boxes.iou_matrix` and hand motmetrics distance matrices); it
 exists for users and baselines that call motmetrics' own helpers.
 """
 

@@ -22,7 +22,7 @@ Conventions of every metrics dict and DataFrame produced here:
 
 Benchmarks: ``MOT15`` scores every conf != 0 gt row; ``MOT16``/``MOT17``/``MOT20``
 remove tracker boxes matched to distractor gt and score pedestrians only (see
-:mod:`harness.metrics.preprocess`).  :func:`evaluate_folders` detects the style
+:mod:`trackbench.harness.metrics.preprocess`).  :func:`evaluate_folders` detects the style
 per sequence (a 9-column gt with classes means MOT17-style, MOT20 when the
 sequence is named MOT20-*) unless ``benchmark`` forces one.
 """
@@ -39,10 +39,10 @@ from typing import Any, Iterable, Literal, Sequence
 
 import pandas as pd
 
-from datasets.motfile import read_mot_file
-from datasets.sequence import EvalSpec, FrameTable
-from harness.metrics import clear, hota, identity
-from harness.metrics.preprocess import BENCHMARKS, SeqData, preprocess, spec_for_benchmark
+from trackbench.datasets.motfile import read_mot_file
+from trackbench.datasets.sequence import EvalSpec, FrameTable
+from trackbench.harness.metrics import clear, hota, identity
+from trackbench.harness.metrics.preprocess import BENCHMARKS, SeqData, preprocess, spec_for_benchmark
 
 #: Metric families in output order; each has evaluate / combine / finalize.
 FAMILIES: tuple[ModuleType, ...] = (clear, identity, hota)

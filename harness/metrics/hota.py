@@ -1,6 +1,6 @@
 """HOTA metrics (HOTA, DetA, AssA, LocA, DetRe, DetPr, AssRe, AssPr) computed by TrackEval.
 
-Same interface as :mod:`harness.metrics.clear`.  ``evaluate`` runs
+Same interface as :mod:`trackbench.harness.metrics.clear`.  ``evaluate`` runs
 ``trackeval.metrics.HOTA().eval_sequence`` on the preprocessed arrays (ids
 relabelled to 0-based, similarity = IoU); its result, with the per-alpha
 ``HOTA_TP/FN/FP`` arrays, is the count record.  ``combine`` is TrackEval's own
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import trackeval
 
-from harness.metrics.preprocess import SeqData
+from trackbench.harness.metrics.preprocess import SeqData
 
 NAME = "HOTA"
 

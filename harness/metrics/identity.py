@@ -1,6 +1,6 @@
 """Identity metrics (IDF1, IDP, IDR, IDTP, IDFP, IDFN) computed by motmetrics.
 
-Same interface as :mod:`harness.metrics.clear`.  The global min-cost id
+Same interface as :mod:`trackbench.harness.metrics.clear`.  The global min-cost id
 assignment is motmetrics' ``id_global_assignment`` on the same accumulator as
 CLEAR (IoU >= 0.5 pairs count as true positives).  Combining sums IDTP, IDFP,
 IDFN, gt and predicted detections and recomputes the ratios from those sums
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.metrics import mm_backend
-from harness.metrics.preprocess import SeqData
+from trackbench.harness.metrics import mm_backend
+from trackbench.harness.metrics.preprocess import SeqData
 
 NAME = "Identity"
 

@@ -2,7 +2,7 @@
 
 CLEAR and identity metrics both come from motmetrics' event log, so the
 :class:`motmetrics.MOTAccumulator` of a sequence is built once and cached on the
-:class:`~harness.metrics.preprocess.SeqData`.  It is fed precomputed distance
+:class:`~trackbench.harness.metrics.preprocess.SeqData`.  It is fed precomputed distance
 matrices (``1 - IoU``, NaN where IoU < 0.5, exactly what
 ``motmetrics.distances.iou_matrix(max_iou=0.5)`` returns) so motmetrics' own IoU
 code, which needs NumPy < 2, is never called and no pandas ``groupby`` is needed.
@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import motmetrics as mm
 import numpy as np
 
-from harness.metrics.preprocess import SeqData
+from trackbench.harness.metrics.preprocess import SeqData
 
 #: Largest distance (1 - IoU) motmetrics may pair: IoU >= 0.5.
 MAX_DISTANCE = 0.5

@@ -1,7 +1,7 @@
 """MOTChallenge preprocessing: from a gt and a result table to per-frame scoring arrays.
 
 This reproduces ``trackeval.datasets.MotChallenge2DBox.get_preprocessed_seq_data``
-(TrackEval 1.3.0) on :class:`~datasets.sequence.FrameTable` input, so that our
+(TrackEval 1.3.0) on :class:`~trackbench.datasets.sequence.FrameTable` input, so that our
 numbers and TrackEval's agree to the last bit:
 
 1. (trackbench extension, AI City) with ``EvalSpec.roi`` set, gt rows and
@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from datasets.boxes import iou_matrix
-from datasets.sequence import EvalSpec, FrameTable
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.datasets.sequence import EvalSpec, FrameTable
 
 #: TrackEval's floating point slack around the 0.5 IoU threshold.
 EPS = float(np.finfo("float").eps)

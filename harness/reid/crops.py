@@ -2,7 +2,7 @@
 
 Two sources give the same :class:`IdentityCrops`:
 
-- any :class:`~datasets.sequence.Sequence` with ground truth and images (MOT15/16/17/20,
+- any :class:`~trackbench.datasets.sequence.Sequence` with ground truth and images (MOT15/16/17/20,
   AI City, synth): every ``every``-th frame is decoded and the gt boxes that MOTChallenge
   scores (``conf != 0``), are visible enough, mostly inside the image and big enough are
   cut out.  An identity is ``<dataset>/<sequence>/<gt id>``, so ids of different
@@ -24,8 +24,8 @@ from typing import Iterable
 import cv2
 import numpy as np
 
-from datasets.boxes import clip_to_image
-from datasets.sequence import Sequence
+from trackbench.datasets.boxes import clip_to_image
+from trackbench.datasets.sequence import Sequence
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 
@@ -139,7 +139,7 @@ def crops_from_sequence(seq: Sequence, rules: CropRules = CropRules()) -> Identi
 
 def _frames(seq: Sequence, wanted: set[int], last: int):
     """(frame, image) for the wanted frames: random access for image folders, sequential for video."""
-    from datasets.frames import VideoSource
+    from trackbench.datasets.frames import VideoSource
 
     if isinstance(seq.source, VideoSource):
         for frame, image in enumerate(seq.source, start=1):

@@ -8,7 +8,7 @@ formed inside the batch, either
   negative of largest cos² (the term the loss penalises), or
 - ``random``: a random positive and a random negative per anchor,
 
-and scored with :func:`trackers.embedders.siamese.triplet_loss`,
+and scored with :func:`trackbench.trackers.embedders.siamese.triplet_loss`,
 ``(1 − cos(a,p))² + cos(a,n)²``.  Crops are augmented on the fly (mirror, small
 shifts and scale changes like a detector's box jitter, brightness/contrast), all
 random draws come from generators seeded by ``seed``, so a run on the CPU is
@@ -27,10 +27,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from harness.reid.crops import IdentityCrops
-from harness.reid.evaluate import ReidScores, evaluate_features
-from trackers.embedders.siamese import SiameseNet, triplet_loss
-from trackers.embedders.torch_device import IMAGENET_MEAN, IMAGENET_STD, batches, resize_stack, resolve_device, to_tensor
+from trackbench.harness.reid.crops import IdentityCrops
+from trackbench.harness.reid.evaluate import ReidScores, evaluate_features
+from trackbench.trackers.embedders.siamese import SiameseNet, triplet_loss
+from trackbench.trackers.embedders.torch_device import IMAGENET_MEAN, IMAGENET_STD, batches, resize_stack, resolve_device, to_tensor
 
 MINING = ("batch-hard", "random")
 

@@ -2,7 +2,7 @@
 
 A :class:`TrackStore` holds every live track of a sequence as parallel arrays:
 the Kalman state (``x`` (K, 2m), ``P`` (K, 3, m), see
-:mod:`trackers.core.kalman`), the id, and the counters the papers' life-cycle
+:mod:`trackbench.trackers.core.kalman`), the id, and the counters the papers' life-cycle
 rules read (``hits``, ``hit_streak``, ``age``, ``time_since_update``,
 ``confirmed``).  Trackers apply their own rules (SORT's min_hits/max_age,
 Deep SORT's n_init/max_age) through the same few operations, so the

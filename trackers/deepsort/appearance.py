@@ -6,7 +6,7 @@ to a detection is the smallest cosine distance ``1 - <g, f>`` over the
 track's gallery, with vectors L2-normalised (the embedders' contract).
 
 All galleries live in one padded array ``(K, capacity, D)``, aligned with the
-tracker's :class:`~trackers.core.tracks.TrackStore` rows; each row is a ring
+tracker's :class:`~trackbench.trackers.core.tracks.TrackStore` rows; each row is a ring
 buffer, so adding a vector to a full gallery overwrites its oldest.  The
 distances of many tracks to a frame's detections are then a single matrix
 product ``(K · capacity, D) @ (D, N)`` followed by a masked minimum over the

@@ -20,7 +20,7 @@ has weight, i.e. for ``λ < 1``; at ``λ = 1`` appearance is ignored entirely an
 Deep SORT becomes a Mahalanobis-cost tracker.  At ``λ = 0`` the cost is the
 cosine distance gated by motion: the reference implementation.
 
-**Matching.**  :func:`trackers.core.assignment.gated_matching` solves one
+**Matching.**  :func:`trackbench.trackers.core.assignment.gated_matching` solves one
 assignment the way the reference does: inadmissible entries (and any above the threshold) are set
 just above the threshold (``threshold + 1e-5``) before the Hungarian solver
 runs, so the solver may leave a track unmatched at about the price of one
@@ -41,9 +41,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from datasets.boxes import iou_matrix
-from trackers.core.assignment import gated_matching
-from trackers.deepsort.motion import GATING_THRESHOLD
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.trackers.core.assignment import gated_matching
+from trackbench.trackers.deepsort.motion import GATING_THRESHOLD
 
 _EMPTY_PAIRS = np.zeros((0, 2), np.int64)
 #: Cost the reference gives a track that may not take part in the IoU stage.

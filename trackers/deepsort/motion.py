@@ -19,7 +19,7 @@ with ``w_pos = 1/20`` and ``w_vel = 1/160`` (Wojke et al. 2017, reference
 implementation).  ``h`` is the measured height for P0, the current state's
 height for Q (before the prediction step) and the predicted height for R.
 Every matrix is diagonal per axis, so the filter is exactly the per-axis
-filter of :mod:`trackers.core.kalman`; the functions here give its per-track
+filter of :mod:`trackbench.trackers.core.kalman`; the functions here give its per-track
 ``(K, 4)`` noise arrays.
 """
 

@@ -5,7 +5,7 @@ a Track object with an 8-d mean and an 8×8 covariance, a textbook Kalman
 filter with full matrices and Cholesky solves, an appearance store of Python
 lists per track id, gating one track at a time, and cost matrices filled one
 track row (and, in the IoU stage, one pair) at a time.  It exists as an oracle
-and a baseline: tests check that :class:`~trackers.deepsort.tracker.DeepSort`
+and a baseline: tests check that :class:`~trackbench.trackers.deepsort.tracker.DeepSort`
 reports the same tracks, and ``benchmarks/deepsort_fidelity.py`` times both in
 one process.  It is not registered as a tracker.
 
@@ -18,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from trackers.deepsort.cascade import IOU_GATED_COST, gated_matching
-from trackers.deepsort.detections import select
-from trackers.deepsort.motion import GATING_THRESHOLD, STD_WEIGHT_POSITION, STD_WEIGHT_VELOCITY
-from trackers.deepsort.tracker import DeepSortParams
+from trackbench.trackers.deepsort.cascade import IOU_GATED_COST, gated_matching
+from trackbench.trackers.deepsort.detections import select
+from trackbench.trackers.deepsort.motion import GATING_THRESHOLD, STD_WEIGHT_POSITION, STD_WEIGHT_VELOCITY
+from trackbench.trackers.deepsort.tracker import DeepSortParams
 
 _F = np.eye(8) + np.eye(8, k=4)
 _H = np.eye(4, 8)

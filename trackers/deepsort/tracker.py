@@ -25,7 +25,7 @@ Per frame:
 
 The defaults are the reference application's (nwojke/deep_sort): λ = 0, so
 appearance decides and motion only gates.  Every track lives in one
-:class:`~trackers.core.tracks.TrackStore` and one gallery array, so each step
+:class:`~trackbench.trackers.core.tracks.TrackStore` and one gallery array, so each step
 above is a few array operations over all tracks and detections at once;
 :mod:`.reference` is the per-track loop these results are checked against.
 """
@@ -36,14 +36,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datasets.sequence import Detections
-from trackers import embedders
-from trackers.base import Requirements, Tracker, TrackOutput
-from trackers.core import kalman
-from trackers.core.tracks import TrackStore
-from trackers.deepsort import cascade, motion
-from trackers.deepsort.appearance import Galleries
-from trackers.deepsort.detections import select
+from trackbench.datasets.sequence import Detections
+from trackbench.trackers import embedders
+from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.core import kalman
+from trackbench.trackers.core.tracks import TrackStore
+from trackbench.trackers.deepsort import cascade, motion
+from trackbench.trackers.deepsort.appearance import Galleries
+from trackbench.trackers.deepsort.detections import select
 
 #: Embedder used when none is named: the pretrained offline default (see
 #: trackers.embedders.DEFAULT_REASON for why it is the default).

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import importlib
 
-from trackers.embedders.base import Embedder, crop_boxes, l2_normalise
+from trackbench.trackers.embedders.base import Embedder, crop_boxes, l2_normalise
 
 PRECOMPUTED = "precomputed"
 
@@ -37,11 +37,11 @@ DEFAULT_REASON = (
 
 # name -> "module:factory"; the factory takes (argument after ':', device).
 _FACTORIES: dict[str, str] = {
-    "histogram": "trackers.embedders.histogram:HistogramEmbedder",
-    "mobilenet": "trackers.embedders.mobilenet:create",
-    "onnx": "trackers.embedders.onnx_model:create",
-    "torchvision": "trackers.embedders.torchvision_backbone:create",
-    "siamese": "trackers.embedders.siamese:create",
+    "histogram": "trackbench.trackers.embedders.histogram:HistogramEmbedder",
+    "mobilenet": "trackbench.trackers.embedders.mobilenet:create",
+    "onnx": "trackbench.trackers.embedders.onnx_model:create",
+    "torchvision": "trackbench.trackers.embedders.torchvision_backbone:create",
+    "siamese": "trackbench.trackers.embedders.siamese:create",
 }
 
 

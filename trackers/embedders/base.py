@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 import cv2
 import numpy as np
 
-from datasets.boxes import clip_to_image
+from trackbench.datasets.boxes import clip_to_image
 
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:

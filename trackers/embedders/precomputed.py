@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from datasets.boxes import tlwh_to_tlbr
-from datasets.sequence import FrameTable
-from trackers.embedders.base import l2_normalise
+from trackbench.datasets.boxes import tlwh_to_tlbr
+from trackbench.datasets.sequence import FrameTable
+from trackbench.trackers.embedders.base import l2_normalise
 
 
 def detection_columns(array: np.ndarray) -> int:

@@ -30,7 +30,7 @@ try:
 except ImportError:  # onnxruntime-only installs still use the numpy helpers
     torch = None  # type: ignore[assignment]
 
-from trackers.embedders.base import Embedder, l2_normalise
+from trackbench.trackers.embedders.base import Embedder, l2_normalise
 
 DEVICES = ("auto", "cpu", "cuda")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 
 from torch import nn
 
-from trackers.embedders.mobilenet import parse_size
-from trackers.embedders.torch_device import TorchEmbedder
+from trackbench.trackers.embedders.mobilenet import parse_size
+from trackbench.trackers.embedders.torch_device import TorchEmbedder
 
 EXAMPLES = "resnet18, resnet50, mobilenet_v3_small, efficientnet_b0, convnext_tiny"
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from trackers.image_based.boxgeom import Window, clipped_window, expand
+from trackbench.trackers.image_based.boxgeom import Window, clipped_window, expand
 
 HUE_RANGE = (0.0, 180.0)  # OpenCV 8-bit hue
 SAT_RANGE = (0.0, 256.0)

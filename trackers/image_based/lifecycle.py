@@ -4,7 +4,7 @@ Mean shift and optical flow differ only in how a track's box is found in the
 next frame; everything else is this one loop, written once:
 
 1. **Predict** every track with SORT's constant-velocity Kalman filter
-   (:mod:`trackers.core.kalman`, SORT's ``(u, v, s, r)`` box model and noise).
+   (:mod:`trackbench.trackers.core.kalman`, SORT's ``(u, v, s, r)`` box model and noise).
 2. **Propagate** by image evidence (the subclass: mean shift on a colour
    back-projection, or Lucas–Kanade flow of feature points) and correct the
    filter with the box the image gives, as a measurement noisier than a
@@ -14,7 +14,7 @@ next frame; everything else is this one loop, written once:
    evidence collapses (its colours no longer found, too few flow points)
    coasts on its prediction, unreported, until a detection picks it up again.
 3. On a frame with detections, **associate** the tracks' boxes with them by
-   IoU and the Hungarian algorithm (:func:`trackers.core.assignment.max_iou_matching`,
+   IoU and the Hungarian algorithm (:func:`trackbench.trackers.core.assignment.max_iou_matching`,
    SORT's rule).  Matched tracks are corrected with the detection and
    **refresh** their image model from it; unmatched detections **start**
    tracks; tentative tracks that miss a detection are deleted (Deep SORT's
@@ -37,7 +37,7 @@ detections on every fifth frame the image evidence is what keeps the boxes on
 the people between detections (``benchmarks/image_trackers.py`` runs both
 comparisons).
 
-Tracks live in a :class:`~trackers.core.tracks.TrackStore`: Kalman state,
+Tracks live in a :class:`~trackbench.trackers.core.tracks.TrackStore`: Kalman state,
 the counters the rules above read, and in ``extras`` each track's image model,
 or None once its evidence is gone.
 """
@@ -50,13 +50,13 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from datasets.boxes import iou_matrix
-from datasets.sequence import Detections, SequenceInfo
-from trackers.base import Requirements, Tracker, TrackOutput
-from trackers.core import kalman
-from trackers.core.assignment import max_iou_matching
-from trackers.core.tracks import TrackStore
-from trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, boxes_to_z, x_to_boxes
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.datasets.sequence import Detections, SequenceInfo
+from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.core import kalman
+from trackbench.trackers.core.assignment import max_iou_matching
+from trackbench.trackers.core.tracks import TrackStore
+from trackbench.trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, boxes_to_z, x_to_boxes
 
 Model = TypeVar("Model")
 Context = TypeVar("Context")

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from trackers.image_based.boxgeom import Window, centred_box, clipped_window, expand
-from trackers.image_based.colour_model import ColourModel, ColourSettings, back_project, build_model, window_mass
-from trackers.image_based.lifecycle import ImagePropagatedTracker, LifecycleParams
+from trackbench.trackers.image_based.boxgeom import Window, centred_box, clipped_window, expand
+from trackbench.trackers.image_based.colour_model import ColourModel, ColourSettings, back_project, build_model, window_mass
+from trackbench.trackers.image_based.lifecycle import ImagePropagatedTracker, LifecycleParams
 
 
 @dataclass

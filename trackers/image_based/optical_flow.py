@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from trackers.image_based.boxgeom import centred_box, clipped_window
-from trackers.image_based.lifecycle import ImagePropagatedTracker, LifecycleParams
+from trackbench.trackers.image_based.boxgeom import centred_box, clipped_window
+from trackbench.trackers.image_based.lifecycle import ImagePropagatedTracker, LifecycleParams
 
 
 @dataclass

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datasets.boxes import iou_matrix
-from datasets.sequence import Sequence
-from trackers.core.assignment import min_cost_matching
-from trackers.rolo.model import Encoded, Normalisation, encode_windows, last_observed, relative_to
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.datasets.sequence import Sequence
+from trackbench.trackers.core.assignment import min_cost_matching
+from trackbench.trackers.rolo.model import Encoded, Normalisation, encode_windows, last_observed, relative_to
 
 INPUTS = ("detections", "gt")
 

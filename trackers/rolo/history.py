@@ -4,7 +4,7 @@ Every live track owns one row of ``(K, T, ...)`` arrays: the box it was given
 at each of its last ``T`` frames, the detection confidence, whether a detection
 was there at all (a frame without one is a *missing step*), and optionally the
 appearance vector.  Rows stay aligned with the tracker's
-:class:`~trackers.core.tracks.TrackStore` (same ``add`` / ``keep`` order), so a
+:class:`~trackbench.trackers.core.tracks.TrackStore` (same ``add`` / ``keep`` order), so a
 frame's windows of all tracks are one slice away from a single batched forward
 pass (:meth:`TrackHistory.inputs`).
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackers.rolo.model import Encoded, Normalisation, encode_windows, last_observed
+from trackbench.trackers.rolo.model import Encoded, Normalisation, encode_windows, last_observed
 
 
 class TrackHistory:

@@ -3,7 +3,7 @@
 After ROLO (Ning et al., "Spatially Supervised Recurrent Convolutional Neural
 Networks for Visual Object Tracking", 2016), adapted to many objects and
 tracking-by-detection.  Each track keeps a window of its last ``T`` frames
-(:class:`~trackers.rolo.history.TrackHistory`): the matched detection's box,
+(:class:`~trackbench.trackers.rolo.history.TrackHistory`): the matched detection's box,
 score and (optionally) appearance vector, or a *missing step* when nothing was
 matched.  Per frame:
 
@@ -22,12 +22,12 @@ matched.  Per frame:
    frame).
 
 The life cycle (``min_hits``, reporting only tracks matched this frame) is
-SORT's, on the shared :class:`~trackers.core.tracks.TrackStore`; there the
+SORT's, on the shared :class:`~trackbench.trackers.core.tracks.TrackStore`; there the
 per-track state ``x`` holds ``[next box | refined box]`` instead of a Kalman
 state.  The model comes from a checkpoint written by ``bench train-rolo``; a
 small box-only one trained on the built-in synthetic data ships with
 trackbench (``checkpoint=default``).  On CPU the LSTM is evaluated with NumPy
-(one tiny batch per frame; see :class:`~trackers.rolo.model.NumpyRoloNet`).
+(one tiny batch per frame; see :class:`~trackbench.trackers.rolo.model.NumpyRoloNet`).
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from datasets.boxes import iou_matrix
-from datasets.sequence import Detections
-from trackers.base import Requirements, Tracker, TrackOutput
-from trackers.core.assignment import max_iou_matching, min_cost_matching
-from trackers.core.tracks import TrackStore
-from trackers.params import ParamError
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.datasets.sequence import Detections
+from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.core.assignment import max_iou_matching, min_cost_matching
+from trackbench.trackers.core.tracks import TrackStore
+from trackbench.trackers.params import ParamError
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "rolo_synth.pt"
@@ -108,8 +108,8 @@ def load_model(path: Path, device: str = "auto") -> LoadedModel:
     key = (str(path.resolve()), device, stat.st_mtime_ns, stat.st_size)
     if key in _CACHE:
         return _CACHE[key]
-    from trackers.rolo.model import Normalisation, NumpyRoloNet
-    from trackers.rolo.train import build_model, load_checkpoint
+    from trackbench.trackers.rolo.model import Normalisation, NumpyRoloNet
+    from trackbench.trackers.rolo.train import build_model, load_checkpoint
 
     meta = load_checkpoint(path)
     try:
@@ -176,7 +176,7 @@ class Rolo(Tracker):
         self._reset_state()
 
     def _reset_state(self) -> None:
-        from trackers.rolo.history import TrackHistory
+        from trackbench.trackers.rolo.history import TrackHistory
 
         assert self.model is not None
         self.tracks = TrackStore(4)  # x = [next box (4) | refined current box (4)]
@@ -256,7 +256,7 @@ class Rolo(Tracker):
 
     def _forward(self) -> None:
         """One batched LSTM pass over all windows: next box and refined current box per track."""
-        from trackers.rolo.model import decode_boxes
+        from trackbench.trackers.rolo.model import decode_boxes
 
         assert self.model is not None and self.info is not None
         enc = self.history.inputs(self.info.width, self.info.height, self.model.norm)

@@ -1,12 +1,12 @@
 """Training the ROLO LSTM: windows from gt trajectories → checkpoint with metadata.
 
-``bench train-rolo`` (:mod:`harness.train_rolo_command`) calls :func:`train`.
+``bench train-rolo`` (:mod:`trackbench.harness.train_rolo_command`) calls :func:`train`.
 The loop:
 
 - loads the training and the held-out validation sequences (any dataset with
   gt: MOT15/16/17/20, AI City with gt, ``synth``), attaches appearance vectors
-  through :mod:`harness.features` when an embedder is chosen, and turns every gt
-  track into a :class:`~trackers.rolo.data.Trajectory`;
+  through :mod:`trackbench.harness.features` when an embedder is chosen, and turns every gt
+  track into a :class:`~trackbench.trackers.rolo.data.Trajectory`;
 - each epoch draws fresh artificial dropouts (seeded by ``(seed, epoch)``),
   shuffles with a generator seeded the same way, and minimises a smooth-L1 loss
   on the standardised anchor-relative boxes (next box, plus the refined current
@@ -36,11 +36,11 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from datasets.atomic import atomic_path
-from datasets.boxes import paired_iou
-from datasets.sequence import Sequence
-from trackers.rolo.data import INPUTS, Trajectory, Windows, sample_windows, subsample, trajectories
-from trackers.rolo.model import Normalisation, RoloNet, decode_boxes, linear_prior, parameter_count, raw_features
+from trackbench.datasets.atomic import atomic_path
+from trackbench.datasets.boxes import paired_iou
+from trackbench.datasets.sequence import Sequence
+from trackbench.trackers.rolo.data import INPUTS, Trajectory, Windows, sample_windows, subsample, trajectories
+from trackbench.trackers.rolo.model import Normalisation, RoloNet, decode_boxes, linear_prior, parameter_count, raw_features
 
 FORMAT = "trackbench-rolo"
 VERSION = 1
@@ -164,10 +164,10 @@ def build_model(meta: dict[str, Any]) -> RoloNet:
 
 def load_sequences(config: TrainConfig, names: list[str] | None) -> list[Sequence]:
     if config.dataset.lower() == "synth":
-        from datasets.synth import SynthConfig, load_synth
+        from trackbench.datasets.synth import SynthConfig, load_synth
 
         return load_synth(SynthConfig(seed=config.synth_seed, num_sequences=config.synth_count), names)
-    from datasets import load_dataset
+    from trackbench.datasets import load_dataset
 
     return load_dataset(config.dataset, config.data_root, names)
 
@@ -196,8 +196,8 @@ def attach_features(seqs: list[Sequence], config: TrainConfig) -> tuple[list[Seq
     """Sequences with appearance vectors (embedder != none); also the embedder key and dimension."""
     if config.embedder == NO_EMBEDDER:
         return seqs, None, 0
-    from harness.features import with_features
-    from trackers.embedders import create_embedder, is_precomputed
+    from trackbench.harness.features import with_features
+    from trackbench.trackers.embedders import create_embedder, is_precomputed
 
     out = [with_features(s, config.embedder, config.features, config.device)[0] for s in seqs]
     dims = {s.detections.features.shape[1] for s in out if s.detections.features is not None}

@@ -3,7 +3,7 @@
 This mirrors how the authors' implementation (abewley/sort, built on filterpy)
 is organised: a per-track filter with the same model and noise, per-track
 predict/update calls, and filterpy's Joseph-form covariance update.  It exists
-as an oracle and a baseline: tests check that the batched :class:`~trackers.sort.tracker.Sort`
+as an oracle and a baseline: tests check that the batched :class:`~trackbench.trackers.sort.tracker.Sort`
 reports the same tracks, and ``benchmarks/sort_speed.py`` times both in one
 process.  It is not registered as a tracker.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from datasets.boxes import iou_matrix
-from trackers.core.assignment import max_iou_matching
-from trackers.sort.tracker import boxes_to_z, x_to_boxes
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.trackers.core.assignment import max_iou_matching
+from trackbench.trackers.sort.tracker import boxes_to_z, x_to_boxes
 
 # The reference's full 7-state matrices (filterpy defaults scaled as abewley/sort does).
 _F = np.eye(7) + np.eye(7, k=4)

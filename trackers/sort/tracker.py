@@ -12,7 +12,7 @@ was matched, once it has ``min_hits`` consecutive matches (or during the first
 Noise settings, initial covariance, the area-velocity clamp and the association
 shortcut follow the authors' reference implementation (abewley/sort), so
 results agree with it on the same detections.  All tracks are filtered together
-(:mod:`trackers.core.kalman`) rather than one filter object per track.
+(:mod:`trackbench.trackers.core.kalman`) rather than one filter object per track.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datasets.boxes import iou_matrix
-from datasets.sequence import Detections
-from trackers.base import Requirements, Tracker, TrackOutput
-from trackers.core import kalman
-from trackers.core.assignment import max_iou_matching
-from trackers.core.tracks import TrackStore
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.datasets.sequence import Detections
+from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.core import kalman
+from trackbench.trackers.core.assignment import max_iou_matching
+from trackbench.trackers.core.tracks import TrackStore
 
 # Reference noise model, per axis (u, v, s, r).  r has no velocity: zero variance and noise.
 Q_POS = np.array([1.0, 1.0, 1.0, 1.0])
