@@ -45,8 +45,8 @@ if str(ROOT) not in sys.path:
 
 from trackbench.datasets.boxes import iou_matrix  # noqa: E402
 from trackbench.datasets.motfile import read_mot_file  # noqa: E402
-from trackbench.harness.features import with_features  # noqa: E402
-from trackbench.harness.run_command import RunRequest, execute  # noqa: E402
+from trackbench.harness.runs.features import with_features  # noqa: E402
+from trackbench.harness.cli.run import RunRequest, execute  # noqa: E402
 from trackbench.trackers.deepsort.reference import ReferenceDeepSort  # noqa: E402
 from trackbench.trackers.deepsort.tracker import DeepSort, DeepSortParams  # noqa: E402
 

@@ -38,7 +38,7 @@ SHARED = ROOT.parent / "shared"
 
 
 def real_or_synth_crops(shared: Path, n: int) -> tuple[list[np.ndarray], str]:
-    from trackbench.harness.reid.crops import CropRules, crops_from_sequence
+    from trackbench.harness.training.reid.crops import CropRules, crops_from_sequence
 
     pets = shared / "data" / "mot15"
     if (pets / "PETS09-S2L1" / "img1").is_dir():
@@ -101,8 +101,8 @@ def time_embedder(emb, crops: list[np.ndarray], batch: int, repeat: int) -> floa
 
 def quality(emb, shared: Path) -> str:
     from trackbench.datasets import load_dataset
-    from trackbench.harness.reid.crops import CropRules, crops_from_sequence
-    from trackbench.harness.reid.evaluate import evaluate_embedder
+    from trackbench.harness.training.reid.crops import CropRules, crops_from_sequence
+    from trackbench.harness.training.reid.evaluate import evaluate_embedder
 
     seq = load_dataset("mot15", shared / "data" / "mot15", ["PETS09-S2L1"])[0]
     crops = crops_from_sequence(seq, CropRules(every=10))

@@ -152,8 +152,8 @@ def main() -> int:
 
     # 4. Training steps on CUDA.
     from trackbench.datasets import load_dataset
-    from trackbench.harness.reid.crops import CropRules, crops_from_sequences, split_identities
-    from trackbench.harness.reid.train import TrainConfig, train_siamese
+    from trackbench.harness.training.reid.crops import CropRules, crops_from_sequences, split_identities
+    from trackbench.harness.training.reid.train import TrainConfig, train_siamese
 
     data = crops_from_sequences(load_dataset("synth"), CropRules(every=10))
     train, held = split_identities(data, 0.2, seed=0)

@@ -203,8 +203,8 @@ def iou_table(result: dict[str, dict[str, tuple[float, int]]]) -> str:
 def tracker_table(checkpoint: str, shared: Path, results: Path) -> tuple[str, str]:
     """(overall markdown, per-sequence markdown) for PETS09-S2L1 and the MOT17 sequences."""
     from trackbench import trackers as registry
-    from trackbench.harness.run_command import RunRequest, execute
-    from trackbench.harness.runner import Variant
+    from trackbench.harness.cli.run import RunRequest, execute
+    from trackbench.harness.runs.runner import Variant
 
     cols = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz"]
     have_deepsort = "deepsort" in registry.available()

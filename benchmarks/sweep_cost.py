@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from trackbench.harness.features import CACHE_ENV  # noqa: E402
-from trackbench.harness.run_command import RunRequest, execute  # noqa: E402
-from trackbench.harness.sweep_command import SweepRequest, execute_sweep  # noqa: E402
+from trackbench.harness.runs.features import CACHE_ENV  # noqa: E402
+from trackbench.harness.cli.run import RunRequest, execute  # noqa: E402
+from trackbench.harness.cli.sweep import SweepRequest, execute_sweep  # noqa: E402
 from trackbench.trackers.embedders import available as embedders_available  # noqa: E402
 
 SEQUENCE = "PETS09-S2L1"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trackbench.datasets.atomic import atomic_path
+from trackbench.io.atomic import atomic_path
 from trackbench.datasets.boxes import tlbr_to_tlwh, tlwh_to_tlbr
 from trackbench.datasets.sequence import FrameTable
 
@@ -123,7 +123,7 @@ def read_mot_file(path: str | os.PathLike, kind: str = "det") -> FrameTable:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write a text file atomically (see :mod:`trackbench.datasets.atomic`), flushed to disk before the rename."""
+    """Write a text file atomically (see :mod:`trackbench.io.atomic`), flushed to disk before the rename."""
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()

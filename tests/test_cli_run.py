@@ -9,7 +9,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from trackbench.harness.cli import app
-from trackbench.harness.cv2check import has_contrib
+from trackbench.harness.cli.cv2check import has_contrib
 
 runner = CliRunner()
 

@@ -10,8 +10,8 @@ import pytest
 
 from trackbench.datasets import load_dataset
 from trackbench.datasets.sequence import Detections, Sequence, SequenceInfo
-from trackbench.harness.features import with_features
-from trackbench.harness.run_command import RunRequest, execute
+from trackbench.harness.runs.features import with_features
+from trackbench.harness.cli.run import RunRequest, execute
 from trackbench.trackers import create
 from trackbench.trackers.core import kalman
 from trackbench.trackers.deepsort import cascade, motion

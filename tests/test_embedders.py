@@ -258,7 +258,7 @@ def test_triplet_loss_matches_the_formula():
 
 
 def test_batch_hard_mining_picks_the_hardest_pair():
-    from trackbench.harness.reid.train import batch_triplet_loss
+    from trackbench.harness.training.reid.train import batch_triplet_loss
     from trackbench.trackers.embedders.siamese import triplet_loss
 
     angle = lambda d: [math.cos(math.radians(d)), math.sin(math.radians(d))]  # noqa: E731
@@ -385,7 +385,7 @@ def test_feature_cache_uses_deep_embedder(tmp_path, monkeypatch, mobilenet):
     import dataclasses
 
     from trackbench.datasets import load_dataset
-    from trackbench.harness import features as feats
+    from trackbench.harness.runs import features as feats
 
     monkeypatch.setenv(feats.CACHE_ENV, str(tmp_path))
     seq = load_dataset("synth", sequences=["synth-01"])[0]

@@ -22,7 +22,7 @@ from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import Detections, FrameTable, Sequence, SequenceInfo
 from trackbench.harness.metrics.evaluate import evaluate_sequence
-from trackbench.harness.runner import Variant, detections_for, run_unit
+from trackbench.harness.runs.runner import Variant, detections_for, run_unit
 from trackbench.trackers.base import Tracker, TrackOutput
 from trackbench.trackers.image_based.lifecycle import visible_fraction
 

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from trackbench.harness.reid.crops import (CropRules, IdentityCrops, crops_from_folder, crops_from_sequence, load_crop_layout,
+from trackbench.harness.training.reid.crops import (CropRules, IdentityCrops, crops_from_folder, crops_from_sequence, load_crop_layout,
                                 split_identities, thin)
-from trackbench.harness.reid.evaluate import evaluate_features, query_gallery_split, retrieval_scores
+from trackbench.harness.training.reid.evaluate import evaluate_features, query_gallery_split, retrieval_scores
 
 PALETTE = [(200, 40, 40), (40, 160, 40), (40, 40, 200), (200, 200, 60), (150, 60, 200), (60, 200, 200)]
 
@@ -157,7 +157,7 @@ def torch():
 
 
 def small_config(**overrides):
-    from trackbench.harness.reid.train import TrainConfig
+    from trackbench.harness.training.reid.train import TrainConfig
 
     base = dict(epochs=3, batch_size=32, device="cpu", input_size=64, channels=(8, 16, 32, 64), steps_per_epoch=10, seed=0)
     base.update(overrides)
@@ -165,7 +165,7 @@ def small_config(**overrides):
 
 
 def test_training_improves_rank1_over_the_untrained_network_and_is_seeded(torch):
-    from trackbench.harness.reid.train import train_siamese
+    from trackbench.harness.training.reid.train import train_siamese
 
     train, held = split_identities(figure_crops(30, 6), 0.5, seed=0)
     first = train_siamese(train, small_config(), held_out=held)
@@ -181,7 +181,7 @@ def test_training_improves_rank1_over_the_untrained_network_and_is_seeded(torch)
 
 
 def test_random_mining_trains_too(torch):
-    from trackbench.harness.reid.train import train_siamese
+    from trackbench.harness.training.reid.train import train_siamese
 
     train, held = split_identities(figure_crops(12, 4), 0.25, seed=0)
     result = train_siamese(train, small_config(epochs=1, steps_per_epoch=3, mining="random", batch_size=16), held_out=held)
@@ -189,7 +189,7 @@ def test_random_mining_trains_too(torch):
 
 
 def test_train_config_is_validated(torch):
-    from trackbench.harness.reid.train import TrainConfig
+    from trackbench.harness.training.reid.train import TrainConfig
 
     with pytest.raises(ValueError, match="mining"):
         TrainConfig(mining="semi")
@@ -237,7 +237,7 @@ def test_bench_train_reid_reports_bad_input(tmp_path, torch):
 
 def test_train_reid_on_real_mot17_crops(shared_data, tmp_path, torch):
     """Crops from real MOT17 frames (mot17-mini), a few training steps, the checkpoint loads."""
-    from trackbench.harness.train_reid_command import TrainReidRequest, train_reid
+    from trackbench.harness.cli.train_reid import TrainReidRequest, train_reid
 
     root = shared_data / "mot17-mini"
     if not root.is_dir():

@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch", reason="the rolo tracker and its training n
 
 from trackbench import trackers  # noqa: E402
 from trackbench.datasets.synth import load_synth, write_synth_mot  # noqa: E402
-from trackbench.harness.run_command import RunRequest, execute  # noqa: E402
+from trackbench.harness.cli.run import RunRequest, execute  # noqa: E402
 from trackbench.trackers.params import ParamError  # noqa: E402
 from trackbench.trackers.rolo.data import dropout_mask, sample_windows, subsample, trajectories, with_dropouts  # noqa: E402
 from trackbench.trackers.rolo.history import TrackHistory  # noqa: E402

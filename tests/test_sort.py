@@ -7,7 +7,7 @@ import pytest
 
 from trackbench.datasets import load_dataset
 from trackbench.datasets.sequence import Detections, SequenceInfo
-from trackbench.harness.run_command import RunRequest, execute
+from trackbench.harness.cli.run import RunRequest, execute
 from trackbench.trackers.sort.reference import ReferenceSort
 from trackbench.trackers.sort.tracker import Sort, SortParams
 

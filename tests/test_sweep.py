@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from trackbench.harness.cli import app
-from trackbench.harness.sweep import parse_grid, parse_values, plan
-from trackbench.harness.sweep_command import SweepRequest, execute_sweep
+from trackbench.harness.runs.sweep import parse_grid, parse_values, plan
+from trackbench.harness.cli.sweep import SweepRequest, execute_sweep
 from trackbench.trackers.params import ParamError
 
 

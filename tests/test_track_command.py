@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from trackbench.datasets.bgsub import BackgroundSubtractionDetector, BgSubParams, blobs_to_detections
+from trackbench.trackers.detectors.bgsub import BackgroundSubtractionDetector, BgSubParams, blobs_to_detections
 from trackbench.datasets.boxes import iou_matrix, tlbr_to_tlwh
 from trackbench.datasets.motfile import read_mot_file
-from trackbench.harness.annotate import AtomicVideoWriter, Trails, draw_tracks, id_colour
+from trackbench.harness.report.annotate import AtomicVideoWriter, Trails, draw_tracks, id_colour
 from trackbench.harness.cli import app
-from trackbench.harness.track_command import TrackRequest, execute
+from trackbench.harness.cli.track import TrackRequest, execute
 
 runner = CliRunner()
 W, H, N = 240, 180, 70

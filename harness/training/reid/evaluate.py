@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from trackbench.harness.reid.crops import IdentityCrops
+from trackbench.harness.training.reid.crops import IdentityCrops
 
 
 @dataclass

@@ -18,11 +18,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from trackbench import trackers as registry
 from trackbench.datasets import DatasetNotFound, load_dataset
 from trackbench.datasets.sequence import Sequence
-from trackbench.harness import leaderboard, manifest
-from trackbench.harness.runner import UnitResult, Variant, make_variants, run_units, unit_records
-from trackbench.harness.scoring import score_units
+from trackbench.harness.report import leaderboard
+from trackbench.harness.runs import manifest
+from trackbench.harness.runs.runner import UnitResult, Variant, make_variants, run_units, unit_records
+from trackbench.harness.runs.scoring import score_units
 from trackbench.trackers.params import ParamError, parse_assignments
-from trackbench.harness.errors import reported
+from trackbench.harness.cli.errors import reported
 
 
 @dataclass

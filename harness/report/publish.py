@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from trackbench.datasets.motfile import atomic_write_text
-from trackbench.harness.leaderboard import to_markdown
+from trackbench.harness.report.leaderboard import to_markdown
 
 HEADLINE = ("HOTA", "MOTA", "IDF1")
 

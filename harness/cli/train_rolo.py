@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
-from trackbench.harness.errors import reported
+from trackbench.harness.cli.errors import reported
 
 
 def default_out(dataset: str) -> Path:

@@ -8,9 +8,9 @@ A sweep is a list of ``name=values`` items (``--param`` on the command line):
 - ``embedder=precomputed`` — a single value: fixed for every setting, not swept.
 
 Several swept parameters form their cartesian grid, in the order given.  Each
-setting becomes a :class:`~trackbench.harness.runner.Variant` labelled
+setting becomes a :class:`~trackbench.harness.runs.runner.Variant` labelled
 ``<tracker>[name=value,...]`` (e.g. ``deepsort[lambda=0.3]``) and all of them
-run in one ``bench run`` (:func:`trackbench.harness.run_command.execute`), so a sweep
+run in one ``bench run`` (:func:`trackbench.harness.cli.run.execute`), so a sweep
 shares its data loading and the appearance-vector cache across settings.  A
 parameter applies to each selected tracker that has it; one no tracker has is
 an error.  ``detect_every`` is a harness parameter every tracker accepts: the
@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from trackbench import trackers
-from trackbench.harness.runner import Variant
+from trackbench.harness.runs.runner import Variant
 from trackbench.trackers.params import ParamError, build_params, canonical_name, field_names
 
 #: Parameters the harness itself understands (not tracker fields).

@@ -27,8 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from trackbench.harness.reid.crops import IdentityCrops
-from trackbench.harness.reid.evaluate import ReidScores, evaluate_features
+from trackbench.harness.training.reid.crops import IdentityCrops
+from trackbench.harness.training.reid.evaluate import ReidScores, evaluate_features
 from trackbench.trackers.embedders.siamese import SiameseNet, triplet_loss
 from trackbench.trackers.embedders.torch_device import IMAGENET_MEAN, IMAGENET_STD, batches, resize_stack, resolve_device, to_tensor
 

@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from trackbench.datasets.atomic import atomic_path
+from trackbench.io.atomic import atomic_path
 from trackbench.datasets.sequence import Sequence
 from trackbench.trackers.embedders import create_embedder, is_precomputed
 from trackbench.trackers.embedders.base import Embedder, crop_boxes

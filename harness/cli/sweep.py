@@ -14,11 +14,12 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from trackbench.harness import leaderboard, manifest
-from trackbench.harness.run_command import RunOutcome, RunRequest, execute
-from trackbench.harness.sweep import Grid, Setting, parse_grid, plan, plot_sweep, sweep_table
+from trackbench.harness.report import leaderboard
+from trackbench.harness.runs import manifest
+from trackbench.harness.cli.run import RunOutcome, RunRequest, execute
+from trackbench.harness.runs.sweep import Grid, Setting, parse_grid, plan, plot_sweep, sweep_table
 from trackbench.trackers.params import ParamError
-from trackbench.harness.errors import reported
+from trackbench.harness.cli.errors import reported
 
 #: Columns shown in the terminal after the swept parameters.
 SHOWN_METRICS = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz"]
@@ -90,8 +91,8 @@ def warm_feature_cache(run_request: RunRequest, settings: list[Setting]) -> None
     processes starting together would each compute the same vectors instead.
     """
     from trackbench import trackers
-    from trackbench.harness.features import feature_options, with_features
-    from trackbench.harness.run_command import load
+    from trackbench.harness.runs.features import feature_options, with_features
+    from trackbench.harness.cli.run import load
     from trackbench.trackers.embedders import is_precomputed
 
     specs = set()

@@ -114,7 +114,7 @@ def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int 
     tracker = trackers.create(variant.tracker, variant.params())
     result = UnitResult(variant.name, variant.tracker, seq.name, params=as_dict(tracker.params))
     if tracker.requires.features and seq.detections.features is None:
-        from trackbench.harness.features import feature_options, with_features
+        from trackbench.harness.runs.features import feature_options, with_features
 
         try:
             seq, report = with_features(seq, *feature_options(tracker.params))

@@ -2,7 +2,7 @@
 
 Detections come from a MOT-format file (``--detections``) or, for a static
 camera, from the built-in background-subtraction detector
-(:mod:`trackbench.datasets.bgsub`).  The run writes MOT results (``<out>/<stem>.txt``,
+(:mod:`trackbench.trackers.detectors.bgsub`).  The run writes MOT results (``<out>/<stem>.txt``,
 atomically) and an annotated video (``<out>/<stem>_annotated.mp4``, or
 ``.avi`` where this OpenCV cannot write MP4; written under a temporary name
 and renamed when complete), and reports speed three ways: tracker ``update``
@@ -26,13 +26,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from trackbench import trackers as registry
-from trackbench.datasets.bgsub import BackgroundSubtractionDetector, BgSubParams
+from trackbench.trackers.detectors.bgsub import BackgroundSubtractionDetector, BgSubParams
 from trackbench.datasets.frames import VideoSource
 from trackbench.datasets.motfile import read_mot_file, write_results
 from trackbench.datasets.sequence import Detections, SequenceInfo
-from trackbench.harness.annotate import AtomicVideoWriter, Trails, draw_tracks
+from trackbench.harness.report.annotate import AtomicVideoWriter, Trails, draw_tracks
 from trackbench.trackers.params import ParamError, build_params, parse_assignments
-from trackbench.harness.errors import reported
+from trackbench.harness.cli.errors import reported
 
 DETECTORS = ("bgsub",)
 

@@ -22,7 +22,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
-from trackbench.harness.errors import reported
+from trackbench.harness.cli.errors import reported
 
 DEFAULT_OUT = Path("results/reid/siamese.pt")
 
@@ -98,7 +98,7 @@ def load_sequences(specs: list[str], default_root: Path | None, wanted: list[str
 
 def gather_crops(request: TrainReidRequest) -> tuple[Any, Any, list[str]]:
     """(training crops, fixed test crops from crops_test/ or None, source descriptions)."""
-    from trackbench.harness.reid.crops import CropRules, IdentityCrops, crops_from_sequences, load_crop_layout
+    from trackbench.harness.training.reid.crops import CropRules, IdentityCrops, crops_from_sequences, load_crop_layout
 
     rules = CropRules(every=request.every, min_visibility=request.min_visibility, min_height=request.min_height,
                       max_per_identity=request.max_per_identity)
@@ -143,10 +143,10 @@ def train_reid(request: TrainReidRequest, console: Console | None = None, progre
     """Gather crops, train, score, save; see the module docstring."""
     import torch
 
-    from trackbench.harness.manifest import package_versions
-    from trackbench.harness.reid.crops import IdentityCrops, crops_from_sequences, CropRules, split_identities
-    from trackbench.harness.reid.train import TrainConfig, embed_with, initial_model, train_siamese
-    from trackbench.harness.reid.evaluate import evaluate_features
+    from trackbench.harness.runs.manifest import package_versions
+    from trackbench.harness.training.reid.crops import IdentityCrops, crops_from_sequences, CropRules, split_identities
+    from trackbench.harness.training.reid.train import TrainConfig, embed_with, initial_model, train_siamese
+    from trackbench.harness.training.reid.evaluate import evaluate_features
     from trackbench.trackers.embedders.siamese import save_checkpoint
     from trackbench.trackers.embedders.torch_device import resolve_device
 

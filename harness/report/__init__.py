@@ -1,0 +1,1 @@
+"""Reporting: leaderboards, published reports, annotated videos."""

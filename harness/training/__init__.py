@@ -1,0 +1,1 @@
+"""Training of learned components: re-identification embedders (``reid``) and ROLO's LSTM."""

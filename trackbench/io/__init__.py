@@ -1,0 +1,1 @@
+"""File I/O shared by every layer (atomic writes)."""
