@@ -11,6 +11,8 @@ Frames are numbered from 1, as in MOTChallenge files.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
@@ -211,8 +213,43 @@ class Sequence:
     def has_gt(self) -> bool:
         return self.ground_truth is not None
 
+    def head(self, frames: int) -> "Sequence":
+        """The first ``frames`` frames only (detections, gt and images cut to match).
+
+        What ``bench run --max-frames`` runs: a quick look at a long sequence
+        that every tracker sees identically and that is scored on the same frames.
+        """
+        if frames >= self.info.length:
+            return self
+        keep = frames
+
+        def cut(table: FrameTable | None) -> FrameTable | None:
+            return None if table is None else table.select(table.frames <= keep)
+
+        source = None if self.source is None else _FirstFrames(self.source, keep)
+        return dataclasses.replace(self, info=dataclasses.replace(self.info, length=keep),
+                                   detections=cut(self.detections), ground_truth=cut(self.ground_truth), source=source)
+
     def images(self) -> Iterator[np.ndarray]:
         """Frames 1..length in order; raises if the sequence is box-only."""
         if self.source is None:
             raise ValueError(f"sequence {self.info.name} has no images (box-only data)")
         return iter(self.source)
+
+
+class _FirstFrames:
+    """A frame source that stops after its first ``count`` frames (see :meth:`Sequence.head`)."""
+
+    def __init__(self, source: FrameSource, count: int) -> None:
+        self.source, self.count = source, min(count, len(source))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return itertools.islice(iter(self.source), self.count)
+
+    def read(self, frame: int) -> np.ndarray:
+        if not 1 <= frame <= self.count:
+            raise IndexError(f"frame {frame} is past the first {self.count} frames")
+        return self.source.read(frame)

@@ -35,6 +35,25 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+SORT_HELP = "Order the leaderboard by this metric, best first (FP, FN, IDsw… ascending; others descending). Default: HOTA."
+FORMAT_HELP = "table (rich tables for people) or json (one JSON document on stdout for scripts; progress stays on stderr)."
+
+
+def _version(value: bool) -> None:
+    if value:
+        from trackbench import __version__
+
+        console.print(f"trackbench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the trackbench version and exit."),
+) -> None:
+    """trackbench: run multi-object trackers over real sequences, score them, publish tables."""
+
+
 @app.command()
 def run(
     trackers: Optional[str] = typer.Option(None, "--trackers", "-t", help="Comma-separated tracker names (default: every tracker that can run on the data). See `bench trackers`."),
@@ -48,6 +67,9 @@ def run(
     name: Optional[str] = typer.Option(None, "--name", help="Run name (folder under --results). Default: a timestamp."),
     results: Path = typer.Option(Path("results"), "--results", help="Folder where runs are written."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (1 = in-process; timings are cleanest with 1)."),
+    max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Run and score only the first N frames of each sequence (a quick look; every tracker sees the same frames)."),
+    sort: Optional[str] = typer.Option(None, "--sort", help=SORT_HELP),
+    fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
 ) -> None:
     """Run trackers over a dataset, score them, and print the leaderboard.
 
@@ -58,7 +80,7 @@ def run(
     request = RunRequest(
         trackers=_split(trackers), dataset=dataset, data_root=data_root, sequences=_split(sequences),
         params=list(param or []), detect_every=detect_every, detector=detector, use_roi=not no_roi, name=name,
-        results=results, jobs=jobs,
+        results=results, jobs=jobs, max_frames=max_frames, sort=sort, format=fmt,
     )
     execute_run(request, console, err_console)
 
@@ -70,11 +92,18 @@ def eval_(
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help="mot15 (no preprocessing) or mot16/mot17/mot20 (distractor preprocessing). Default: detect from gt columns."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also save the table as CSV and Markdown in this folder."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes, one sequence each (0 = one per CPU; 1 = in-process). Numbers are identical either way."),
+    sequences: Optional[str] = typer.Option(None, "--sequences", "-s", help="Comma-separated gt sequence names to score (default: every gt sequence that has a result)."),
+    sort: Optional[str] = typer.Option(None, "--sort", help=SORT_HELP),
+    fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
 ) -> None:
-    """Score existing MOTChallenge result files against ground truth (CLEAR, ID, HOTA)."""
+    """Score existing MOTChallenge result files against ground truth (CLEAR, ID, HOTA).
+
+    With several trackers, a tracker missing a sequence that others have gets a note, and its COMBINED row is marked complete = False.
+    """
     from trackbench.harness.cli.eval import execute_eval
 
-    execute_eval(gt, results_dir, benchmark, out, console, err_console, jobs=jobs)
+    execute_eval(gt, results_dir, benchmark, out, console, err_console, jobs=jobs, sequences=_split(sequences),
+                 sort=sort, fmt=fmt)
 
 
 @app.command("track")

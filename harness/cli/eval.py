@@ -2,11 +2,15 @@
 
 The results folder may hold one tracker's files or several trackers in
 TrackEval's layout (``<results>/<tracker>/data/<seq>.txt``, as ``bench run``
-writes them); each tracker is scored and the tables are stacked.
+writes them); each tracker is scored and the tables are stacked.  When one
+tracker lacks a sequence the others have, its ``COMBINED`` row covers fewer
+sequences: the row is marked (``complete`` is False) and a note says which
+sequences are missing, so a smaller average never passes silently.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -15,6 +19,7 @@ from rich.console import Console
 
 from trackbench.harness.report import leaderboard
 from trackbench.harness.cli.errors import reported
+from trackbench.harness.metrics.evaluate import COMBINED
 
 
 def tracker_dirs(results: Path) -> dict[str, Path]:
@@ -23,26 +28,64 @@ def tracker_dirs(results: Path) -> dict[str, Path]:
     return {p.parent.name: p for p in found}
 
 
-def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1) -> pd.DataFrame:
+def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
+          sequences: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """(table, notes): one tracker's rows, or every tracker's stacked under a ``tracker`` level."""
     from trackbench.harness.metrics.evaluate import evaluate_folders
 
     bench = "auto" if not benchmark else benchmark.upper()
     workers = jobs or os.cpu_count() or 1
     several = tracker_dirs(results)
     if len(several) <= 1:
-        return evaluate_folders(gt, results, benchmark=bench, workers=workers)
-    tables = {name: evaluate_folders(gt, folder, benchmark=bench, on_missing="skip", workers=workers)
-              for name, folder in several.items()}
-    return pd.concat(tables, names=["tracker"])
+        table = evaluate_folders(gt, results, benchmark=bench, workers=workers, sequences=sequences)
+        return table, []
+    tables = {}
+    for name, folder in several.items():
+        try:
+            tables[name] = evaluate_folders(gt, folder, benchmark=bench, on_missing="skip", workers=workers,
+                                            sequences=sequences)
+        except FileNotFoundError:
+            tables[name] = None  # no result for any selected sequence
+    return mark_incomplete(tables)
+
+
+def mark_incomplete(tables: dict[str, pd.DataFrame | None]) -> tuple[pd.DataFrame, list[str]]:
+    """Stack per-tracker tables, adding ``complete`` and a note for trackers missing sequences."""
+    scored = {name: [s for s in t.index if s != COMBINED] for name, t in tables.items() if t is not None}
+    union = sorted({s for seqs in scored.values() for s in seqs})
+    notes, kept = [], {}
+    for name, table in tables.items():
+        if table is None:
+            notes.append(f"{name} has no result for any selected sequence: left out")
+            continue
+        missing = [s for s in union if s not in scored[name]]
+        table = table.copy()
+        table["complete"] = True
+        if missing:
+            table.loc[COMBINED, "complete"] = False
+            notes.append(f"{name} has no result for {', '.join(missing)}: its {COMBINED} row covers "
+                         f"{len(scored[name])} of {len(union)} sequences (complete = False) and is not "
+                         "comparable with the others")
+        kept[name] = table
+    if not kept:
+        raise FileNotFoundError("no tracker has a result for any selected sequence")
+    return pd.concat(kept, names=["tracker"]), notes
 
 
 def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | None,
-                 console: Console, err_console: Console, jobs: int = 1) -> pd.DataFrame:
+                 console: Console, err_console: Console, jobs: int = 1, sequences: list[str] | None = None,
+                 sort: str | None = None, fmt: str = "table") -> pd.DataFrame:
     with reported(err_console):
-        table = score(gt, results, benchmark, jobs)
-    table = leaderboard.order_columns(table)
-    leaderboard.show(table, f"{results} vs {gt}", console)
+        leaderboard.check_options(sort, fmt)
+        table, notes = score(gt, results, benchmark, jobs, sequences)
+        table = leaderboard.sort_board(leaderboard.order_columns(table), sort)
+    if fmt == "json":
+        document = {"results": str(results), "gt": str(gt), "table": leaderboard.to_records(table), "notes": notes}
+        console.out(json.dumps(document, indent=2, default=str), highlight=False)
+    else:
+        leaderboard.show(table, f"{results} vs {gt}", console, notes=notes)
     if out is not None:
         for path in leaderboard.save(table, Path(out), "eval"):
-            console.print(f"saved {path}")
+            if fmt != "json":
+                console.print(f"saved {path}")
     return table

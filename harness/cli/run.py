@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from trackbench import trackers as registry
 from trackbench.datasets import DatasetNotFound, load_dataset
 from trackbench.datasets.sequence import Sequence
 from trackbench.harness.report import leaderboard
 from trackbench.harness.runs import manifest
+from trackbench.harness.runs.progress import ProgressReport
 from trackbench.harness.runs.runner import UnitResult, Variant, make_variants, run_units, unit_records
 from trackbench.harness.runs.scoring import score_units
 from trackbench.trackers.params import ParamError, parse_assignments
@@ -42,6 +42,9 @@ class RunRequest:
     results: Path = Path("results")
     jobs: int = 1
     variants: list[Variant] | None = None  # set by sweeps instead of trackers/params
+    max_frames: int | None = None  # run and score only the first N frames of each sequence
+    sort: str | None = None  # leaderboard order (default: the headline metric, HOTA)
+    format: str = "table"  # "table" (rich) or "json" (stdout, for scripts)
 
 
 @dataclass
@@ -68,15 +71,10 @@ def load(request: RunRequest) -> list[Sequence]:
         if request.dataset.lower() != "aicity":
             raise ParamError("--no-roi applies to --dataset aicity only")
         options["use_roi"] = False
-    return load_dataset(request.dataset, request.data_root, request.sequences, **options)
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("frames"), TimeElapsedColumn(), TimeRemainingColumn(), console=console,
-        transient=False, disable=not console.is_terminal and not sys.stderr.isatty(),
-    )
+    sequences = load_dataset(request.dataset, request.data_root, request.sequences, **options)
+    if request.max_frames:
+        sequences = [s.head(request.max_frames) for s in sequences]
+    return sequences
 
 
 def run_name(request: RunRequest) -> str:
@@ -96,6 +94,7 @@ def execute(request: RunRequest, console: Console | None = None) -> RunOutcome:
         "status": "running", "started": manifest.now_iso(), "command": sys.argv,
         "dataset": dataset, "data_root": str(request.data_root) if request.data_root else None,
         "sequences": [s.name for s in sequences], "detect_every": request.detect_every,
+        "max_frames": request.max_frames, "frames": {s.name: s.info.length for s in sequences},
         "variants": [{"name": v.name, "tracker": v.tracker, "overrides": v.params()} for v in variants],
         "environment": manifest.environment(),
     }
@@ -103,12 +102,27 @@ def execute(request: RunRequest, console: Console | None = None) -> RunOutcome:
     manifest.write_manifest(run_dir / "manifest.json", record)
     total = sum(s.info.length for s in sequences)
     t0 = time.perf_counter()
-    with _progress(console) as bar:
-        tasks = {v.name: bar.add_task(v.name, total=total) for v in variants}
+    with ProgressReport(console, run_dir / "run.log") as report:
+        for v in variants:
+            report.add(v.name, total)
+
+        def embedding(key: str, n: int) -> None:
+            report.add(f"{key} embedding", total)
+            report.advance(f"{key} embedding", n)
+
         units = run_units(variants, sequences, run_dir, dataset, request.detect_every, request.jobs,
-                          on_progress=lambda key, n: bar.advance(tasks[key], n))
-    wall = time.perf_counter() - t0
-    overall, per_seq, notes = score_units(units, sequences, workers=request.jobs)
+                          on_progress=report.advance, on_embed=embedding)
+        for v in variants:  # skipped units never advance their bar
+            report.finish(v.name)
+        for name in [b for b in report.bars if b.endswith(" embedding")]:
+            report.finish(name)
+        wall = time.perf_counter() - t0
+        report.note(f"tracking done in {wall:.1f} s; scoring")
+        overall, per_seq, notes = score_units(units, sequences, workers=request.jobs)
+        for note in notes:
+            report.log(f"note: {note}")
+    if overall is not None:
+        overall, per_seq = leaderboard.sort_board(overall, request.sort), leaderboard.sort_board(per_seq, request.sort)
     files = []
     if overall is not None:
         files += leaderboard.save(overall, run_dir, "leaderboard")
@@ -122,7 +136,11 @@ def execute(request: RunRequest, console: Console | None = None) -> RunOutcome:
 def execute_run(request: RunRequest, console: Console, err_console: Console) -> RunOutcome | None:
     """CLI entry: run, print the leaderboard, and turn known errors into clear messages."""
     with reported(err_console):
+        leaderboard.check_options(request.sort, request.format)
         outcome = execute(request, err_console)
+    if request.format == "json":
+        print_json(outcome, console)
+        return outcome
     if outcome.overall is not None:
         first = ["IDF1"] if request.dataset.lower() == "aicity" else None  # the AI City ranking metric
         leaderboard.show(outcome.overall, f"{request.dataset}: all sequences", console, first=first)
@@ -132,3 +150,16 @@ def execute_run(request: RunRequest, console: Console, err_console: Console) -> 
         console.print(f"[yellow]note:[/yellow] {note}")
     console.print(f"results: {outcome.run_dir}")
     return outcome
+
+
+def print_json(outcome: RunOutcome, console: Console) -> None:
+    """The run's tables and notes as one JSON document on stdout (``--format json``)."""
+    import json
+
+    document = {
+        "run": str(outcome.run_dir),
+        "leaderboard": leaderboard.to_records(outcome.overall) if outcome.overall is not None else [],
+        "per_sequence": leaderboard.to_records(outcome.per_sequence) if outcome.per_sequence is not None else [],
+        "notes": outcome.notes,
+    }
+    console.out(json.dumps(document, indent=2, default=str), highlight=False)

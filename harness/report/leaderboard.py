@@ -20,14 +20,88 @@ from trackbench.datasets.motfile import atomic_write_text
 # Column order shown first; other columns follow in their given order.
 DEFAULT_COLUMNS = ["HOTA", "MOTA", "IDF1", "DetA", "AssA", "MOTP", "IDsw", "FP", "FN", "Frag", "MT", "PT", "ML", "Hz"]
 # The terminal shows these (the saved CSV/Markdown keep every column).
-SHOWN_COLUMNS = ["HOTA", "MOTA", "IDF1", "DetA", "AssA", "IDsw", "FP", "FN", "MT", "ML", "Hz"]
+SHOWN_COLUMNS = ["HOTA", "MOTA", "IDF1", "DetA", "AssA", "IDsw", "FP", "FN", "MT", "ML", "Hz", "complete"]
 INTEGER_COLUMNS = {"IDsw", "FP", "FN", "Frag", "MT", "PT", "ML", "GT_IDs", "Frames", "IDTP", "IDFP", "IDFN"}
+#: Metrics where a smaller value is better (everything else numeric: larger is better).
+LOWER_IS_BETTER = {"IDsw", "FP", "FN", "Frag", "ML", "IDFP", "IDFN", "PT"}
+#: Counts that describe the data, not the tracker: no "best" among them.
+NEUTRAL_COLUMNS = {"GT_IDs", "Frames", "GT_Dets", "Dets", "TP", "PT", "Seqs"}
+#: The metric a leaderboard is ranked by unless ``--sort`` says otherwise.
+HEADLINE_METRIC = "HOTA"
 
 
 def order_columns(df: pd.DataFrame, first: list[str] | None = None) -> pd.DataFrame:
     wanted = list(first or []) + [c for c in DEFAULT_COLUMNS if c not in (first or [])]
     head = [c for c in wanted if c in df.columns]
     return df[head + [c for c in df.columns if c not in head]]
+
+
+def higher_is_better(metric: str) -> bool:
+    """Direction of a metric: True for HOTA/MOTA/IDF1/Hz…, False for error counts (FP, FN, IDsw…)."""
+    return metric not in LOWER_IS_BETTER
+
+
+def resolve_metric(df: pd.DataFrame, metric: str) -> str:
+    """The column named ``metric`` (case-insensitive); a clear error listing the choices otherwise."""
+    by_lower = {str(c).lower(): str(c) for c in df.columns}
+    if metric.lower() not in by_lower:
+        numeric = [str(c) for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
+        raise ValueError(f"cannot sort by {metric!r}: no such column (choose one of {', '.join(numeric)})")
+    return by_lower[metric.lower()]
+
+
+def sort_board(df: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
+    """Rows best first by ``metric`` (default HOTA, else the first column); NaN rows last.
+
+    A two-level table (tracker × sequence) keeps each tracker's rows together
+    and orders the trackers by their ``COMBINED`` row when there is one, else by
+    their mean, so the per-sequence view ranks the same way as the leaderboard.
+    """
+    if df is None or df.empty:
+        return df
+    if metric is None:
+        metric = HEADLINE_METRIC if HEADLINE_METRIC in df.columns else None
+        if metric is None:
+            return df
+    column = resolve_metric(df, metric)
+    ascending = not higher_is_better(column)
+    if df.index.nlevels == 1:
+        return df.sort_values(column, ascending=ascending, na_position="last", kind="stable")
+    outer = df.index.get_level_values(0)
+    inner = df.index.get_level_values(1).astype(str)
+    combined = df[inner == "COMBINED"]
+    if len(combined):
+        key = combined[column].droplevel(1)
+    else:
+        key = df[column].groupby(level=0, sort=False).mean()
+    order = key.sort_values(ascending=ascending, na_position="last", kind="stable").index.tolist()
+    order += [t for t in dict.fromkeys(outer) if t not in order]
+    return pd.concat([df.xs(t, level=0, drop_level=False) for t in order])
+
+
+def known_metrics() -> list[str]:
+    """Every metric column a scored table has (what ``--sort`` accepts)."""
+    from trackbench.harness.metrics.evaluate import COLUMNS
+
+    return list(COLUMNS) + ["Hz"]
+
+
+def check_options(sort: str | None, fmt: str) -> None:
+    """Reject a bad ``--sort`` or ``--format`` before any work starts."""
+    if fmt not in ("table", "json"):
+        raise ValueError(f"--format must be table or json, got {fmt!r}")
+    if sort is not None and sort.lower() not in {m.lower() for m in known_metrics()}:
+        raise ValueError(f"--sort {sort!r} is not a metric; choose one of {', '.join(known_metrics())}")
+
+
+def to_records(df: pd.DataFrame) -> list[dict]:
+    """JSON-ready rows (index levels as fields, NaN as null) for ``--format json``."""
+    flat = df.reset_index()
+    rows = []
+    for record in flat.to_dict(orient="records"):
+        rows.append({str(k): (None if isinstance(v, float) and math.isnan(v) else
+                              (v.item() if hasattr(v, "item") else v)) for k, v in record.items()})
+    return rows
 
 
 def _fmt(column: str, value) -> str:

@@ -108,8 +108,13 @@ def _frames(seq: Sequence, needs_images: bool, clock: list[float]) -> Iterator[n
 
 
 def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int = 1,
-             progress: Callable[[int], None] | None = None) -> UnitResult:
-    """Track one sequence with one variant, write its result file, return timings."""
+             progress: Callable[[int], None] | None = None,
+             embed_progress: Callable[[int], None] | None = None) -> UnitResult:
+    """Track one sequence with one variant, write its result file, return timings.
+
+    ``progress(n)`` is called as frames are tracked, ``embed_progress(n)`` as
+    frames are decoded and embedded for appearance vectors (before tracking).
+    """
     detect_every = variant.detect_every or detect_every
     tracker = trackers.create(variant.tracker, variant.params())
     result = UnitResult(variant.name, variant.tracker, seq.name, params=as_dict(tracker.params))
@@ -117,7 +122,7 @@ def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int 
         from trackbench.harness.runs.features import feature_options, with_features
 
         try:
-            seq, report = with_features(seq, *feature_options(tracker.params))
+            seq, report = with_features(seq, *feature_options(tracker.params), progress=embed_progress)
         except (FileNotFoundError, ValueError, ImportError) as exc:
             # e.g. a box-only sequence, missing feature files, or torch not installed
             result.skipped = str(exc)
@@ -166,14 +171,20 @@ def _run_unit_job(args: tuple) -> UnitResult:
 
 def run_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path, dataset: str,
               detect_every: int = 1, jobs: int = 1,
-              on_progress: Callable[[str, int], None] | None = None) -> list[UnitResult]:
-    """Run every variant on every sequence; results in (variant, sequence) order."""
+              on_progress: Callable[[str, int], None] | None = None,
+              on_embed: Callable[[str, int], None] | None = None) -> list[UnitResult]:
+    """Run every variant on every sequence; results in (variant, sequence) order.
+
+    ``on_progress(variant, frames)`` reports tracked frames and
+    ``on_embed(variant, frames)`` frames embedded for appearance vectors.
+    """
     plan = [(v, s, result_path(run_dir, dataset, v, s.name)) for v in variants for s in sequences]
     if jobs <= 1:
         results = []
         for v, s, p in plan:
             cb = (lambda n, key=v.name: on_progress(key, n)) if on_progress else None
-            results.append(run_unit(v, s, p, detect_every, cb))
+            ecb = (lambda n, key=v.name: on_embed(key, n)) if on_embed else None
+            results.append(run_unit(v, s, p, detect_every, cb, ecb))
         return results
     results_by_key: dict[tuple[str, str], UnitResult] = {}
     with ProcessPoolExecutor(max_workers=jobs) as pool:
