@@ -48,9 +48,16 @@ class NoParams:
 
 
 class Tracker(ABC):
-    """Base class: subclasses set ``name``, ``Params`` (a dataclass) and ``requires``."""
+    """Base class: subclasses set ``name``, ``Params`` (a dataclass) and ``requires``.
+
+    ``paper`` (the method's publication) and ``origin`` (whose implementation
+    this is, when it is not trackbench's own) label the tracker in leaderboards,
+    so a table mixing native, adapted and plug-in trackers stays readable.
+    """
 
     name: ClassVar[str] = "tracker"
+    paper: ClassVar[str] = ""
+    origin: ClassVar[str] = ""
     Params: ClassVar[type] = NoParams
     requires: ClassVar[Requirements] = Requirements()
 

@@ -56,7 +56,7 @@ def _root(
 
 @app.command()
 def run(
-    trackers: Optional[str] = typer.Option(None, "--trackers", "-t", help="Comma-separated tracker names (default: every tracker that can run on the data). See `bench trackers`."),
+    trackers: Optional[str] = typer.Option(None, "--trackers", "-t", help="Comma-separated tracker names or package.module:ClassName specs (default: every built-in and plug-in tracker that can run on the data; adapters such as rf.bytetrack only when named). See `bench trackers`."),
     dataset: str = typer.Option("synth", "--dataset", "-d", help="synth (built-in, no download), mot15, mot16, mot17, mot20, aicity, or a folder in MOTChallenge layout."),
     data_root: Optional[Path] = typer.Option(None, "--data-root", help="Folder of the dataset itself (e.g. ~/data/MOT17). Default: $TRACKBENCH_DATA/<DATASET>."),
     sequences: Optional[str] = typer.Option(None, "--sequences", "-s", help="Comma-separated sequence names or prefixes to keep (e.g. MOT17-05,MOT17-11; S01/c001 for aicity)."),
@@ -268,15 +268,35 @@ def train_reid(
 
 @app.command("trackers")
 def list_trackers() -> None:
-    """List the available trackers with their parameters and defaults."""
+    """List the trackers with where each comes from, its parameters and defaults.
+
+    Built-in trackers, adapters to other libraries (rf.*, boxmot.*; listed as
+    missing until `pip install 'trackbench[peers]'`), and trackers that installed
+    packages register under the entry-point group `trackbench.trackers`.  Any
+    Tracker subclass also runs as `--trackers package.module:ClassName`.
+    """
     import dataclasses
 
     from trackbench import trackers as registry
 
-    for tname in registry.available():
-        cls = registry.tracker_class(tname)
+    usable = set(registry.available())
+    names = registry.available() + [n for n in registry.adapters() if n not in usable]
+    for tname in names:
+        if tname not in usable:
+            console.print(f"[bold]{tname}[/bold]  [dim]adapter, needs the {registry.adapters()[tname]!r} package "
+                          f"(pip install 'trackbench[peers]')[/dim]")
+            continue
+        where = registry.source(tname)
+        try:
+            cls = registry.tracker_class(tname)
+        except registry.TrackerSpecError as exc:  # a broken plugin must not hide the others
+            console.print(f"[bold]{tname}[/bold]  [dim]{where}[/dim]  [red]{exc}[/red]")
+            continue
         needs = [k for k, v in dataclasses.asdict(cls.requires).items() if v]
-        console.print(f"[bold]{tname}[/bold]" + (f"  (needs: {', '.join(needs)})" if needs else ""))
+        console.print(f"[bold]{tname}[/bold]  [dim]{where}[/dim]" + (f"  (needs: {', '.join(needs)})" if needs else ""))
+        for line in (cls.paper, cls.origin):
+            if line:
+                console.print(f"    [dim]{line}[/dim]")
         for f in dataclasses.fields(cls.Params):
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
             shown = f.name[:-1] if f.name.endswith("_") else f.name  # lambda_ is typed as lambda

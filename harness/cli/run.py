@@ -54,11 +54,12 @@ class RunOutcome:
     overall: Any  # pandas DataFrame
     per_sequence: Any
     notes: list[str]
+    legend: list[str] = field(default_factory=list)  # each tracker's origin and paper
 
 
 def default_trackers(sequences: list[Sequence]) -> list[str]:
-    """Every registered tracker; image-based ones are skipped per sequence by the runner."""
-    return registry.available()
+    """Every built-in and plug-in tracker; image-based ones are skipped per sequence by the runner."""
+    return registry.defaults()
 
 
 def load(request: RunRequest) -> list[Sequence]:
@@ -124,13 +125,14 @@ def execute(request: RunRequest, console: Console | None = None) -> RunOutcome:
     if overall is not None:
         overall, per_seq = leaderboard.sort_board(overall, request.sort), leaderboard.sort_board(per_seq, request.sort)
     files = []
+    legend = leaderboard.legend([v.tracker for v in variants])
     if overall is not None:
-        files += leaderboard.save(overall, run_dir, "leaderboard")
+        files += leaderboard.save(overall, run_dir, "leaderboard", legend)
         files += leaderboard.save(per_seq, run_dir, "per_sequence")
     record.update(status="complete", finished=manifest.now_iso(), wall_seconds=round(wall, 3),
                   units=unit_records(units), notes=notes, tables=[str(f) for f in files])
     manifest.write_manifest(run_dir / "manifest.json", record)
-    return RunOutcome(run_dir, units, overall, per_seq, notes)
+    return RunOutcome(run_dir, units, overall, per_seq, notes, legend)
 
 
 def execute_run(request: RunRequest, console: Console, err_console: Console) -> RunOutcome | None:
@@ -144,6 +146,8 @@ def execute_run(request: RunRequest, console: Console, err_console: Console) -> 
     if outcome.overall is not None:
         first = ["IDF1"] if request.dataset.lower() == "aicity" else None  # the AI City ranking metric
         leaderboard.show(outcome.overall, f"{request.dataset}: all sequences", console, first=first)
+        for line in outcome.legend:
+            console.print(f"[dim]{line}[/dim]")
         if outcome.per_sequence is not None and len(outcome.per_sequence) > len(outcome.overall):
             leaderboard.show(outcome.per_sequence, "per sequence", console, first=first)
     for note in outcome.notes:

@@ -137,11 +137,23 @@ def to_markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save(df: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
-    """Write ``<stem>.csv`` and ``<stem>.md`` atomically; returns their paths."""
+def legend(trackers: list[str]) -> list[str]:
+    """``name: origin; paper`` for each tracker name (built-in, adapter, plug-in), in the order given.
+
+    Printed and saved under the table so rows from different implementations of
+    one method (``bytetrack``, ``rf.bytetrack``, ``boxmot.bytetrack``) read apart.
+    """
+    from trackbench import trackers as registry
+
+    return [f"{name}: {registry.describe(name)}" for name in dict.fromkeys(trackers)]
+
+
+def save(df: pd.DataFrame, folder: Path, stem: str, legend_lines: list[str] | None = None) -> list[Path]:
+    """Write ``<stem>.csv`` and ``<stem>.md`` (with the legend under the table) atomically."""
     csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
     atomic_write_text(csv_path, df.to_csv(float_format="%.4f"))
-    atomic_write_text(md_path, to_markdown(df))
+    below = "".join(f"\n- {line}" for line in legend_lines or [])
+    atomic_write_text(md_path, to_markdown(df) + ("\nTrackers:\n" + below.lstrip("\n") + "\n" if below else ""))
     return [csv_path, md_path]
 
 

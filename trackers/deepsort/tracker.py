@@ -87,6 +87,7 @@ class DeepSort(Tracker):
     """Deep SORT with all tracks filtered, gated and compared as one batch."""
 
     name = "deepsort"
+    paper = "Wojke et al., Simple Online and Realtime Tracking with a Deep Association Metric, ICIP 2017"
     Params = DeepSortParams
     requires = Requirements(features=True)
 

@@ -59,6 +59,7 @@ class MeanShift(ImagePropagatedTracker[np.ndarray, ColourModel]):
     """Colour-histogram mean shift with fixed box size."""
 
     name = "meanshift"
+    paper = "Comaniciu et al., Real-Time Tracking of Non-Rigid Objects using Mean Shift, CVPR 2000"
     Params = MeanShiftParams
     params: MeanShiftParams
 
@@ -143,6 +144,7 @@ class CamShift(MeanShift):
     """
 
     name = "camshift"
+    paper = "Bradski, Computer Vision Face Tracking for Use in a Perceptual User Interface, 1998"
     Params = CamShiftParams
     params: CamShiftParams
 

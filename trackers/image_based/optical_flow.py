@@ -52,6 +52,7 @@ class OpticalFlow(ImagePropagatedTracker[np.ndarray, np.ndarray]):
     """Median flow of forward-backward-checked LK points; a model is an (N, 2) float32 point array."""
 
     name = "optical_flow"
+    paper = "median flow: Kalal et al., Forward-Backward Error, ICPR 2010"
     Params = OpticalFlowParams
     params: OpticalFlowParams
 

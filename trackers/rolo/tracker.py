@@ -146,6 +146,7 @@ class Rolo(Tracker):
     """Tracking-by-detection with an LSTM motion model (see module docstring)."""
 
     name = "rolo"
+    paper = "after Ning et al., Spatially Supervised Recurrent Convolutional Neural Networks for Visual Object Tracking, 2016"
     Params = RoloParams
     requires = Requirements()  # per instance: features when the checkpoint uses appearance
 

@@ -81,6 +81,7 @@ class Sort(Tracker):
     """SORT with all Kalman filters stepped as one batch."""
 
     name = "sort"
+    paper = "Bewley et al., Simple Online and Realtime Tracking, ICIP 2016"
     Params = SortParams
     requires = Requirements()
 

@@ -1,0 +1,1 @@
+"""Example trackbench plug-in (see tracker.py)."""
