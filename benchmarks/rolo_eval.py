@@ -11,7 +11,7 @@ Run (from the checkout, ``../shared`` beside it)::
    has no images, so no appearance); wall time and checkpoint size are reported.
 
 2. **Prediction** on the held-out MOT17-05 (FRCNN public detections): every gt
-   pedestrian track is a :class:`~trackbench.trackers.rolo.data.Trajectory` whose
+   pedestrian track is a :class:`~trackbench.harness.training.rolo.data.Trajectory` whose
    observation at each frame is the detection matched to it (IoU >= 0.5) or
    nothing (a real missing step).  At every frame ``t`` each method, having seen
    the observations up to ``t``, predicts the box at ``t + 1``; the score is the
@@ -60,7 +60,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from trackbench.trackers.core import kalman  # noqa: E402
-from trackbench.trackers.rolo.data import Trajectory, sample_windows, with_dropouts  # noqa: E402
+from trackbench.harness.training.rolo.data import Trajectory, sample_windows, with_dropouts  # noqa: E402
 from trackbench.datasets.boxes import paired_iou  # noqa: E402
 from trackbench.trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, boxes_to_z, x_to_boxes  # noqa: E402
 
@@ -150,7 +150,9 @@ def last_box(trajs: list[Trajectory]) -> np.ndarray:
 
 def compare(trajs: list[Trajectory], checkpoint: str) -> dict[str, dict[str, tuple[float, int]]]:
     """IoU with the next gt box per method, overall and by gap length (see module docstring)."""
-    from trackbench.trackers.rolo.train import build_model, load_checkpoint, predict_windows, resolve_device
+    from trackbench.harness.training.rolo.train import predict_windows
+    from trackbench.trackers.core.device import resolve_device
+    from trackbench.trackers.rolo.checkpoint import build_model, load_checkpoint
     from trackbench.trackers.rolo.model import Normalisation, decode_boxes
 
     ckpt = load_checkpoint(checkpoint)
@@ -265,9 +267,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-trackers", action="store_true", help="only the prediction comparison")
     args = ap.parse_args(argv)
     from trackbench.datasets import load_dataset
-    from trackbench.trackers.rolo.data import trajectories
+    from trackbench.harness.training.rolo.data import trajectories
     from trackbench.trackers.rolo.tracker import DEFAULT_CHECKPOINT
-    from trackbench.trackers.rolo.train import load_checkpoint
+    from trackbench.trackers.rolo.checkpoint import load_checkpoint
 
     if not (args.shared / "mot17" / "train").is_dir():
         raise SystemExit(f"needs the shared data: {args.shared / 'mot17' / 'train'} is absent")

@@ -16,7 +16,7 @@ from trackbench.trackers import create
 from trackbench.trackers.core import kalman
 from trackbench.trackers.deepsort import cascade, motion
 from trackbench.trackers.deepsort.appearance import Galleries
-from trackbench.trackers.deepsort.reference import ReferenceDeepSort
+from oracles.deepsort_ref import ReferenceDeepSort
 from trackbench.trackers.deepsort.tracker import DeepSort, DeepSortParams
 from trackbench.trackers.params import build_params, parse_assignments
 

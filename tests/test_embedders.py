@@ -57,7 +57,7 @@ def test_registry_names_and_histogram_still_works():
 
 
 def test_device_choice():
-    from trackbench.trackers.embedders.torch_device import resolve_device
+    from trackbench.trackers.core.device import resolve_device
 
     assert resolve_device("cpu").type == "cpu"
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")

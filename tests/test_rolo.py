@@ -14,7 +14,7 @@ from trackbench import trackers  # noqa: E402
 from trackbench.datasets.synth import load_synth, write_synth_mot  # noqa: E402
 from trackbench.harness.cli.run import RunRequest, execute  # noqa: E402
 from trackbench.trackers.params import ParamError  # noqa: E402
-from trackbench.trackers.rolo.data import dropout_mask, sample_windows, subsample, trajectories, with_dropouts  # noqa: E402
+from trackbench.harness.training.rolo.data import dropout_mask, sample_windows, subsample, trajectories, with_dropouts  # noqa: E402
 from trackbench.trackers.rolo.history import TrackHistory  # noqa: E402
 from trackbench.trackers.rolo.model import (  # noqa: E402
     STEP_FEATURES,
@@ -27,7 +27,9 @@ from trackbench.trackers.rolo.model import (  # noqa: E402
     raw_features,
 )
 from trackbench.trackers.rolo.tracker import DEFAULT_CHECKPOINT  # noqa: E402
-from trackbench.trackers.rolo.train import TrainConfig, evaluate, load_checkpoint, resolve_device, train  # noqa: E402
+from trackbench.harness.training.rolo.train import TrainConfig, evaluate, train  # noqa: E402
+from trackbench.trackers.core.device import resolve_device  # noqa: E402
+from trackbench.trackers.rolo.checkpoint import load_checkpoint  # noqa: E402
 
 # Small and fast: two 150-frame synthetic sequences, a tiny network, a few epochs.
 TINY = dict(dataset="synth", sequences=["synth-01"], val_sequences=["synth-02"], hidden=16, steps=6,

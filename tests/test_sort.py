@@ -8,7 +8,7 @@ import pytest
 from trackbench.datasets import load_dataset
 from trackbench.datasets.sequence import Detections, SequenceInfo
 from trackbench.harness.cli.run import RunRequest, execute
-from trackbench.trackers.sort.reference import ReferenceSort
+from oracles.sort_ref import ReferenceSort
 from trackbench.trackers.sort.tracker import Sort, SortParams
 
 INFO = SequenceInfo("toy", "toy", 10, 10.0, 200, 200)
@@ -50,7 +50,11 @@ def test_tracks_a_moving_box_with_constant_id() -> None:
     assert ids == {1}
 
 
-@pytest.mark.parametrize("name", ["TUD-Campus", "TUD-Stadtmitte", "PETS09-S2L1", "KITTI-17"])
+MOT15_TRAIN = ["ADL-Rundle-6", "ADL-Rundle-8", "ETH-Bahnhof", "ETH-Pedcross2", "ETH-Sunnyday", "KITTI-13",
+               "KITTI-17", "PETS09-S2L1", "TUD-Campus", "TUD-Stadtmitte", "Venice-2"]
+
+
+@pytest.mark.parametrize("name", MOT15_TRAIN)
 def test_batched_sort_equals_reference_loop(shared_data, name) -> None:
     (seq,) = load_dataset("mot15", shared_data / "mot15", [name])
     ours, ref = Sort(), ReferenceSort()

@@ -148,7 +148,7 @@ def train_reid(request: TrainReidRequest, console: Console | None = None, progre
     from trackbench.harness.training.reid.train import TrainConfig, embed_with, initial_model, train_siamese
     from trackbench.harness.training.reid.evaluate import evaluate_features
     from trackbench.trackers.embedders.siamese import save_checkpoint
-    from trackbench.trackers.embedders.torch_device import resolve_device
+    from trackbench.trackers.core.device import resolve_device
 
     say = console.print if console is not None else (lambda *a, **k: None)
     if request.threads:

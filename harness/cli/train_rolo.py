@@ -1,8 +1,8 @@
 """``bench train-rolo``: train the ROLO tracker's LSTM on ground-truth trajectories.
 
 Kept apart from the CLI so tests and benchmarks call the same path without
-Typer.  The work is :func:`trackbench.trackers.rolo.train.train`; this module turns
-options into a :class:`~trackbench.trackers.rolo.train.TrainConfig`, shows a progress bar
+Typer.  The work is :func:`trackbench.harness.training.rolo.train.train`; this module turns
+options into a :class:`~trackbench.harness.training.rolo.train.TrainConfig`, shows a progress bar
 and one line per epoch, and prints what was saved.
 """
 
@@ -49,7 +49,7 @@ def execute_train_rolo(options: dict[str, Any], out: Path | None, resume: Path |
 
 
     try:
-        from trackbench.trackers.rolo.train import TrainConfig, train
+        from trackbench.harness.training.rolo.train import TrainConfig, train
     except ImportError as exc:  # torch missing
         err_console.print(f"[bold red]error:[/bold red] train-rolo needs PyTorch ({exc}): pip install torch")
         raise typer.Exit(2)

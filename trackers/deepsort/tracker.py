@@ -27,7 +27,7 @@ The defaults are the reference application's (nwojke/deep_sort): λ = 0, so
 appearance decides and motion only gates.  Every track lives in one
 :class:`~trackbench.trackers.core.tracks.TrackStore` and one gallery array, so each step
 above is a few array operations over all tracks and detections at once;
-:mod:`.reference` is the per-track loop these results are checked against.
+The tests check these results against a per-track port of the reference (``tests/oracles/deepsort_ref.py``).
 """
 
 from __future__ import annotations

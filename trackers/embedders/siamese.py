@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from trackbench.io.atomic import atomic_path
+from trackbench.trackers.core import checkpoint
 from trackbench.trackers.embedders.torch_device import IMAGENET_MEAN, IMAGENET_STD, TorchEmbedder, state_digest
 
 FORMAT = "trackbench.siamese"
@@ -87,30 +87,20 @@ class SiameseNet(nn.Module):
 
 def save_checkpoint(model: SiameseNet, path: str | Path, metadata: dict[str, Any] | None = None) -> Path:
     """Write the model and its metadata atomically; returns the path."""
-    path = Path(path)
-    payload = {
+    return checkpoint.save_checkpoint(path, {
         "format": FORMAT,
         "version": VERSION,
         "config": dict(model.config),
         "state_dict": {k: v.detach().float().cpu() if v.is_floating_point() else v.detach().cpu()
                        for k, v in model.state_dict().items()},
         "metadata": metadata or {},
-    }
-    with atomic_path(path, suffix=".pt") as tmp:
-        torch.save(payload, tmp)
-    return path
+    })
 
 
 def load_checkpoint(path: str | Path) -> tuple[SiameseNet, dict[str, Any]]:
     """(model, metadata) from a checkpoint written by :func:`save_checkpoint`."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"siamese checkpoint not found: {path} (train one with `bench train-reid --out {path}`)")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a trackbench siamese checkpoint (no format={FORMAT!r})")
-    if int(payload.get("version", 0)) > VERSION:
-        raise ValueError(f"{path} has checkpoint version {payload['version']}; this trackbench reads up to {VERSION}")
+    payload = checkpoint.load_checkpoint(path, FORMAT, range(1, VERSION + 1), "siamese checkpoint",
+                                         f"bench train-reid --out {Path(path).name}")
     cfg = payload["config"]
     model = SiameseNet(size=int(cfg["size"]), channels=tuple(cfg["channels"]), dim=int(cfg["dim"]),
                        sigma_fraction=float(cfg["sigma_fraction"]))

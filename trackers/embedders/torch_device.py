@@ -1,8 +1,7 @@
 """What every torch embedder shares: device choice, half precision, batching, preprocessing.
 
-- :func:`resolve_device` turns ``auto|cpu|cuda[:N]`` into a ``torch.device``:
-  ``auto`` picks CUDA when torch sees a GPU, ``cuda`` without one is an error
-  that says why (a CPU-only torch build, or no GPU visible).
+- the device is chosen by :func:`trackbench.trackers.core.device.resolve_device`
+  (``auto|cpu|cuda[:N]``), the rule every torch model follows.
 - :class:`TorchEmbedder` runs a model over crops: the crops are resized on the
   CPU with OpenCV, stacked, sent to the device as uint8 (4× less to copy than
   float), and converted, channel-flipped (BGR → RGB) and normalised there.  All
@@ -30,32 +29,12 @@ try:
 except ImportError:  # onnxruntime-only installs still use the numpy helpers
     torch = None  # type: ignore[assignment]
 
+from trackbench.trackers.core.device import resolve_device
 from trackbench.trackers.embedders.base import Embedder, l2_normalise
-
-DEVICES = ("auto", "cpu", "cuda")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 CPU_BATCH = 32  # crops per forward pass on CPU
 GPU_BATCH = 256  # and on CUDA
-
-
-def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """``auto`` → CUDA when available, else CPU; ``cuda`` must be available."""
-    if torch is None:
-        raise ImportError("torch embedders need torch and torchvision: pip install trackbench[deep]")
-    if isinstance(device, torch.device):
-        return device
-    text = (device or "auto").strip().lower()
-    if text == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if text == "cpu":
-        return torch.device("cpu")
-    if text == "cuda" or text.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            build = "a CPU-only torch build" if torch.version.cuda is None else f"torch built for CUDA {torch.version.cuda}, but no GPU is visible"
-            raise RuntimeError(f"device {device!r} was requested but CUDA is not available ({build}); use --device cpu or auto")
-        return torch.device(text)
-    raise ValueError(f"unknown device {device!r}: use one of {', '.join(DEVICES)} (or cuda:N)")
 
 
 def batches(n: int, batch_size: int) -> Iterator[slice]:

@@ -45,11 +45,11 @@ from trackbench.trackers.base import Requirements, Tracker, TrackOutput
 from trackbench.trackers.core.assignment import max_iou_matching, min_cost_matching
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.params import ParamError
+from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "rolo_synth.pt"
 DEFAULT_TRAIN_COMMAND = "bench train-rolo --dataset synth --synth-seed 1 --synth-count 12 --out rolo_synth.pt"
-NO_EMBEDDER = "none"
 
 
 @dataclass
@@ -109,7 +109,7 @@ def load_model(path: Path, device: str = "auto") -> LoadedModel:
     if key in _CACHE:
         return _CACHE[key]
     from trackbench.trackers.rolo.model import Normalisation, NumpyRoloNet
-    from trackbench.trackers.rolo.train import build_model, load_checkpoint
+    from trackbench.trackers.rolo.checkpoint import build_model, load_checkpoint
 
     meta = load_checkpoint(path)
     try:

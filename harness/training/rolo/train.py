@@ -6,7 +6,7 @@ The loop:
 - loads the training and the held-out validation sequences (any dataset with
   gt: MOT15/16/17/20, AI City with gt, ``synth``), attaches appearance vectors
   through :mod:`trackbench.harness.runs.features` when an embedder is chosen, and turns every gt
-  track into a :class:`~trackbench.trackers.rolo.data.Trajectory`;
+  track into a :class:`~trackbench.harness.training.rolo.data.Trajectory`;
 - each epoch draws fresh artificial dropouts (seeded by ``(seed, epoch)``),
   shuffles with a generator seeded the same way, and minimises a smooth-L1 loss
   on the standardised anchor-relative boxes (next box, plus the refined current
@@ -36,15 +36,13 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from trackbench.io.atomic import atomic_path
 from trackbench.datasets.boxes import paired_iou
 from trackbench.datasets.sequence import Sequence
-from trackbench.trackers.rolo.data import INPUTS, Trajectory, Windows, sample_windows, subsample, trajectories
+from trackbench.harness.training.rolo.data import INPUTS, Trajectory, Windows, sample_windows, subsample, trajectories
+from trackbench.trackers.core.device import resolve_device
+from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER, build_model, load_checkpoint, save_checkpoint
 from trackbench.trackers.rolo.model import Normalisation, RoloNet, decode_boxes, linear_prior, parameter_count, raw_features
 
-FORMAT = "trackbench-rolo"
-VERSION = 1
-NO_EMBEDDER = "none"
 
 
 @dataclass
@@ -116,47 +114,6 @@ class TrainResult:
     val_windows: int
     best_epoch: int
     resumed_from: int = 0
-
-
-# --- devices and checkpoints ---------------------------------------------------------------------
-
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for, but CUDA is not available here; use --device cpu")
-    return dev
-
-
-def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    """torch.save, atomically: an interrupted save never leaves a truncated checkpoint."""
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
-
-
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """A checkpoint's dict; clear errors for a missing file or something else."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"no ROLO checkpoint at {path}: train one with `bench train-rolo --out {path}` "
-                                "(see `bench train-rolo --help`)")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # pickle errors, truncated files, ...
-        raise ValueError(f"{path} is not a readable ROLO checkpoint ({exc}); train one with `bench train-rolo`") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a ROLO checkpoint (format {FORMAT!r} expected); train one with `bench train-rolo`")
-    if ckpt.get("version") != VERSION:
-        raise ValueError(f"{path} is a ROLO checkpoint of version {ckpt.get('version')}, this trackbench reads "
-                         f"version {VERSION}; retrain it with `bench train-rolo`")
-    return ckpt
-
-
-def build_model(meta: dict[str, Any]) -> RoloNet:
-    m = meta["model"]
-    return RoloNet(hidden=int(m["hidden"]), appearance_dim=int(m["appearance_dim"]), layers=int(m.get("layers", 1)))
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -264,8 +221,6 @@ def evaluate(model: RoloNet, windows: Windows, norm: Normalisation, device: torc
 def _metadata(config: TrainConfig, norm: Normalisation, embedder_key: str | None, feature_dim: int,
               train: list[Sequence], val: list[Sequence], n_train: int, n_val: int) -> dict[str, Any]:
     return {
-        "format": FORMAT,
-        "version": VERSION,
         "model": {"hidden": config.hidden, "layers": 1, "steps": config.steps, "appearance_dim": feature_dim},
         "embedder": config.embedder,
         "embedder_key": embedder_key,
@@ -398,4 +353,4 @@ def _train(config: TrainConfig, out: str | Path, resume: str | Path | None,
                        resumed_from=start_epoch)
 
 
-__all__ = ["TrainConfig", "TrainResult", "build_model", "load_checkpoint", "train"]
+__all__ = ["TrainConfig", "TrainResult", "train"]

@@ -1,27 +1,106 @@
-"""A reference-style Deep SORT: one filter object per track, costs filled track by track.
+"""Test oracle: Deep SORT as its authors' implementation (nwojke/deep_sort) computes it.
 
-This follows how the authors' implementation (nwojke/deep_sort) is organised:
-a Track object with an 8-d mean and an 8×8 covariance, a textbook Kalman
-filter with full matrices and Cholesky solves, an appearance store of Python
-lists per track id, gating one track at a time, and cost matrices filled one
-track row (and, in the IoU stage, one pair) at a time.  It exists as an oracle
-and a baseline: tests check that :class:`~trackbench.trackers.deepsort.tracker.DeepSort`
-reports the same tracks, and ``benchmarks/deepsort_fidelity.py`` times both in
-one process.  It is not registered as a tracker.
+A self-contained port written for the tests: it imports nothing from
+trackbench.  It is organised as the reference is: a Track object per target
+with an 8-d mean and an 8×8 covariance, a textbook Kalman filter with full
+matrices and Cholesky solves, an appearance store of Python lists per track
+id, gating one track at a time, cost matrices filled one track row (and, in
+the IoU stage, one pair) at a time, the reference's assignment rule
+(inadmissible costs raised just above the threshold, scipy's Hungarian
+solver, over-threshold picks dropped) and the reference application's
+detection selection (height and confidence filters, then non-maximum
+suppression, most confident first).
 
-It shares nothing with the batched tracker but the detection selection and
-the gated assignment (the one place the reference's tie rules live).
+The motion weight λ mixes the scaled squared Mahalanobis distance with the
+appearance distance, ``λ · d² · max_cosine_distance / χ²₀.₉₅(4) + (1 - λ) · D_a``
+(λ = 0 is the reference).  The batched production tracker must report the
+same tracks frame by frame (``tests/test_deepsort.py``).
+
+``ReferenceDeepSort(params)`` accepts any object with the parameter names
+of :class:`RefParams` (the production ``DeepSortParams`` has them all).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.linalg
+from scipy.optimize import linear_sum_assignment
 
-from trackbench.trackers.deepsort.cascade import IOU_GATED_COST, gated_matching
-from trackbench.trackers.deepsort.detections import select
-from trackbench.trackers.deepsort.motion import GATING_THRESHOLD, STD_WEIGHT_POSITION, STD_WEIGHT_VELOCITY
-from trackbench.trackers.deepsort.tracker import DeepSortParams
+# Noise weights of the reference filter, relative to the box height.
+STD_WEIGHT_POSITION = 1.0 / 20.0
+STD_WEIGHT_VELOCITY = 1.0 / 160.0
+#: 0.95 quantile of the chi-square distribution with 4 degrees of freedom.
+GATING_THRESHOLD = 9.4877
+#: Cost of a pair that may not be matched (the reference's INFTY_COST).
+INFTY_COST = 1e5
+
+
+@dataclass
+class RefParams:
+    """The reference application's settings (with λ, the seed article's motion weight)."""
+
+    lambda_: float = 0.0
+    max_cosine_distance: float = 0.2
+    nn_budget: int | None = 100
+    max_iou_distance: float = 0.7
+    max_age: int = 30
+    n_init: int = 3
+    min_confidence: float = 0.8
+    min_detection_height: float = 0.0
+    nms_max_overlap: float = 1.0
+
+
+def non_max_suppression(boxes: np.ndarray, scores: np.ndarray, max_overlap: float) -> list[int]:
+    """Indices kept by the reference application's greedy suppression, most confident first."""
+    if len(boxes) == 0:
+        return []
+    b = boxes.astype(np.float32)
+    x1, y1, x2, y2 = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+    area = (x2 - x1 + 1) * (y2 - y1 + 1)
+    idxs = np.argsort(scores)
+    pick = []
+    while len(idxs) > 0:
+        last = len(idxs) - 1
+        i = idxs[last]
+        pick.append(int(i))
+        others = idxs[:last]
+        w = np.maximum(0, np.minimum(x2[i], x2[others]) - np.maximum(x1[i], x1[others]) + 1)
+        h = np.maximum(0, np.minimum(y2[i], y2[others]) - np.maximum(y1[i], y1[others]) + 1)
+        overlap = (w * h) / area[others]
+        idxs = np.delete(idxs, np.concatenate(([last], np.flatnonzero(overlap > max_overlap))))
+    return pick
+
+
+def select_detections(boxes: np.ndarray, scores: np.ndarray, p) -> np.ndarray:
+    """Indices of the detections the reference application hands its tracker, in its order."""
+    kept = [i for i in range(len(boxes))
+            if boxes[i, 3] - boxes[i, 1] >= p.min_detection_height and scores[i] >= p.min_confidence]
+    kept = np.array(kept, np.int64)
+    order = non_max_suppression(boxes[kept], scores[kept], p.nms_max_overlap)
+    return kept[np.array(order, np.int64)] if len(order) else kept[:0]
+
+
+def min_cost_matching(cost: np.ndarray, max_distance: float, track_idx: list[int], det_idx: list[int]
+                      ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """The reference's assignment: (matches, unmatched tracks, unmatched detections)."""
+    if not track_idx or not det_idx:
+        return [], list(track_idx), list(det_idx)
+    cost = cost.copy()
+    cost[cost > max_distance] = max_distance + 1e-5
+    rows, cols = linear_sum_assignment(cost)
+    unmatched_dets = [d for c, d in enumerate(det_idx) if c not in cols]
+    unmatched_tracks = [t for r, t in enumerate(track_idx) if r not in rows]
+    matches = []
+    for r, c in zip(rows, cols):
+        if cost[r, c] > max_distance:
+            unmatched_tracks.append(track_idx[r])
+            unmatched_dets.append(det_idx[c])
+        else:
+            matches.append((track_idx[r], det_idx[c]))
+    return matches, unmatched_tracks, unmatched_dets
+
 
 _F = np.eye(8) + np.eye(8, k=4)
 _H = np.eye(4, 8)
@@ -91,8 +170,8 @@ def _iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
 class ReferenceDeepSort:
     """Per-track Deep SORT loop; ``update(boxes tlbr, scores, features)`` returns (ids, boxes)."""
 
-    def __init__(self, params: DeepSortParams | None = None) -> None:
-        self.p = params or DeepSortParams()
+    def __init__(self, params=None) -> None:
+        self.p = params if params is not None else RefParams()
         self.kf = _KalmanFilter()
         self.tracks: list[_Track] = []
         self.samples: dict[int, list[np.ndarray]] = {}
@@ -135,15 +214,13 @@ class ReferenceDeepSort:
                 gated |= appearance > p.max_cosine_distance
                 cost[row] = appearance if p.lambda_ <= 0.0 else (
                     p.lambda_ * (maha * scale) + (1.0 - p.lambda_) * appearance)
-            cost[row, gated] = 1e5
+            cost[row, gated] = INFTY_COST
         return cost
 
     def _match(self, track_idx: list[int], det_idx: list[int], cost_fn, threshold: float):
         if not track_idx or not det_idx:
             return [], list(track_idx), list(det_idx)
-        pairs, rows, cols = gated_matching(cost_fn(track_idx, det_idx), threshold)
-        matches = [(track_idx[r], det_idx[c]) for r, c in pairs]
-        return matches, [track_idx[r] for r in rows], [det_idx[c] for c in cols]
+        return min_cost_matching(cost_fn(track_idx, det_idx), threshold, track_idx, det_idx)
 
     def _associate(self, boxes: np.ndarray, z: np.ndarray, features: np.ndarray | None):
         p = self.p
@@ -167,7 +244,7 @@ class ReferenceDeepSort:
             cost = np.zeros((len(track_idx), len(det_idx)))
             for row, k in enumerate(track_idx):
                 if self.tracks[k].time_since_update > 1:
-                    cost[row] = IOU_GATED_COST
+                    cost[row] = INFTY_COST
                     continue
                 box = self.tracks[k].box()
                 for col, d in enumerate(det_idx):
@@ -181,7 +258,7 @@ class ReferenceDeepSort:
     def update(self, boxes: np.ndarray, scores: np.ndarray, features: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
-        order = select(boxes, scores, p.min_confidence, p.min_detection_height, p.nms_max_overlap)
+        order = select_detections(boxes, scores, p)
         boxes = boxes[order]
         features = None if features is None else features[order]
         z = np.array([_xyah(b) for b in boxes]).reshape(-1, 4)
