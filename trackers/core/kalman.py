@@ -18,7 +18,7 @@ algebra, which is what makes batched SORT fast.  An axis without a velocity
 its velocity then stays exactly zero.
 
 The results equal the textbook full-matrix filter (checked against the
-per-track reference in ``trackers/sort/reference.py``) up to rounding.
+per-track port of the reference in ``tests/oracles/sort_ref.py``) up to rounding.
 """
 
 from __future__ import annotations
