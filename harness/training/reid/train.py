@@ -49,6 +49,7 @@ class TrainConfig:
     augment: bool = True
     channels: tuple[int, ...] = (24, 48, 96, 192)
     input_size: int = 128  # the seed's 128x128 crops
+    dim: int = 1024  # output vector length (the seed's 1024)
     steps_per_epoch: int | None = None  # default: one pass over the training crops
     queries_per_identity: int = 5
     junk_frames: int = 0  # see harness.reid.evaluate
@@ -178,7 +179,7 @@ def score(model: SiameseNet, crops: IdentityCrops, config: TrainConfig, device: 
 def initial_model(config: TrainConfig) -> SiameseNet:
     """The untrained network of a run: same seed, same weights (what training starts from)."""
     torch.manual_seed(config.seed)
-    return SiameseNet(size=config.input_size, channels=tuple(config.channels))
+    return SiameseNet(size=config.input_size, channels=tuple(config.channels), dim=config.dim)
 
 
 def train_siamese(train: IdentityCrops, config: TrainConfig = TrainConfig(), held_out: IdentityCrops | None = None,
