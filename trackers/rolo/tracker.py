@@ -21,10 +21,23 @@ matched.  Per frame:
    this frame (reported) and its box in the next frame (step 1 of the next
    frame).
 
+**Kalman guard** (``kalman_guard``, on by default).  Beside the LSTM every
+track runs Deep SORT's constant-velocity Kalman filter on (u, v, a, h)
+(:mod:`trackbench.trackers.deepsort.motion`), updated with the same matched
+detections.  Where the LSTM's next box lies outside that filter's 95 % gate
+(squared Mahalanobis distance of its (u, v, a, h) to the filter's predicted
+measurement above χ²₀.₉₅(4) = 9.4877, Deep SORT's gate), association uses the
+Kalman prediction instead; where the refined box of a matched track lies
+outside the gate of the updated filter, the matched detection's box is
+reported.  So a learned correction can move a box only as far as the motion
+model it corrects finds plausible, and a model that has collapsed on unfamiliar
+motion degrades to a Kalman tracker rather than to nothing.  ``fallbacks``
+counts how often the guard stepped in.
+
 The life cycle (``min_hits``, reporting only tracks matched this frame) is
-SORT's, on the shared :class:`~trackbench.trackers.core.tracks.TrackStore`; there the
-per-track state ``x`` holds ``[next box | refined box]`` instead of a Kalman
-state.  The model comes from a checkpoint written by ``bench train-rolo``; a
+SORT's, on the shared :class:`~trackbench.trackers.core.tracks.TrackStore`, whose
+``x``/``P`` hold the guard's Kalman state; the LSTM's ``[next box | refined
+box]`` per track is kept beside it in ``lstm_boxes``.  The model comes from a checkpoint written by ``bench train-rolo``; a
 small box-only one trained on the built-in synthetic data ships with
 trackbench (``checkpoint=default``).  On CPU the LSTM is evaluated with NumPy
 (one tiny batch per frame; see :class:`~trackbench.trackers.rolo.model.NumpyRoloNet`).
@@ -42,8 +55,10 @@ import numpy as np
 from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import max_iou_matching, min_cost_matching
 from trackbench.trackers.core.tracks import TrackStore
+from trackbench.trackers.deepsort import motion
 from trackbench.trackers.params import ParamError
 from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER
 
@@ -63,6 +78,7 @@ class RoloParams:
     min_hits: int = 3  # consecutive matches before a track is reported
     min_confidence: float = float("-inf")  # detections below are ignored
     refine: bool = True  # report the LSTM's refined box (False: the matched detection's box)
+    kalman_guard: bool = True  # use the Kalman prediction where the LSTM's box falls outside the filter's χ² gate
     embedder: str | None = None  # appearance embedder; default and only choice: the checkpoint's
     features: str | None = None  # folder of precomputed vectors (embedder=precomputed)
     device: str = "auto"  # embedder device; the LSTM runs in NumPy on CPU unless a cuda device is named
@@ -180,8 +196,10 @@ class Rolo(Tracker):
         from trackbench.trackers.rolo.history import TrackHistory
 
         assert self.model is not None
-        self.tracks = TrackStore(4)  # x = [next box (4) | refined current box (4)]
+        self.tracks = TrackStore(4)  # x, P: the guard's Kalman filter on (u, v, a, h)
+        self.lstm_boxes = np.zeros((0, 8))  # per track: [next box (4) | refined current box (4)]
         self.history = TrackHistory(self.model.steps, self.model.feature_dim)
+        self.fallbacks = {"predicted": 0, "refined": 0, "predictions": 0}
         self.gallery = np.zeros((0, self.model.feature_dim), np.float32)
         self.frame_count = 0
 
@@ -227,18 +245,26 @@ class Rolo(Tracker):
                                  f"the embedder gave {dets.features.shape[1]}-d ones")
         t, h = self.tracks, self.history
         t.mark_predicted()
-        matches, unmatched = self._associate(dets, t.x[:, :4])
+        q_pos, q_vel = motion.process_noise(t.x)
+        t.x, t.P = kalman.predict(t.x, t.P, q_pos, q_vel)
+        predicted = self._guarded(self.lstm_boxes[:, :4], "predicted")
+        matches, unmatched = self._associate(dets, predicted)
         d, k = matches[:, 0], matches[:, 1]
         feats = dets.features
         h.push(k, dets.boxes[d], dets.scores[d], None if feats is None else feats[d])
         t.mark_updated(k)
+        if len(k):
+            x = t.x[k]
+            t.x[k], t.P[k] = kalman.update(x, t.P[k], motion.boxes_to_xyah(dets.boxes[d]), motion.measurement_noise(x))
         if self.appearance and len(k):
             assert feats is not None
             g = 0.9 * self.gallery[k] + 0.1 * feats[d]
             self.gallery[k] = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-12)
         if len(unmatched):
             n = len(unmatched)
-            t.add(np.zeros((n, 8)), np.zeros((n, 3, 4)))
+            z = motion.boxes_to_xyah(dets.boxes[unmatched])
+            t.add(*kalman.initiate(z, *motion.initial_variance(z)))
+            self.lstm_boxes = np.concatenate([self.lstm_boxes, np.zeros((n, 8))])
             h.add(dets.boxes[unmatched], dets.scores[unmatched], None if feats is None else feats[unmatched])
             if self.appearance:
                 assert feats is not None
@@ -247,12 +273,22 @@ class Rolo(Tracker):
         alive = (t.time_since_update <= longest) & h.has_anchor()
         t.keep(alive)
         h.keep(alive)
+        self.lstm_boxes = self.lstm_boxes[alive]
         if self.appearance:
             self.gallery = self.gallery[alive]
         if len(t):
             self._forward()
         report = (t.time_since_update < 1) & ((t.hit_streak >= p.min_hits) | (self.frame_count <= p.min_hits))
-        boxes = t.x[report, 4:] if p.refine else h.boxes[report, -1]
+        if p.refine:
+            refined = self.lstm_boxes[:, 4:].copy()
+            if p.kalman_guard:
+                matched = t.time_since_update == 0
+                off = matched & self._outside_gate(refined)
+                refined[off] = h.boxes[off, -1]
+                self.fallbacks["refined"] += int(off.sum())
+            boxes = refined[report]
+        else:
+            boxes = h.boxes[report, -1]
         return TrackOutput(t.ids[report].copy(), boxes.copy())
 
     def _forward(self) -> None:
@@ -262,5 +298,24 @@ class Rolo(Tracker):
         assert self.model is not None and self.info is not None
         enc = self.history.inputs(self.info.width, self.info.height, self.model.norm)
         nxt, cur = decode_boxes(self.model.forward(enc.x), enc, self.model.norm)
-        self.tracks.x[:, :4] = nxt
-        self.tracks.x[:, 4:] = cur
+        self.lstm_boxes[:, :4] = nxt
+        self.lstm_boxes[:, 4:] = cur
+
+    def _outside_gate(self, boxes: np.ndarray) -> np.ndarray:
+        """(K,) True where a track's box is outside its Kalman filter's 95 % χ² gate (or not finite)."""
+        t = self.tracks
+        mean, var = kalman.project(t.x, t.P, motion.measurement_noise(t.x))
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            d2 = (((motion.boxes_to_xyah(boxes) - mean) ** 2) / var).sum(axis=1)
+        return ~(d2 <= motion.GATING_THRESHOLD)
+
+    def _guarded(self, boxes: np.ndarray, kind: str) -> np.ndarray:
+        """The LSTM's boxes, with the Kalman filter's own prediction where they leave its gate."""
+        if not self.params.kalman_guard or len(boxes) == 0:
+            return boxes
+        off = self._outside_gate(boxes)
+        self.fallbacks[kind] += int(off.sum())
+        self.fallbacks["predictions"] += len(boxes)
+        out = boxes.copy()
+        out[off] = motion.xyah_to_boxes(self.tracks.x[off])
+        return out
