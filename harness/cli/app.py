@@ -218,17 +218,65 @@ def train_rolo(
 
 @app.command("publish")
 def publish_(
-    run_dir: Path = typer.Argument(..., help="A run folder written by `bench run` or `bench sweep` (results/<run>)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the report here instead of into the run folder."),
+    run_dirs: List[Path] = typer.Argument(..., help="One or more run folders written by `bench run` or `bench sweep` (results/<run>)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the report. Default: the run folder (one run) or results/report-<runs> (several)."),
+    compare_pairs: Optional[List[str]] = typer.Option(None, "--compare", help="A,B: add A − B with bootstrap intervals (as `bench compare`); trackers of the report (run/tracker with several runs). Repeatable."),
+    replicates: int = typer.Option(1000, "--replicates", min=100, help="Bootstrap replicates for --compare."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes for scoring in --compare."),
 ) -> None:
-    """Write a Markdown report (provenance, leaderboards, notes, a summary chart) for a finished run."""
+    """Write report.html (self-contained, sortable tables, charts), report.tex (booktabs) and report.md for finished runs."""
+    from trackbench.harness.cli.errors import reported
+    from trackbench.harness.report.compare import compare, pick_sides, split_trackers
     from trackbench.harness.report.publish import publish
 
-    try:
-        report = publish(run_dir, out)
-    except (FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
-    console.print(f"report: {report}")
+    with reported(err_console):
+        comparisons = []
+        for pair in compare_pairs or []:
+            names = split_trackers(pair)
+            if len(names) != 2:
+                raise ValueError(f"--compare expects A,B, got {pair!r}")
+            sides = []
+            for name in names:
+                run, _, tracker = name.rpartition("/") if len(run_dirs) > 1 else ("", "", name)
+                matches = [d for d in run_dirs if d.name == run] if run else run_dirs[:1]
+                if not matches:
+                    raise ValueError(f"--compare {pair}: no published run is called {run!r}")
+                sides.append((matches[0], tracker))
+            if sides[0][0] == sides[1][0]:
+                a, b = pick_sides([sides[0][0]], [sides[0][1], sides[1][1]])
+            else:
+                a, b = pick_sides([sides[0][0], sides[1][0]], [sides[0][1], sides[1][1]])
+            comparisons.append(compare(a, b, replicates=replicates, workers=jobs))
+        written = publish(run_dirs, out, comparisons)
+    for kind in ("html", "tex", "md"):
+        console.print(f"{kind}: {written[kind]}")
+
+
+@app.command("compare")
+def compare_(
+    runs: List[Path] = typer.Argument(..., help="RUN_A [RUN_B]: two runs (A − B), or one run with --trackers a,b."),
+    trackers: Optional[str] = typer.Option(None, "--trackers", "-t", help="a,b: the two trackers (first minus second); with two runs, a of RUN_A and b of RUN_B. Default: the one tracker the runs share, or the run's two trackers."),
+    metrics: str = typer.Option("HOTA,MOTA,IDF1", "--metrics", help="Comma-separated metrics to compare (any leaderboard column)."),
+    resample: str = typer.Option("auto", "--resample", help="What the bootstrap redraws: sequences, blocks (of frames, within each sequence), or auto (sequences when there are at least 10, else blocks)."),
+    block_frames: Optional[int] = typer.Option(None, "--block-frames", min=5, help="Frames per block with --resample blocks (default: 1/20 of the sequence, at least 20)."),
+    replicates: int = typer.Option(1000, "--replicates", min=100, help="Bootstrap replicates."),
+    level: float = typer.Option(0.95, "--level", help="Confidence level of the intervals."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the resampling: the same seed gives the same intervals."),
+    data_root: Optional[Path] = typer.Option(None, "--data-root", help="Where the runs' dataset is now, if it moved (default: as recorded in the manifest)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write compare.html, compare.tex and compare.md into this folder."),
+    fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes for re-scoring sequences and blocks."),
+) -> None:
+    """Per-metric differences A − B with paired bootstrap confidence intervals (re-scored from the result files).
+
+    Both trackers are scored on the same sequences; each bootstrap replicate redraws the same units for both (paired). With few sequences the units are blocks of frames within each sequence.
+    """
+    from trackbench.harness.cli.compare import CompareRequest, execute_compare
+
+    request = CompareRequest(runs=list(runs), trackers=trackers, metrics=metrics, resample=resample,
+                             block_frames=block_frames, replicates=replicates, level=level, seed=seed,
+                             data_root=data_root, out=out, format=fmt, jobs=jobs)
+    execute_compare(request, console, err_console)
 
 
 @app.command("train-reid")

@@ -93,7 +93,8 @@ def execute(request: RunRequest, console: Console | None = None) -> RunOutcome:
     dataset = sequences[0].info.dataset
     record: dict[str, Any] = {
         "status": "running", "started": manifest.now_iso(), "command": sys.argv,
-        "dataset": dataset, "data_root": str(request.data_root) if request.data_root else None,
+        "dataset": dataset, "dataset_option": request.dataset, "detector": request.detector,
+        "use_roi": request.use_roi if request.dataset.lower() == "aicity" else None, "data_root": str(request.data_root) if request.data_root else None,
         "sequences": [s.name for s in sequences], "detect_every": request.detect_every,
         "max_frames": request.max_frames, "frames": {s.name: s.info.length for s in sequences},
         "variants": [{"name": v.name, "tracker": v.tracker, "overrides": v.params()} for v in variants],

@@ -104,14 +104,14 @@ def to_records(df: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _fmt(column: str, value) -> str:
+def format_value(column: str, value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, str):
         return value
     if column in INTEGER_COLUMNS:
         return f"{int(round(value))}"
-    if column == "Hz":
+    if column.startswith("Hz"):  # Hz, Hz e2e
         return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
     return f"{value:.1f}" if isinstance(value, float) else str(value)
 
@@ -123,7 +123,7 @@ def rich_table(df: pd.DataFrame, title: str, index_names: list[str] | None = Non
     for col in flat.columns:
         table.add_column(str(col), justify="left" if col in (index_names or df.index.names) else "right")
     for _, row in flat.iterrows():
-        table.add_row(*[_fmt(str(c), row[c]) for c in flat.columns])
+        table.add_row(*[format_value(str(c), row[c]) for c in flat.columns])
     return table
 
 
@@ -133,7 +133,7 @@ def to_markdown(df: pd.DataFrame) -> str:
     cols = [str(c) for c in flat.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for _, row in flat.iterrows():
-        lines.append("| " + " | ".join(_fmt(str(c), row[c]) for c in flat.columns) + " |")
+        lines.append("| " + " | ".join(format_value(str(c), row[c]) for c in flat.columns) + " |")
     return "\n".join(lines) + "\n"
 
 

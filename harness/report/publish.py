@@ -1,25 +1,57 @@
-"""``bench publish``: turn a finished run folder into a self-contained report.
+"""``bench publish``: one or several finished runs → an HTML page, LaTeX tables and Markdown, all from one document.
 
-A run folder already holds machine-readable tables; publishing adds what a
-reader needs to trust and compare them: ``report.md`` with the run's
-provenance (command, dataset, sequences, resolved parameters, software
-versions, git commit), the leaderboards, the notes, and a bar chart of the
-headline metrics and speed per tracker (``summary.png``).  Sweep plots already
-in the folder are linked.  Everything is written atomically next to the run's
-tables, or into ``--out``.
+A run folder holds machine-readable tables; publishing adds what a reader
+needs to trust and compare them: provenance (command, dataset, sequences,
+frames, resolved parameters, software, git commit), the leaderboard with the
+headline columns (the CSV keeps all of them), charts (metric bars, speed
+against accuracy with end-to-end speed when embedding/decoding were timed, a
+per-sequence heatmap, sweep curves with the best setting starred), notes, and
+optional ``bench compare`` results with their method.
+
+Outputs (written atomically): ``report.html`` (self-contained: inline CSS and
+script, charts as base64 PNG, sortable tables), ``report.tex`` (booktabs,
+best in bold), ``report.md`` with the charts as PNG files beside it.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from trackbench.harness.report import charts, html, latex, markdown
+from trackbench.harness.report.document import Chart, ComparisonBlock, Document, Section, Text
+from trackbench.harness.report.leaderboard import sort_board
+from trackbench.harness.report.names import paper_label, paper_name, plural
+from trackbench.harness.report.tables import report_table
 from trackbench.datasets.motfile import atomic_write_text
-from trackbench.harness.report.leaderboard import to_markdown
+from trackbench.io.atomic import atomic_path
 
-HEADLINE = ("HOTA", "MOTA", "IDF1")
+METRICS_NOTE = ("Metrics: CLEAR (MOTA, FP, FN, IDsw) and identity (IDF1) from motmetrics with IoU ≥ 0.5, HOTA "
+                "(with DetA, AssA) from TrackEval averaged over IoU thresholds 0.05–0.95; sequences are combined "
+                "from summed counts, never by averaging percentages. Hz is tracker-only speed (time inside update "
+                "calls, as MOTChallenge reports it); Hz e2e adds image decoding and appearance embedding.")
+
+
+@dataclass
+class RunData:
+    """One run folder, loaded."""
+
+    run_dir: Path
+    manifest: dict[str, Any]
+    overall: pd.DataFrame
+    per_seq: pd.DataFrame | None
+
+    @property
+    def name(self) -> str:
+        return self.run_dir.name
+
+    @property
+    def sweep(self) -> dict[str, Any] | None:
+        return self.manifest.get("sweep")
 
 
 def load_run(run_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
@@ -39,85 +71,204 @@ def load_run(run_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
     return manifest, overall, per_seq
 
 
-def summary_plot(overall: pd.DataFrame, path: Path) -> Path | None:
-    """Bars of HOTA/MOTA/IDF1 per tracker and, beside them, tracker speed (log scale)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    metrics = [m for m in HEADLINE if m in overall.columns]
-    if not metrics:
-        return None
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 0.5 * len(overall) + 2.5), gridspec_kw={"width_ratios": [3, 1]})
-    overall[metrics].plot.barh(ax=ax1)
-    ax1.set_xlabel("percent")
-    ax1.invert_yaxis()
-    if "Hz" in overall.columns:
-        overall["Hz"].plot.barh(ax=ax2, color="grey", logx=True)
-        ax2.set_xlabel("tracker Hz (log)")
-        ax2.invert_yaxis()
-        ax2.set_yticklabels([])
-    fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
-
-
-def render_report(run_dir: Path, manifest: dict, overall: pd.DataFrame, per_seq: pd.DataFrame | None,
-                  images: list[str]) -> str:
-    env = manifest.get("environment", {})
-    packages = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items())
-    lines = [
-        f"# trackbench run `{run_dir.name}`",
-        "",
-        f"- dataset: **{manifest.get('dataset')}** ({len(manifest.get('sequences', []))} sequences: "
-        f"{', '.join(manifest.get('sequences', []))})",
-        f"- started {manifest.get('started')}, finished {manifest.get('finished')}, wall {manifest.get('wall_seconds')} s",
-        f"- detections every {manifest.get('detect_every', 1)} frame(s)",
-        f"- command: `{' '.join(manifest.get('command', []))}`",
-        f"- software: Python {env.get('python')}, {packages}; git {env.get('git_commit') or 'unknown'}",
-        f"- machine: {env.get('platform')}",
-        "",
-        "## Leaderboard (all sequences, combined from summed counts)",
-        "",
-        to_markdown(overall),
-    ]
-    lines += [f"![{Path(img).stem}]({img})" for img in images] + [""]
-    if per_seq is not None:
-        lines += ["## Per sequence", "", to_markdown(per_seq)]
-    notes = manifest.get("notes") or []
-    if notes:
-        lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
-    lines += ["## Tracker parameters", ""]
-    seen = set()
+def end_to_end_hz(manifest: dict[str, Any]) -> dict[str, float]:
+    """Frames per second of each variant counting decoding and embedding too (only where they were timed)."""
+    frames: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    extra: dict[str, float] = {}
     for unit in manifest.get("units", []):
-        if unit["variant"] in seen:
+        if unit.get("skipped"):
             continue
-        seen.add(unit["variant"])
-        params = ", ".join(f"{k}={v}" for k, v in unit.get("params", {}).items())
-        lines.append(f"- **{unit['variant']}** ({unit['tracker']}): {params}")
-    lines += ["", "Metrics: CLEAR and identity from motmetrics (IoU ≥ 0.5), HOTA from trackeval; "
-              "Hz is tracker-only speed (update calls).", ""]
-    return "\n".join(lines)
+        name = unit["variant"]
+        frames[name] = frames.get(name, 0) + unit.get("frames", 0)
+        spent = (unit.get("decode_seconds") or 0) + (unit.get("embed_seconds") or 0)
+        extra[name] = extra.get(name, 0.0) + spent
+        seconds[name] = seconds.get(name, 0.0) + (unit.get("tracker_seconds") or 0) + spent
+    return {n: frames[n] / seconds[n] for n in frames if seconds[n] > 0 and extra[n] > 0}
 
 
-def publish(run_dir: Path, out: Path | None = None) -> Path:
-    """Write ``report.md`` (+ ``summary.png``) for a run; returns the report's path."""
-    run_dir = Path(run_dir)
-    manifest, overall, per_seq = load_run(run_dir)
-    target = Path(out) if out is not None else run_dir
+def incomplete(run: RunData) -> set[str]:
+    """Variants scored on fewer sequences than the run has (skipped somewhere)."""
+    if run.per_seq is None:
+        return set()
+    scored = run.per_seq.dropna(subset=[c for c in ("HOTA", "MOTA") if c in run.per_seq.columns], how="all")
+    counts = scored.groupby(level=0).size()
+    total = len(run.manifest.get("sequences", []))
+    return {str(t) for t, n in counts.items() if n < total}
+
+
+def _with_e2e(run: RunData) -> pd.DataFrame:
+    overall = run.overall.copy()
+    e2e = end_to_end_hz(run.manifest)
+    if e2e:
+        overall["Hz e2e"] = [e2e.get(str(k), float("nan")) for k in overall.index]
+    return overall
+
+
+def provenance(run: RunData) -> Text:
+    m, env = run.manifest, run.manifest.get("environment", {})
+    packages = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items())
+    seqs = m.get("sequences", [])
+    frames = m.get("frames") or {}
+    limit = f"; first {m['max_frames']} frames of each (--max-frames)" if m.get("max_frames") else ""
+    bullets = [
+        f"dataset: {m.get('dataset')} — {plural(len(seqs), 'sequence')}: {', '.join(seqs)}{limit}",
+        f"frames scored: {sum(frames.values())}" if frames else "",
+        f"detections every {m.get('detect_every', 1)} frame(s)" if m.get("detect_every", 1) != 1 else "",
+        f"started {m.get('started')}, finished {m.get('finished')}, tracking wall time {m.get('wall_seconds')} s",
+        f"command: {' '.join(m.get('command', []))}",
+        f"software: Python {env.get('python')}, {packages}; git {env.get('git_commit') or 'unknown'}",
+        f"machine: {env.get('platform')} ({env.get('processor', '')})",
+    ]
+    return Text(f"Run {run.name}", [b for b in bullets if b])
+
+
+def parameters(run: RunData) -> Text:
+    """Each tracker's resolved parameters: those all its variants share once, then what each variant changes."""
+    first: dict[str, dict[str, Any]] = {}
+    for unit in run.manifest.get("units", []):
+        first.setdefault(unit["variant"], {"tracker": unit["tracker"], "params": unit.get("params", {})})
+    bullets = []
+    for tracker in dict.fromkeys(v["tracker"] for v in first.values()):
+        variants = {name: v["params"] for name, v in first.items() if v["tracker"] == tracker}
+        keys = list(next(iter(variants.values())))
+        shared = [k for k in keys if len({repr(p.get(k)) for p in variants.values()}) == 1]
+        common = ", ".join(f"{paper_name(k)}={next(iter(variants.values()))[k]}" for k in shared)
+        bullets.append(f"{tracker}{' (all settings)' if len(variants) > 1 else ''}: {common}")
+        if len(variants) > 1:
+            for name, params in variants.items():
+                own = ", ".join(f"{paper_name(k)}={v}" for k, v in params.items() if k not in shared)
+                bullets.append(f"{paper_label(name)}: {own}")
+    return Text(f"Resolved parameters ({run.name})" if first else "", bullets)
+
+
+def _leaderboard_section(runs: list[RunData]) -> tuple[Section, pd.DataFrame, pd.DataFrame | None]:
+    """The combined leaderboard of plain (non-sweep) runs; rows named run/tracker when there are several runs."""
+    several = len(runs) > 1
+    boards, pers, missing, e2e = [], [], set(), {}
+    for run in runs:
+        board = _with_e2e(run)
+        label = (lambda t, r=run: f"{r.name}/{t}") if several else (lambda t: str(t))
+        board.index = [label(t) for t in board.index]
+        board.index.name = "tracker"
+        boards.append(board)
+        missing |= {label(t) for t in incomplete(run)}
+        e2e.update({label(k): v for k, v in end_to_end_hz(run.manifest).items()})
+        if run.per_seq is not None:
+            per = run.per_seq.copy()
+            per.index = per.index.set_levels([[label(t) for t in per.index.levels[0]], per.index.levels[1]])
+            pers.append(per)
+    overall = sort_board(pd.concat(boards))
+    per_seq = sort_board(pd.concat(pers)) if pers else None
+    seqs = sorted({s for r in runs for s in r.manifest.get("sequences", [])})
+    title = f"Leaderboard — {plural(len(seqs), 'sequence')} combined from summed counts, ranked by HOTA"
+    section = Section("Leaderboard", [report_table(overall, title, incomplete=missing)])
+    bars = charts.metric_bars(overall)
+    if bars:
+        section.blocks.append(Chart("summary.png", bars, "HOTA, MOTA and IDF1 per tracker (best at the top)"))
+    speed = charts.speed_accuracy(overall, e2e)
+    if speed:
+        caption = "Accuracy against speed: filled dots tracker-only Hz" + (
+            "; hollow dots end to end (decoding and embedding included)" if e2e else "")
+        section.blocks.append(Chart("speed.png", speed, caption))
+    return section, overall, per_seq
+
+
+def _per_sequence_section(per_seq: pd.DataFrame | None) -> Section | None:
+    """Only when some tracker ran on more than one sequence (one sequence would repeat the leaderboard)."""
+    if per_seq is None or per_seq.index.get_level_values(1).nunique() < 2:
+        return None
+    section = Section("Per sequence", [])
+    heat = charts.sequence_heatmap(per_seq)
+    if heat:
+        section.blocks.append(Chart("heatmap.png", heat, "HOTA per tracker and sequence"))
+    section.blocks.append(report_table(per_seq, "Per sequence (grouped by tracker, trackers in leaderboard order)"))
+    return section
+
+
+def _sweep_section(run: RunData) -> Section:
+    sweep = run.sweep or {}
+    axes = [a["name"] for a in sweep.get("axes", [])]
+    table = run.overall.copy()
+    given = {s["label"]: s.get("values", {}) for s in sweep.get("settings", [])}
+    for axis in axes:  # values as the user gave them (0.25, not 0.2500)
+        if axis in table.columns:
+            table[axis] = [given.get(str(label), {}).get(axis, value) for label, value in table[axis].items()]
+    e2e = end_to_end_hz(run.manifest)
+    if e2e:
+        table["Hz e2e"] = [e2e.get(str(k), float("nan")) for k in table.index]
+    trackers = table["tracker"].nunique() if "tracker" in table.columns else 1
+    keys = (["tracker"] if trackers > 1 else []) + [a for a in axes if a in table.columns]
+    title = (f"Sweep of {', '.join(paper_name(a) for a in axes)} on {run.manifest.get('dataset')} "
+             f"({plural(len(run.manifest.get('sequences', [])), 'sequence')}); best HOTA highlighted")
+    shown = report_table(table.reset_index(drop=True).set_index(keys) if keys else table, title)
+    if "HOTA" in table.columns and table["HOTA"].notna().any():
+        top = table["HOTA"].max()
+        shown.marked = {i for i, v in enumerate(table["HOTA"]) if abs(v - top) < 1e-9}
+    section = Section(f"Sweep ({run.name})", [shown])
+    if len(axes) == 1 and trackers == 1:
+        curve = charts.sweep_curves(table, axes[0])
+        if curve:
+            section.blocks.append(Chart(f"sweep-{run.name}.png", curve,
+                                        f"HOTA, MOTA and IDF1 against {paper_name(axes[0])}; the star marks the best HOTA"))
+    elif (run.run_dir / "sweep.png").is_file():
+        section.blocks.append(Chart(f"sweep-{run.name}.png", (run.run_dir / "sweep.png").read_bytes(),
+                                    "metrics against the first swept parameter (one line per setting of the others)"))
+    if "HOTA" in table.columns and table["HOTA"].notna().any():
+        best = table[table["HOTA"] == table["HOTA"].max()]
+        labels = ", ".join(paper_label(str(i)) for i in best.index)
+        tied = " (tied)" if len(best) > 1 else ""
+        section.blocks.append(Text(f"Best HOTA {table['HOTA'].max():.1f} at {labels}{tied}."))
+    return section
+
+
+def build_document(runs: list[RunData], comparisons: list[Any] | None = None) -> Document:
+    """The report of one or several runs (see module docstring)."""
+    names = ", ".join(r.name for r in runs)
+    doc = Document(f"trackbench report: {names}")
+    plain = [r for r in runs if r.sweep is None]
+    per_seq = None
+    if plain:
+        section, _, per_seq = _leaderboard_section(plain)
+        doc.sections.append(section)
+    for run in runs:
+        if run.sweep is not None:
+            doc.sections.append(_sweep_section(run))
+    per = _per_sequence_section(per_seq)
+    if per:
+        doc.sections.append(per)
+    if comparisons:
+        doc.sections.append(Section("Differences with confidence intervals",
+                                    [ComparisonBlock.from_comparison(c) for c in comparisons]))
+    notes = [f"{r.name}: {n}" if len(runs) > 1 else n for r in runs for n in r.manifest.get("notes") or []]
+    if notes:
+        doc.sections.append(Section("Notes", [Text(bullets=notes)]))
+    doc.sections.append(Section("Provenance", [provenance(r) for r in runs] + [parameters(r) for r in runs]
+                                + [Text(METRICS_NOTE)]))
+    return doc
+
+
+def default_out(run_dirs: list[Path]) -> Path:
+    """The run folder itself for one run; ``<results>/report-<run>-<run>…`` for several."""
+    if len(run_dirs) == 1:
+        return run_dirs[0]
+    return run_dirs[0].parent / ("report-" + "-".join(p.name for p in run_dirs))[:120]
+
+
+def publish(run_dirs: list[Path] | Path, out: Path | None = None, comparisons: list[Any] | None = None) -> dict[str, Path]:
+    """Write report.html, report.tex, report.md and the chart PNGs; returns their paths by kind."""
+    dirs = [Path(p) for p in (run_dirs if isinstance(run_dirs, (list, tuple)) else [run_dirs])]
+    runs = [RunData(d, *load_run(d)) for d in dirs]
+    target = Path(out) if out is not None else default_out(dirs)
     target.mkdir(parents=True, exist_ok=True)
-    images = []
-    if summary_plot(overall, target / "summary.png") is not None:
-        images.append("summary.png")
-    for png in sorted(run_dir.glob("*.png")):
-        if png.name != "summary.png":
-            if target != run_dir:
-                (target / png.name).write_bytes(png.read_bytes())
-            images.append(png.name)
-    report = target / "report.md"
-    atomic_write_text(report, render_report(run_dir, manifest, overall, per_seq, images))
-    return report
+    doc = build_document(runs, comparisons)
+    written: dict[str, Path] = {}
+    for chart in doc.charts():
+        with atomic_path(target / chart.name, suffix=".png") as tmp:
+            tmp.write_bytes(chart.png)
+        written[chart.name] = target / chart.name
+    for kind, render in (("html", html.render), ("tex", latex.render), ("md", markdown.render)):
+        path = target / f"report.{kind}"
+        atomic_write_text(path, render(doc))
+        written[kind] = path
+    return written
