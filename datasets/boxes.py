@@ -27,16 +27,24 @@ def tlbr_to_tlwh(boxes: np.ndarray) -> np.ndarray:
     return out
 
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+_INCLUSIVE = np.array([0.0, 0.0, 1.0, 1.0])
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray, pixel_inclusive: bool = False) -> np.ndarray:
     """Pairwise intersection-over-union of corner boxes, shape (len(a), len(b)).
 
     Areas use ``x2 - x1`` without the historical ``+1`` pixel, as SORT, motmetrics
     and TrackEval do, so scores agree with those tools.  Degenerate boxes give 0.
+    ``pixel_inclusive`` counts both end pixels (widths ``x2 - x1 + 1``), the
+    convention of ``cython_bbox`` that ByteTrack's reference matches with; it
+    equals the plain IoU of boxes whose far corner moved out by one pixel.
     """
     if type(a) is not np.ndarray or a.dtype.char != "d" or a.ndim != 2:
         a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
     if type(b) is not np.ndarray or b.dtype.char != "d" or b.ndim != 2:
         b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    if pixel_inclusive:
+        a, b = a + _INCLUSIVE, b + _INCLUSIVE
     if len(a) == 0 or len(b) == 0:
         return np.zeros((len(a), len(b)))
     if len(a) * len(b) <= 256:

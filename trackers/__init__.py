@@ -33,6 +33,7 @@ _REGISTRY: dict[str, str] = {
     "camshift": "trackbench.trackers.image_based.meanshift:CamShift",
     "optical_flow": "trackbench.trackers.image_based.optical_flow:OpticalFlow",
     "rolo": "trackbench.trackers.rolo.tracker:Rolo",
+    "bytetrack": "trackbench.trackers.bytetrack.tracker:ByteTrack",
 }
 
 # Adapters to the packaged trackers users compare against: name -> (target, PyPI

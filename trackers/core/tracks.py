@@ -7,7 +7,9 @@ rules read (``hits``, ``hit_streak``, ``age``, ``time_since_update``,
 ``confirmed``).  Trackers apply their own rules (SORT's min_hits/max_age,
 Deep SORT's n_init/max_age) through the same few operations, so the
 bookkeeping is written once.  Per-track Python objects that a tracker needs
-(appearance galleries, colour models) live in ``extras`` lists kept aligned.
+(appearance galleries, colour models) live in ``extras`` lists kept aligned;
+numeric per-track state that only one tracker reads (ByteTrack's lost flag,
+OC-SORT's last observation) lives in named ``columns`` arrays, also kept aligned.
 
 The four integer counters share one (K, 4) array and are exposed as column
 views: starting, deleting and stepping tracks then touch one array instead of
@@ -16,7 +18,7 @@ four, which matters when a tracker runs at thousands of frames per second.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -43,7 +45,8 @@ class TrackStore:
     age = _column(_AGE, "frames since the track started")
     time_since_update = _column(_SINCE, "frames since the last match")
 
-    def __init__(self, axes: int) -> None:
+    def __init__(self, axes: int, columns: Mapping[str, Any] | None = None) -> None:
+        """``columns`` names extra per-track arrays and their dtype (or ``(dtype, (width,))``)."""
         self.axes = axes
         self.next_id = 1
         self.ids = np.zeros(0, np.int64)
@@ -52,15 +55,21 @@ class TrackStore:
         self._counters = np.zeros((0, 4), np.int64)
         self.confirmed = np.zeros(0, bool)
         self.extras: list[Any] = []
+        self.columns: dict[str, np.ndarray] = {}
+        for name, spec in (columns or {}).items():
+            dtype, shape = spec if isinstance(spec, tuple) else (spec, ())
+            self.columns[name] = np.zeros((0, *shape), dtype)
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def add(self, x: np.ndarray, P: np.ndarray, extras: list[Any] | None = None, confirmed: bool = False) -> np.ndarray:
+    def add(self, x: np.ndarray, P: np.ndarray, extras: list[Any] | None = None, confirmed: bool = False,
+            **values: Any) -> np.ndarray:
         """Start tracks from initial states; returns their indices.  Ids are given in order.
 
         A new track counts one hit and an age of one frame (Deep SORT's
-        convention); its streak starts at zero (SORT's).
+        convention); its streak starts at zero (SORT's).  ``values`` set the
+        named columns (a scalar or one row per track; zero where not given).
         """
         k = len(x)
         start = len(self.ids)
@@ -74,6 +83,11 @@ class TrackStore:
         self._counters = np.concatenate([self._counters, fresh])
         self.confirmed = np.concatenate([self.confirmed, np.full(k, confirmed)])
         self.extras.extend(extras if extras is not None else [None] * k)
+        for name, col in self.columns.items():
+            fresh_col = np.zeros((k, *col.shape[1:]), col.dtype)
+            if name in values:
+                fresh_col[...] = values[name]
+            self.columns[name] = np.concatenate([col, fresh_col])
         return np.arange(start, start + k)
 
     def keep(self, mask: np.ndarray) -> None:
@@ -87,6 +101,8 @@ class TrackStore:
         self._counters = self._counters[idx]
         self.confirmed = self.confirmed[idx]
         self.extras = [self.extras[i] for i in idx]
+        for name, col in self.columns.items():
+            self.columns[name] = col[idx]
 
     def mark_predicted(self) -> None:
         """Counters after a prediction step: one frame older, one frame since update."""
