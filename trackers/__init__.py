@@ -34,6 +34,7 @@ _REGISTRY: dict[str, str] = {
     "optical_flow": "trackbench.trackers.image_based.optical_flow:OpticalFlow",
     "rolo": "trackbench.trackers.rolo.tracker:Rolo",
     "bytetrack": "trackbench.trackers.bytetrack.tracker:ByteTrack",
+    "ocsort": "trackbench.trackers.ocsort.tracker:OcSort",
 }
 
 # Adapters to the packaged trackers users compare against: name -> (target, PyPI

@@ -48,7 +48,7 @@ from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput
 from trackbench.trackers.core import kalman
-from trackbench.trackers.core.assignment import gated_matching
+from trackbench.trackers.core.assignment import cost_limited_matching
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.deepsort import motion
 
@@ -96,7 +96,7 @@ _COLUMNS = {
     "last": np.int64,  # frame of its last match
     "score": np.float64,  # score of its last detection
 }
-
+_LOST_RANK = np.int64(1) << 40  # lost tracks sort after tracked ones
 
 class ByteTrack(Tracker):
     """ByteTrack with every track's Kalman filter stepped as one batch."""
@@ -119,124 +119,120 @@ class ByteTrack(Tracker):
         self._order = 0
         self.max_time_lost = int(fps / 30.0 * self.params.track_buffer)
 
-    # -- helpers -------------------------------------------------------------------------
-
     def _next_order(self, n: int) -> np.ndarray:
         out = np.arange(self._order, self._order + n, dtype=np.int64)
         self._order += n
         return out
 
-    def _iou(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return iou_matrix(a, b, pixel_inclusive=self.params.pixel_inclusive_iou)
-
     def _cost(self, boxes: np.ndarray, det_boxes: np.ndarray, det_scores: np.ndarray, fuse: bool) -> np.ndarray:
         """IoU distance, optionally fused with detection scores, computed as the reference does."""
-        cost = 1.0 - self._iou(boxes, det_boxes)
-        if fuse and cost.size:
-            cost = 1.0 - (1.0 - cost) * det_scores[None, :]
+        cost = 1.0 - iou_matrix(boxes, det_boxes, pixel_inclusive=self.params.pixel_inclusive_iou)
+        if fuse:
+            cost = 1.0 - (1.0 - cost) * det_scores
         return cost
-
-    def _match(self, cost: np.ndarray, thresh: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """lap's ``cost_limit`` assignment: a pair is worth making only if it costs less than
-        leaving both sides unmatched (``thresh``), so gated pairs are priced at ``thresh``.
-        Unmatched indices come back ascending, as lap's."""
-        matches, rows, cols = gated_matching(cost, thresh, gated_cost=thresh)
-        return matches, np.sort(rows), np.sort(cols)
-
-    def _correct(self, idx: np.ndarray, det_boxes: np.ndarray, det_scores: np.ndarray) -> None:
-        """Kalman update of tracks ``idx`` with their detections; they are tracked now."""
-        t, c = self.tracks, self.tracks.columns
-        x, P = t.x[idx], t.P[idx]
-        t.x[idx], t.P[idx] = kalman.update(x, P, motion.boxes_to_xyah(det_boxes), motion.measurement_noise(x))
-        t.confirmed[idx] = True
-        c["lost"][idx] = False
-        c["last"][idx] = self.frame_id
-        c["score"][idx] = det_scores
-
-    def _pool(self) -> np.ndarray:
-        """Confirmed tracked tracks, then the lost pool, each in the reference's list order."""
-        t, c = self.tracks, self.tracks.columns
-        members = np.flatnonzero(t.confirmed | c["lost"])
-        return members[np.lexsort((c["order"][members], c["lost"][members]))]
-
-    # -- one frame -------------------------------------------------------------------------
 
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
         p = self.params
         self.frame_id += 1
-        t, c = self.tracks, self.tracks.columns
-        scores = detections.scores
+        t = self.tracks
+        c = t.columns
+        scores, boxes = detections.scores, detections.boxes
         high = scores > p.track_thresh
-        low = (scores > p.low_thresh) & (scores < p.track_thresh)
-        d1_boxes, d1_scores = detections.boxes[high], scores[high]
-        d2_boxes, d2_scores = detections.boxes[low], scores[low]
+        d1_boxes, d1_scores = boxes[high], scores[high]
         lost_before = c["lost"].copy()
-        doomed_before = c["doomed"].copy()
-        unconfirmed = np.flatnonzero(~t.confirmed & ~c["lost"])
-        unconfirmed = unconfirmed[np.argsort(c["order"][unconfirmed], kind="stable")]
+        # Each pool in the reference's list order: confirmed (tracked, then lost), and unconfirmed.
+        ranked = np.argsort(c["order"] + lost_before * _LOST_RANK, kind="stable")
+        confirmed = t.confirmed[ranked]
+        pool, unconfirmed = ranked[confirmed], ranked[~confirmed]
+        pool_lost = lost_before[pool]
 
         # Predict the pool; non-tracked tracks lose their height velocity first.
-        pool = self._pool()
-        if len(pool):
-            x = t.x[pool]
-            x[lost_before[pool], _VH] = 0.0
-            t.x[pool], t.P[pool] = kalman.predict(x, t.P[pool], *motion.process_noise(x))
-        pool_boxes = motion.xyah_to_boxes(t.x[pool])
+        x = t.x[pool]
+        x[pool_lost, _VH] = 0.0
+        x, P = kalman.predict(x, t.P[pool], *motion.process_noise(x))
+        t.x[pool], t.P[pool] = x, P
+        pool_boxes = motion.xyah_to_boxes(x)
 
         # First association: high-score detections.
-        cost = self._cost(pool_boxes, d1_boxes, d1_scores, fuse=not p.mot20)
-        matches, u_pool, u_det = self._match(cost, p.match_thresh)
-        refind = pool[matches[:, 0]][lost_before[pool[matches[:, 0]]]]
-        self._correct(pool[matches[:, 0]], d1_boxes[matches[:, 1]], d1_scores[matches[:, 1]])
+        matches, u_pool, u_det = cost_limited_matching(
+            self._cost(pool_boxes, d1_boxes, d1_scores, not p.mot20), p.match_thresh)
+        hit_tracks, hit_boxes, hit_scores = [pool[matches[:, 0]]], [d1_boxes[matches[:, 1]]], [d1_scores[matches[:, 1]]]
+        refind = hit_tracks[0][pool_lost[matches[:, 0]]]
 
         # Second association: low-score detections, for tracks tracked until now.
-        r_tracked = pool[u_pool][~lost_before[pool[u_pool]]]
-        cost = self._cost(pool_boxes[u_pool][~lost_before[pool[u_pool]]], d2_boxes, d2_scores, fuse=False)
-        matches, u_tracked, _ = self._match(cost, p.second_match_thresh)
-        self._correct(r_tracked[matches[:, 0]], d2_boxes[matches[:, 1]], d2_scores[matches[:, 1]])
-        newly_lost = r_tracked[u_tracked]
-        c["lost"][newly_lost] = True
+        u_pool = u_pool[~pool_lost[u_pool]]
+        newly_lost = pool[u_pool]
+        low = (scores > p.low_thresh) & (scores < p.track_thresh)
+        if len(u_pool) and low.any():
+            d2_boxes, d2_scores = boxes[low], scores[low]
+            matches, u_tracked, _ = cost_limited_matching(
+                self._cost(pool_boxes[u_pool], d2_boxes, d2_scores, False), p.second_match_thresh)
+            hit_tracks.append(newly_lost[matches[:, 0]])
+            hit_boxes.append(d2_boxes[matches[:, 1]])
+            hit_scores.append(d2_scores[matches[:, 1]])
+            newly_lost = newly_lost[u_tracked]
 
         # Tracks started last frame, against the high-score detections left.
         left_boxes, left_scores = d1_boxes[u_det], d1_scores[u_det]
-        unc_boxes = motion.xyah_to_boxes(t.x[unconfirmed])
-        cost = self._cost(unc_boxes, left_boxes, left_scores, fuse=not p.mot20)
-        matches, u_unconfirmed, u_left = self._match(cost, p.unconfirmed_match_thresh)
-        self._correct(unconfirmed[matches[:, 0]], left_boxes[matches[:, 1]], left_scores[matches[:, 1]])
-        drop = np.zeros(len(t), bool)
-        drop[unconfirmed[u_unconfirmed]] = True
+        drop = None
+        u_left = np.arange(len(u_det))
+        if len(unconfirmed):
+            matches, u_unconfirmed, u_left = cost_limited_matching(
+                self._cost(motion.xyah_to_boxes(t.x[unconfirmed]), left_boxes, left_scores, not p.mot20),
+                p.unconfirmed_match_thresh)
+            hit_tracks.append(unconfirmed[matches[:, 0]])
+            hit_boxes.append(left_boxes[matches[:, 1]])
+            hit_scores.append(left_scores[matches[:, 1]])
+            drop = unconfirmed[u_unconfirmed]
 
-        # Tracks removed for age (from the lost pool as it was) stay matchable one more frame.
-        aged = lost_before & (self.frame_id - c["last"] > self.max_time_lost)
-        # The lost pool sheds tracks removed in an earlier frame (not re-found) and
-        # re-found tracks lost again (they were removed once already).
-        drop |= c["lost"] & doomed_before
-        c["doomed"] |= aged
+        # Correct every matched track at once (each stage matched different tracks).
+        idx = np.concatenate(hit_tracks) if len(hit_tracks) > 1 else hit_tracks[0]
+        if len(idx):
+            z = motion.boxes_to_xyah(np.concatenate(hit_boxes) if len(hit_boxes) > 1 else hit_boxes[0])
+            x = t.x[idx]
+            t.x[idx], t.P[idx] = kalman.update(x, t.P[idx], z, motion.measurement_noise(x))
+            t.confirmed[idx] = True
+            c["lost"][idx] = False
+            c["last"][idx] = self.frame_id
+            c["score"][idx] = np.concatenate(hit_scores) if len(hit_scores) > 1 else hit_scores[0]
+        c["lost"][newly_lost] = True
 
-        # New tracks: high-score detections left, scoring at least new_track_thresh.
-        new = u_left[left_scores[u_left] >= p.init_thresh()]
-        z = motion.boxes_to_xyah(left_boxes[new])
-        x0, P0 = kalman.initiate(z, *motion.initial_variance(z))
-        keep = ~drop
-        added = t.add(x0, P0, confirmed=self.frame_id == 1, start=self.frame_id, last=self.frame_id,
-                      score=left_scores[new], order=self._next_order(len(new)))
-        keep = np.concatenate([keep, np.ones(len(added), bool)])
+        # Tracks removed for age (from the lost pool as it was) stay matchable one more frame;
+        # the lost pool sheds tracks removed in an earlier frame (not re-found) and re-found
+        # tracks lost again (they were removed once already).
+        keep = ~(c["lost"] & c["doomed"])
+        if drop is not None:
+            keep[drop] = False
+        c["doomed"] |= lost_before & (self.frame_id - c["last"] > self.max_time_lost)
+
         # List order: new tracks, then re-found ones, join the tracked list; newly lost join the lost one.
+        new = u_left[left_scores[u_left] >= p.init_thresh()]
+        if len(new):
+            z = motion.boxes_to_xyah(left_boxes[new])
+            x0, P0 = kalman.initiate(z, *motion.initial_variance(z))
+            t.add(x0, P0, confirmed=self.frame_id == 1, start=self.frame_id, last=self.frame_id,
+                  score=left_scores[new], order=self._next_order(len(new)))
+            keep = np.concatenate([keep, np.ones(len(new), bool)])
         c = t.columns
-        c["order"][refind] = self._next_order(len(refind))
-        c["order"][newly_lost] = self._next_order(len(newly_lost))
-        t.keep(keep)
-        self._remove_duplicates()
+        if len(refind):
+            c["order"][refind] = self._next_order(len(refind))
+        if len(newly_lost):
+            c["order"][newly_lost] = self._next_order(len(newly_lost))
+        if not keep.all():
+            t.keep(keep)
+        boxes = motion.xyah_to_boxes(t.x)
+        self._remove_duplicates(boxes)
         return self._report()
 
-    def _remove_duplicates(self) -> None:
+    def _remove_duplicates(self, boxes: np.ndarray) -> None:
         """Of a tracked and a lost track overlapping by IoU > 0.85, drop the shorter-lived one."""
         t, c = self.tracks, self.tracks.columns
-        tracked, lost = np.flatnonzero(~c["lost"]), np.flatnonzero(c["lost"])
-        if len(tracked) == 0 or len(lost) == 0:
+        lost = c["lost"]
+        if lost.all() or not lost.any():
             return
-        boxes = motion.xyah_to_boxes(t.x)
-        close = 1.0 - self._iou(boxes[tracked], boxes[lost]) < DUPLICATE_DISTANCE
+        tracked, lost = np.flatnonzero(~lost), np.flatnonzero(lost)
+        close = 1.0 - iou_matrix(boxes[tracked], boxes[lost], pixel_inclusive=self.params.pixel_inclusive_iou)
+        close = close < DUPLICATE_DISTANCE
         if not close.any():
             return
         lived = c["last"] - c["start"]
@@ -250,9 +246,8 @@ class ByteTrack(Tracker):
     def _report(self) -> TrackOutput:
         t, c = self.tracks, self.tracks.columns
         shown = np.flatnonzero(t.confirmed & ~c["lost"])
-        shown = shown[np.argsort(c["order"][shown], kind="stable")]
         x = t.x[shown]
-        boxes = motion.xyah_to_boxes(x)
         w, h = x[:, 2] * x[:, 3], x[:, 3]
         ok = (w * h > self.params.min_box_area) & ~(w / h > self.params.aspect_ratio_thresh)
-        return TrackOutput(t.ids[shown[ok]], boxes[ok], c["score"][shown[ok]])
+        shown = shown[ok]
+        return TrackOutput(t.ids[shown], motion.xyah_to_boxes(x[ok]), c["score"][shown])

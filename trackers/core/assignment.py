@@ -63,25 +63,53 @@ def min_cost_matching(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np
     return matches, np.sort(unmatched_rows), np.sort(unmatched_cols)
 
 
-def max_iou_matching(iou: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def cost_limited_matching(cost: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Minimum-cost matching where leaving a row and a column unmatched costs ``limit``.
+
+    This is ``lap.lapjv(cost, extend_cost=True, cost_limit=limit)``, ByteTrack's
+    association: a pair is made only when it is cheaper than leaving both
+    sides free, so no pair above ``limit`` is ever made and none is made at a
+    loss elsewhere.  Solved as :func:`gated_matching` with gated pairs priced
+    at ``limit`` (the same optimum as lap's extended square matrix, on an
+    n x m problem).  When every row and column has at most one pair within the
+    limit those pairs are the optimum and are taken without the solver.
+    Unmatched rows and columns come back ascending, as lap returns them.
+    """
+    rows, cols = cost.shape
+    if rows == 0 or cols == 0:
+        return np.zeros((0, 2), np.int64), np.arange(rows), np.arange(cols)
+    admissible = cost <= limit
+    row_any, col_any = admissible.any(axis=1), admissible.any(axis=0)
+    if np.count_nonzero(admissible) == np.count_nonzero(row_any) == np.count_nonzero(col_any):
+        return np.argwhere(admissible), np.flatnonzero(~row_any), np.flatnonzero(~col_any)
+    matches, unmatched_rows, unmatched_cols = gated_matching(cost, limit, gated_cost=limit)
+    return matches, np.sort(unmatched_rows), np.sort(unmatched_cols)
+
+
+def max_iou_matching(iou: np.ndarray, threshold: float, gain: np.ndarray | None = None,
+                     shortcut: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Match rows to columns maximising total IoU; pairs below ``threshold`` stay apart.
 
     This is SORT's association: when every row and column has at most one
-    candidate above the threshold the candidates are taken directly, otherwise
-    the Hungarian solver maximises total IoU and sub-threshold pairs are dropped
-    afterwards.  Unmatched rows are listed in the reference order: never-assigned
-    rows ascending, then rows whose assignment fell below the threshold.
+    candidate above the threshold the candidates are taken directly (unless
+    ``shortcut`` is off), otherwise the Hungarian solver maximises total IoU —
+    or total ``gain`` when given (OC-SORT adds a motion-direction term to the
+    IoU; the threshold still applies to the IoU) — and sub-threshold pairs are
+    dropped afterwards.  Unmatched rows are listed in the reference order:
+    never-assigned rows ascending, then rows whose assignment fell below the
+    threshold.
     """
     rows, cols = iou.shape
     if rows == 0 or cols == 0:
         return np.zeros((0, 2), np.int64), np.arange(rows), np.arange(cols)
-    above = iou > threshold
-    row_any, col_any = above.any(axis=1), above.any(axis=0)
-    n_above = np.count_nonzero(above)
-    if n_above and n_above == np.count_nonzero(row_any) == np.count_nonzero(col_any):
-        # At most one candidate per row and column: take them all, no solver needed.
-        return np.argwhere(above), np.flatnonzero(~row_any), np.flatnonzero(~col_any)
-    r, c = linear_sum_assignment(-iou)
+    if shortcut:
+        above = iou > threshold
+        row_any, col_any = above.any(axis=1), above.any(axis=0)
+        n_above = np.count_nonzero(above)
+        if n_above and n_above == np.count_nonzero(row_any) == np.count_nonzero(col_any):
+            # At most one candidate per row and column: take them all, no solver needed.
+            return np.argwhere(above), np.flatnonzero(~row_any), np.flatnonzero(~col_any)
+    r, c = linear_sum_assignment(-(iou if gain is None else gain))
     low = iou[r, c] < threshold
     matches = _pairs(r[~low], c[~low])
     row_free = np.ones(rows, bool)

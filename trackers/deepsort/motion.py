@@ -53,20 +53,20 @@ def boxes_to_xyah(boxes: np.ndarray) -> np.ndarray:
 
 def xyah_to_boxes(x: np.ndarray) -> np.ndarray:
     """States or measurements (first four columns u, v, a, h) to corner boxes."""
+    # Few numpy calls (this runs several times per frame on a handful of rows); the
+    # arithmetic is the references': w = a·h, x1 = u - w/2, y1 = v - h/2, x2 = x1 + w, y2 = y1 + h.
     out = np.empty((len(x), 4))
-    w = x[:, 2] * x[:, 3]
-    out[:, 0] = x[:, 0] - w / 2.0
-    out[:, 1] = x[:, 1] - x[:, 3] / 2.0
-    out[:, 2] = out[:, 0] + w
-    out[:, 3] = out[:, 1] + x[:, 3]
+    np.multiply(x[:, 2], x[:, 3], out=out[:, 2])
+    out[:, 3] = x[:, 3]
+    np.subtract(x[:, :2], out[:, 2:] / 2.0, out=out[:, :2])
+    out[:, 2:] += out[:, :2]
     return out
 
 
 def _height_scaled(h: np.ndarray, weight: float, aspect_std: float) -> np.ndarray:
     """(K, 4) variances: (weight · h)² on u, v, h and aspect_std² on a."""
-    std = weight * h
-    var = np.empty((len(h), 4))
-    var[:, 0] = var[:, 1] = var[:, 3] = std * std
+    var = np.multiply.outer(h, np.array([weight, weight, 0.0, weight]))
+    var *= var
     var[:, 2] = aspect_std * aspect_std
     return var
 

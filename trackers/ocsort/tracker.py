@@ -1,0 +1,305 @@
+"""OC-SORT: Observation-Centric SORT (Cao et al., CVPR 2023).
+
+SORT's Kalman filter on (u, v, s, r) drifts while a track is unobserved;
+OC-SORT trusts the detections ("observations") instead.  Per frame:
+
+1. Detections scoring above ``det_thresh`` are kept (with ``use_byte``, those
+   between 0.1 and ``det_thresh`` serve a second, BYTE-style round).
+2. **Predict** every track (SORT's filter: noise, initial covariance and the
+   area-velocity clamp as abewley/sort).
+3. **First association** by IoU plus **observation-centric momentum** (OCM):
+   each track carries the direction of motion between two of its
+   observations ``delta_t`` frames apart; a detection in a consistent
+   direction earns ``inertia · score · (π/2 - angle) / π`` on top of its IoU.
+   Pairs with IoU under ``iou_threshold`` are rejected.
+4. **Observation-centric recovery** (OCR): tracks still unmatched are matched
+   by IoU between their *last observation* and the detections left.
+5. **Observation-centric re-update** (ORU): a track matched after a gap has
+   its filter rewound to the frame after its last observation and replayed
+   along a straight virtual trajectory from that observation to the new one,
+   which undoes the drift the gap accumulated.
+6. Unmatched detections start tracks; a track is reported on frames it is
+   matched once it has ``min_hits`` consecutive matches (or in the first
+   ``min_hits`` frames), with the detection's box; deleted after ``max_age``
+   misses.  Boxes of area ``<= min_box_area`` or wider than
+   ``aspect_ratio_thresh · height`` are not reported (the reference's MOT17
+   output filter).
+
+Everything follows noahcao/OC_SORT (``trackers/ocsort_tracker/ocsort.py``,
+``association.py`` and the filterpy-derived ``kalmanfilter.py``), including
+the details that decide ids (the order of unmatched detections, the "no
+observation" placeholder boxes, the solver-free shortcut when every candidate
+pair is unique).  Association uses IoU, the MOT17 setting; the paper's other
+cost functions are not ported.  All tracks live in one
+:class:`~trackbench.trackers.core.tracks.TrackStore` and are filtered as a
+batch; ``tests/oracles/ocsort_ref.py`` is the per-track port checked against.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.datasets.sequence import Detections
+from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.core import kalman
+from trackbench.trackers.core.assignment import max_iou_matching
+from trackbench.trackers.core.tracks import TrackStore
+from trackbench.trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, x_to_boxes
+
+#: The reference's "no observation yet" box (x1, y1, x2, y2, score).
+NO_OBSERVATION = np.array([-1.0, -1.0, -1.0, -1.0, -1.0])
+#: Low-score floor of the optional BYTE round (reference constant).
+BYTE_LOW = 0.1
+_NEVER = -(2**40)  # ring age of an empty observation slot
+
+
+@dataclass
+class OcSortParams:
+    """OC-SORT's parameters; defaults are the reference's MOT17 evaluation settings."""
+
+    det_thresh: float = 0.6  # detections scoring above this are associated and start tracks
+    max_age: int = 30  # misses before a track is deleted
+    min_hits: int = 3  # consecutive matches before a track is reported
+    iou_threshold: float = 0.3  # minimum IoU of a match (all rounds)
+    delta_t: int = 3  # frames between the two observations that give a track's direction
+    inertia: float = 0.2  # weight of the direction-consistency (OCM) term in the first round
+    use_byte: bool = False  # second round on detections scoring between 0.1 and det_thresh
+    min_box_area: float = 100.0  # reported boxes need a larger area (pixels²)
+    aspect_ratio_thresh: float = 1.6  # reported boxes need width / height <= this
+
+    def validate(self) -> None:
+        if self.max_age < 0 or self.min_hits < 0:
+            raise ValueError("max_age and min_hits must be >= 0")
+        if self.delta_t < 1:
+            raise ValueError("delta_t must be >= 1")
+        if not 0.0 <= self.iou_threshold <= 1.0:
+            raise ValueError("iou_threshold must lie in [0, 1]")
+
+
+def boxes_to_z(boxes: np.ndarray) -> np.ndarray:
+    """Corner boxes to (u, v, s, r) as the reference converts them (``r = w / (h + 1e-6)``)."""
+    w = boxes[:, 2] - boxes[:, 0]
+    h = boxes[:, 3] - boxes[:, 1]
+    return np.stack([boxes[:, 0] + w / 2.0, boxes[:, 1] + h / 2.0, w * h, w / (h + 1e-6)], axis=1)
+
+
+def direction(frm: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """Unit (dy, dx) from the centres of boxes ``frm`` to those of ``to`` (row by row)."""
+    c1 = (frm[:, :2] + frm[:, 2:4]) / 2.0
+    c2 = (to[:, :2] + to[:, 2:4]) / 2.0
+    d = (c2 - c1)[:, ::-1]
+    return d / (np.sqrt(d[:, 0] ** 2 + d[:, 1] ** 2) + 1e-6)[:, None]
+
+
+def momentum_gain(dets: np.ndarray, scores: np.ndarray, previous: np.ndarray, velocity: np.ndarray,
+                  inertia: float) -> np.ndarray:
+    """OCM: ``inertia · score · (π/2 - angle) / π`` for each (detection, track), where ``angle`` is
+    between the track's direction and the one from its earlier observation to the detection;
+    zero for tracks without an observation."""
+    c_det = (dets[:, :2] + dets[:, 2:4]) / 2.0
+    c_prev = (previous[:, :2] + previous[:, 2:4]) / 2.0
+    dx = c_det[None, :, 0] - c_prev[:, None, 0]
+    dy = c_det[None, :, 1] - c_prev[:, None, 1]
+    norm = np.sqrt(dx ** 2 + dy ** 2) + 1e-6
+    cos = np.clip(velocity[:, 1:2] * (dx / norm) + velocity[:, 0:1] * (dy / norm), -1, 1)
+    angle = (np.pi / 2.0 - np.abs(np.arccos(cos))) / np.pi
+    valid = (previous[:, 4] >= 0)[:, None]
+    return ((valid * angle) * inertia).T * scores[:, None]
+
+
+_COLUMNS_BASE = {
+    "last_obs": (np.float64, (5,)),  # last observation (box, score), or NO_OBSERVATION
+    "velocity": (np.float64, (2,)),  # direction (dy, dx) between observations; zero when unknown
+    "observed": bool,  # the filter's last step was an update (not a miss)
+    "frozen": bool,  # a state was saved at the first miss after an observation (for ORU)
+    "frozen_x": (np.float64, (8,)),
+    "frozen_P": (np.float64, (3, 4)),
+    "last_z": (np.float64, (4,)),  # the last measurement the filter took (real or virtual)
+}
+
+
+class OcSort(Tracker):
+    """OC-SORT with every track's Kalman filter stepped as one batch."""
+
+    name = "ocsort"
+    Params = OcSortParams
+    requires = Requirements()
+
+    def __init__(self, params: OcSortParams | None = None) -> None:
+        super().__init__(params)
+        self._start()
+
+    def reset(self, info) -> None:
+        super().reset(info)
+        self._start()
+
+    def _start(self) -> None:
+        k = self.params.delta_t
+        columns = dict(_COLUMNS_BASE, ring=(np.float64, (k, 5)), ring_age=(np.int64, (k,)))
+        self.tracks = TrackStore(4, columns)
+        self.frame_count = 0
+
+    # -- observations --------------------------------------------------------------------
+
+    def _previous_obs(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each track's observation from ``delta_t`` frames back (the oldest of the last
+        ``delta_t``); ``found`` is False where there is none in that window."""
+        t, c = self.tracks, self.tracks.columns
+        k = self.params.delta_t
+        age = t.age[idx]
+        out = np.empty((len(idx), 5))
+        found = np.zeros(len(idx), bool)
+        for dt in range(k, 0, -1):
+            slot = (age - dt) % k
+            hit = ~found & (c["ring_age"][idx, slot] == age - dt)
+            out[hit] = c["ring"][idx[hit], slot[hit]]
+            found |= hit
+        return out, found
+
+    def _k_previous_obs(self) -> np.ndarray:
+        prev, found = self._previous_obs(np.arange(len(self.tracks)))
+        prev[~found] = self.tracks.columns["last_obs"][~found]
+        return prev
+
+    def _observe(self, idx: np.ndarray, dets: np.ndarray) -> None:
+        """Matched tracks take detections ``dets`` (box, score): direction, observation store,
+        counters and the filter update (with ORU after a gap)."""
+        if len(idx) == 0:
+            return
+        t, c = self.tracks, self.tracks.columns
+        had = c["last_obs"][idx].sum(axis=1) >= 0  # the reference's "has an observation" test
+        prev, found = self._previous_obs(idx)
+        prev[~found] = c["last_obs"][idx[~found]]
+        c["velocity"][idx[had]] = direction(prev[had], dets[had])
+        c["last_obs"][idx] = dets
+        slot = t.age[idx] % self.params.delta_t
+        c["ring"][idx, slot] = dets
+        c["ring_age"][idx, slot] = t.age[idx]
+        gap = t.time_since_update[idx].copy()
+        t.mark_updated(idx)
+        z = boxes_to_z(dets)
+        replay = c["frozen"][idx] & ~c["observed"][idx]
+        if replay.any():
+            self._re_update(idx[replay], z[replay], gap[replay])
+        t.x[idx], t.P[idx] = kalman.update(t.x[idx], t.P[idx], z, R)
+        c["observed"][idx] = True
+        c["last_z"][idx[~replay]] = z[~replay]
+
+    def _re_update(self, idx: np.ndarray, z: np.ndarray, gap: np.ndarray) -> None:
+        """ORU: rewind to the state saved at the first miss and replay the gap along a straight
+        line (centre, width, height) from the last measurement to ``z``."""
+        t, c = self.tracks, self.tracks.columns
+        x, P = c["frozen_x"][idx].copy(), c["frozen_P"][idx].copy()
+        c["frozen"][idx] = False
+        z1 = c["last_z"][idx]
+        w1, h1 = np.sqrt(z1[:, 2] * z1[:, 3]), np.sqrt(z1[:, 2] / z1[:, 3])
+        w2, h2 = np.sqrt(z[:, 2] * z[:, 3]), np.sqrt(z[:, 2] / z[:, 3])
+        g = gap.astype(float)
+        dx, dy = (z[:, 0] - z1[:, 0]) / g, (z[:, 1] - z1[:, 1]) / g
+        dw, dh = (w2 - w1) / g, (h2 - h1) / g
+        virtual = np.empty((len(idx), 4))
+        for i in range(int(gap.max())):
+            on = i < gap
+            w, h = w1[on] + (i + 1) * dw[on], h1[on] + (i + 1) * dh[on]
+            virtual[on] = np.stack([z1[on, 0] + (i + 1) * dx[on], z1[on, 1] + (i + 1) * dy[on], w * h, w / h], axis=1)
+            x[on], P[on] = kalman.update(x[on], P[on], virtual[on], R)
+            more = i < gap - 1
+            if more.any():
+                x[more], P[more] = kalman.predict(x[more], P[more], Q_POS, Q_VEL)
+        t.x[idx], t.P[idx] = x, P
+        c["last_z"][idx] = virtual
+
+    def _miss(self, idx: np.ndarray) -> None:
+        """Unmatched tracks: the first miss after an observation saves the state for ORU."""
+        c = self.tracks.columns
+        first = idx[c["observed"][idx]]
+        c["frozen"][first] = True
+        c["frozen_x"][first] = self.tracks.x[first]
+        c["frozen_P"][first] = self.tracks.P[first]
+        c["observed"][idx] = False
+
+    # -- one frame ------------------------------------------------------------------------
+
+    def _predict(self) -> np.ndarray:
+        t = self.tracks
+        if len(t) == 0:
+            return np.zeros((0, 4))
+        area_next = t.x[:, 6] + t.x[:, 2]
+        if area_next.min() <= 0:
+            t.x[area_next <= 0, 6] = 0.0
+        t.x, t.P = kalman.predict(t.x, t.P, Q_POS, Q_VEL)
+        t.mark_predicted()
+        boxes = x_to_boxes(t.x)
+        if not math.isfinite(boxes.sum()):
+            finite = np.isfinite(boxes).all(axis=1)
+            t.keep(finite)
+            boxes = boxes[finite]
+        return boxes
+
+    def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
+        p = self.params
+        self.frame_count += 1
+        t = self.tracks
+        scores = detections.scores
+        dets = np.concatenate([detections.boxes, scores[:, None]], axis=1)
+        high = dets[scores > p.det_thresh]
+        low = dets[(scores > BYTE_LOW) & (scores < p.det_thresh)] if p.use_byte else dets[:0]
+        predicted = self._predict()
+        c = t.columns
+        last_boxes = c["last_obs"].copy()
+
+        # First round: IoU plus observation-centric momentum.
+        iou = iou_matrix(high[:, :4], predicted)
+        gain = None
+        if iou.size:
+            gain = iou + momentum_gain(high, high[:, 4], self._k_previous_obs(), c["velocity"], p.inertia)
+        matches, u_dets, u_trks = max_iou_matching(iou, p.iou_threshold, gain=gain)
+        self._observe(matches[:, 1], high[matches[:, 0]])
+
+        # Optional BYTE round: low-score detections for the tracks left, by IoU with predictions.
+        if len(low) and len(u_trks):
+            iou = iou_matrix(low[:, :4], predicted[u_trks])
+            if iou.max() > p.iou_threshold:
+                matches, _, _ = max_iou_matching(iou, p.iou_threshold, shortcut=False)
+                self._observe(u_trks[matches[:, 1]], low[matches[:, 0]])
+                u_trks = np.setdiff1d(u_trks, u_trks[matches[:, 1]])
+
+        # OCR: detections left against the tracks' last observations.
+        if len(u_dets) and len(u_trks):
+            iou = iou_matrix(high[u_dets, :4], last_boxes[u_trks, :4])
+            if iou.max() > p.iou_threshold:
+                matches, _, _ = max_iou_matching(iou, p.iou_threshold, shortcut=False)
+                self._observe(u_trks[matches[:, 1]], high[u_dets[matches[:, 0]]])
+                u_dets = np.setdiff1d(u_dets, u_dets[matches[:, 0]])
+                u_trks = np.setdiff1d(u_trks, u_trks[matches[:, 1]])
+        self._miss(u_trks)
+
+        if len(u_dets):
+            new = high[u_dets]
+            z = boxes_to_z(new[:, :4])
+            x0, P0 = kalman.initiate(z, P0_POS, P0_VEL)
+            t.add(x0, P0, last_obs=NO_OBSERVATION, ring_age=_NEVER, last_z=z)
+        return self._report()
+
+    def _report(self) -> TrackOutput:
+        p = self.params
+        t, c = self.tracks, self.tracks.columns
+        report = t.time_since_update < 1
+        if self.frame_count > p.min_hits:
+            report &= t.hit_streak >= p.min_hits
+        idx = np.flatnonzero(report)
+        boxes = c["last_obs"][idx, :4].copy()
+        unseen = c["last_obs"][idx].sum(axis=1) < 0
+        if unseen.any():
+            boxes[unseen] = x_to_boxes(t.x[idx[unseen]])
+        w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+        ok = (w * h > p.min_box_area) & ~(w / h > p.aspect_ratio_thresh)
+        out = TrackOutput(t.ids[idx[ok]], boxes[ok])
+        since = t.time_since_update
+        if len(since) and since.max() > p.max_age:
+            t.keep(since <= p.max_age)
+        return out
