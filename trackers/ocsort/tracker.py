@@ -37,7 +37,6 @@ batch; ``tests/oracles/ocsort_ref.py`` is the per-track port checked against.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +47,7 @@ from trackbench.trackers.base import Requirements, Tracker, TrackOutput
 from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.tracks import TrackStore
-from trackbench.trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, x_to_boxes
+from trackbench.trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, predict_tracks, x_to_boxes
 
 #: The reference's "no observation yet" box (x1, y1, x2, y2, score).
 NO_OBSERVATION = np.array([-1.0, -1.0, -1.0, -1.0, -1.0])
@@ -224,22 +223,6 @@ class OcSort(Tracker):
 
     # -- one frame ------------------------------------------------------------------------
 
-    def _predict(self) -> np.ndarray:
-        t = self.tracks
-        if len(t) == 0:
-            return np.zeros((0, 4))
-        area_next = t.x[:, 6] + t.x[:, 2]
-        if area_next.min() <= 0:
-            t.x[area_next <= 0, 6] = 0.0
-        t.x, t.P = kalman.predict(t.x, t.P, Q_POS, Q_VEL)
-        t.mark_predicted()
-        boxes = x_to_boxes(t.x)
-        if not math.isfinite(boxes.sum()):
-            finite = np.isfinite(boxes).all(axis=1)
-            t.keep(finite)
-            boxes = boxes[finite]
-        return boxes
-
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
         p = self.params
         self.frame_count += 1
@@ -248,7 +231,7 @@ class OcSort(Tracker):
         dets = np.concatenate([detections.boxes, scores[:, None]], axis=1)
         high = dets[scores > p.det_thresh]
         low = dets[(scores > BYTE_LOW) & (scores < p.det_thresh)] if p.use_byte else dets[:0]
-        predicted = self._predict()
+        predicted = predict_tracks(t)
         c = t.columns
         last_boxes = c["last_obs"].copy()
 

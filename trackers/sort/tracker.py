@@ -77,6 +77,28 @@ def x_to_boxes(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def predict_tracks(t: TrackStore) -> np.ndarray:
+    """SORT's prediction step for every track in ``t``; returns the predicted boxes.
+
+    The area must not go negative: as the reference, the area velocity is zeroed
+    first where it would.  Tracks whose prediction is not finite are dropped.
+    OC-SORT predicts the same way.
+    """
+    if len(t) == 0:
+        return np.zeros((0, 4))
+    area_next = t.x[:, 6] + t.x[:, 2]
+    if area_next.min() <= 0:
+        t.x[area_next <= 0, 6] = 0.0
+    t.x, t.P = kalman.predict(t.x, t.P, Q_POS, Q_VEL)
+    t.mark_predicted()
+    boxes = x_to_boxes(t.x)
+    if not math.isfinite(boxes.sum()):  # a NaN or inf anywhere makes the sum non-finite
+        finite = np.isfinite(boxes).all(axis=1)
+        t.keep(finite)
+        boxes = boxes[finite]
+    return boxes
+
+
 class Sort(Tracker):
     """SORT with all Kalman filters stepped as one batch."""
 
@@ -96,22 +118,7 @@ class Sort(Tracker):
         self.frame_count = 0
 
     def _predict(self) -> np.ndarray:
-        """Advance every track one frame; returns predicted boxes.  Drops non-finite ones."""
-        t = self.tracks
-        if len(t) == 0:
-            return np.zeros((0, 4))
-        # The area must not go negative: the reference zeroes the area velocity first.
-        area_next = t.x[:, 6] + t.x[:, 2]
-        if area_next.min() <= 0:
-            t.x[area_next <= 0, 6] = 0.0
-        t.x, t.P = kalman.predict(t.x, t.P, Q_POS, Q_VEL)
-        t.mark_predicted()
-        boxes = x_to_boxes(t.x)
-        if not math.isfinite(boxes.sum()):  # a NaN or inf anywhere makes the sum non-finite
-            finite = np.isfinite(boxes).all(axis=1)
-            t.keep(finite)
-            boxes = boxes[finite]
-        return boxes
+        return predict_tracks(self.tracks)
 
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
         p = self.params
