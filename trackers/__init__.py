@@ -39,7 +39,18 @@ _REGISTRY: dict[str, str] = {
 
 # Adapters to the packaged trackers users compare against: name -> (target, PyPI
 # distribution that must be installed).  Run only when named, never by default.
-_ADAPTERS: dict[str, tuple[str, str]] = {}
+_RF, _BOXMOT = "trackbench.trackers.adapters.roboflow", "trackbench.trackers.adapters.boxmot"
+_ADAPTERS: dict[str, tuple[str, str]] = {
+    "rf.sort": (f"{_RF}:RfSort", "trackers"),
+    "rf.bytetrack": (f"{_RF}:RfByteTrack", "trackers"),
+    "rf.ocsort": (f"{_RF}:RfOcSort", "trackers"),
+    "rf.botsort": (f"{_RF}:RfBotSort", "trackers"),
+    "rf.cbiou": (f"{_RF}:RfCBIoU", "trackers"),
+    "rf.mcbyte": (f"{_RF}:RfMcByte", "trackers"),
+    "boxmot.bytetrack": (f"{_BOXMOT}:BoxmotByteTrack", "boxmot"),
+    "boxmot.ocsort": (f"{_BOXMOT}:BoxmotOcSort", "boxmot"),
+    "boxmot.botsort": (f"{_BOXMOT}:BoxmotBotSort", "boxmot"),
+}
 
 
 class TrackerSpecError(ParamError):
@@ -54,6 +65,8 @@ class Source:
     detail: str = ""  # distribution name (entry point, adapter) or module path
 
     def __str__(self) -> str:
+        if self.kind == "adapter":
+            return f"adapter (PyPI {self.detail})"
         return f"{self.kind} {self.detail}".strip()
 
 
@@ -120,10 +133,12 @@ def describe(name: str) -> str:
         cls = tracker_class(name)
     except TrackerSpecError:
         return str(where)
-    parts = [cls.origin or str(where)] + ([cls.paper] if cls.paper else [])
-    if cls.origin and where.kind != "built-in":
-        parts[0] = f"{cls.origin} ({where})"
-    return "; ".join(parts)
+    who = cls.origin or str(where)
+    if where.kind == "adapter":
+        who = f"{cls.origin} {importlib.metadata.version(where.detail)} (adapter)"
+    elif cls.origin and where.kind != "built-in":
+        who = f"{cls.origin} ({where})"
+    return "; ".join([who] + ([cls.paper] if cls.paper else []))
 
 
 def _unknown(name: str) -> str:
