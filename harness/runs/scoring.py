@@ -1,7 +1,10 @@
 """Scoring a run: each unit's result file against its sequence's ground truth.
 
 Per-sequence metrics and, per tracker variant, metrics over all its sequences
-combined from summed counts (never averaged percentages).  Tracker speed (Hz)
+combined from summed counts (never averaged percentages).  A variant that
+failed on some sequence is left out of the combined table (its totals would
+cover fewer sequences than its rivals'), with a note; its other sequences
+stay in the per-sequence table.  Tracker speed (Hz)
 is total frames over total ``update`` time.  Units that were skipped (a tracker
 that needs images on box-only data) or sequences without gt are reported as
 notes rather than failing the run.
@@ -31,7 +34,7 @@ def _count_units(units: list[UnitResult], by_name: dict[str, Sequence], workers:
     jobs, keys = [], []
     for i, unit in enumerate(units):
         seq = by_name[unit.sequence]
-        if not unit.skipped and seq.ground_truth is not None and unit.result_path:
+        if not unit.skipped and not unit.failed and seq.ground_truth is not None and unit.result_path:
             jobs.append(SequenceJob(unit.sequence, seq.ground_truth, read_mot_file(unit.result_path, "result"),
                                     seq.eval_spec, seq.info.length))
             keys.append(i)
@@ -49,6 +52,9 @@ def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int
         if unit.skipped:
             notes.append(f"{unit.variant} skipped on {unit.sequence}: {unit.skipped}")
             continue
+        if unit.failed:
+            notes.append(f"{unit.variant} FAILED on {unit.sequence}: {unit.failed}")
+            continue
         ran_by_variant[unit.variant].append(unit)
         row = {"tracker": unit.variant, "sequence": unit.sequence}
         if i in counted:
@@ -63,14 +69,21 @@ def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int
         notes.append(f"no ground truth for {', '.join(no_gt)}: results written, not scored")
     for seq in sequences:
         notes.extend(n for n in seq.eval_spec.notes if n not in notes)
+    failed_variants = sorted({u.variant for u in units if u.failed})
+    for variant in failed_variants:
+        notes.append(f"{variant} is left out of the combined leaderboard (it failed on some sequences, so its "
+                     "totals would cover fewer sequences than the others'); its other sequences are in per_sequence")
     overall_rows = []
     for variant, ran in ran_by_variant.items():
+        if variant in failed_variants:
+            continue
         row = {"tracker": variant}
         if counts_by_variant.get(variant):
             row.update(finalize(combine_counts(counts_by_variant[variant])))
         row["Hz"] = _speed(ran)
         overall_rows.append(row)
     first = ["IDF1"] if any(s.info.dataset == "aicity" for s in sequences) else None
-    overall = order_columns(pd.DataFrame(overall_rows).set_index("tracker"), first)
+    overall = (order_columns(pd.DataFrame(overall_rows).set_index("tracker"), first) if overall_rows
+               else pd.DataFrame(index=pd.Index([], name="tracker")))
     per_seq = order_columns(pd.DataFrame(per_rows).set_index(["tracker", "sequence"]), first)
     return overall, per_seq, notes

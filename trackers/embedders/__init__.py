@@ -54,6 +54,14 @@ def is_precomputed(spec: str) -> bool:
     return spec.split(":", 1)[0] == PRECOMPUTED
 
 
+#: Embedders that run a torch network (and so can use a GPU).
+TORCH_EMBEDDERS = ("reid", "mobilenet", "torchvision", "siamese")
+
+
+def uses_torch(spec: str) -> bool:
+    return spec.split(":", 1)[0] in TORCH_EMBEDDERS
+
+
 def available() -> list[str]:
     return [PRECOMPUTED] + list(_FACTORIES)
 
@@ -74,4 +82,4 @@ def create_embedder(spec: str, device: str = "auto") -> Embedder:
     return factory(arg or None, device=device)
 
 
-__all__ = ["DEFAULT_EMBEDDER", "DEFAULT_REASON", "Embedder", "PRECOMPUTED", "available", "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise"]
+__all__ = ["DEFAULT_EMBEDDER", "DEFAULT_REASON", "Embedder", "PRECOMPUTED", "available", "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise", "uses_torch"]

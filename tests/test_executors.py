@@ -1,0 +1,72 @@
+"""Executors: a run on Ray (a local instance on 127.0.0.1, 2 CPUs) equals the local run file by file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from trackbench.harness.cli import app
+from trackbench.harness.runs.executors import choose_executor
+from trackbench.harness.runs.runner import Variant, _wants_gpu
+from trackbench.trackers.params import ParamError
+
+runner = CliRunner()
+
+
+def _files(run_dir: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(run_dir)): p.read_bytes() for p in sorted(run_dir.glob("*/*/data/*.txt"))}
+
+
+def _table(run_dir: Path, name: str, index: list[int]) -> pd.DataFrame:
+    return pd.read_csv(run_dir / name, index_col=index).drop(columns="Hz")
+
+
+def test_executor_choice_keeps_jobs_working() -> None:
+    assert choose_executor(None, 1) == "local" and choose_executor(None, 4) == "process"
+    assert choose_executor("ray", 1) == "ray"
+    with pytest.raises(ParamError, match="local, process, ray"):
+        choose_executor("dask", 1)
+
+
+def test_only_torch_embedders_that_may_use_cuda_ask_for_a_gpu() -> None:
+    assert _wants_gpu(Variant("deepsort", (("embedder", "mobilenet"),)))
+    assert _wants_gpu(Variant("deepsort"))  # the default embedder (reid) is a torch network
+    assert not _wants_gpu(Variant("deepsort", (("embedder", "mobilenet"), ("device", "cpu"))))
+    assert not _wants_gpu(Variant("deepsort", (("embedder", "precomputed"),)))
+    assert not _wants_gpu(Variant("deepsort", (("embedder", "histogram"),)))
+    assert not _wants_gpu(Variant("sort"))
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'trackbench[ray]')")
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
+             configure_logging=False)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def test_ray_run_and_sweep_equal_local_file_by_file(tmp_path, local_ray) -> None:
+    results = str(tmp_path)
+    for executor in ("local", "ray"):
+        ran = runner.invoke(app, ["run", "-t", "sort,rolo", "--executor", executor, "--results", results,
+                                  "--name", f"run-{executor}"])
+        assert ran.exit_code == 0, ran.output
+        swept = runner.invoke(app, ["sweep", "-t", "sort", "-p", "max_age=1,3,5", "-s", "synth-01",
+                                    "--executor", executor, "--results", results, "--name", f"sweep-{executor}"])
+        assert swept.exit_code == 0, swept.output
+    local, remote = tmp_path / "run-local", tmp_path / "run-ray"
+    assert len(_files(local)) == 6 and _files(local) == _files(remote)
+    pd.testing.assert_frame_equal(_table(local, "per_sequence.csv", [0, 1]), _table(remote, "per_sequence.csv", [0, 1]))
+    pd.testing.assert_frame_equal(_table(local, "leaderboard.csv", [0]), _table(remote, "leaderboard.csv", [0]))
+    local, remote = tmp_path / "sweep-local", tmp_path / "sweep-ray"
+    assert len(_files(local)) == 3 and _files(local) == _files(remote)
+    pd.testing.assert_frame_equal(_table(local, "leaderboard.csv", [0]), _table(remote, "leaderboard.csv", [0]))
+    import json
+
+    assert json.loads((remote / "manifest.json").read_text())["executor"] == "ray"
