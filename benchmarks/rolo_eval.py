@@ -4,6 +4,7 @@ Run (from the checkout, ``../shared`` beside it)::
 
     .venv/bin/python benchmarks/rolo_eval.py                       # trains the MOT17 model first (CPU)
     .venv/bin/python benchmarks/rolo_eval.py --checkpoint rolo_mot17.pt --out results/rolo-eval
+    .venv/bin/python benchmarks/rolo_eval.py --leave-one-out --out results/rolo-loo   # see 4.
 
 1. **Training** (skipped with ``--checkpoint``): the same as
    ``bench train-rolo --dataset mot17 --data-root ../shared/data/mot17/train
@@ -41,6 +42,14 @@ Run (from the checkout, ``../shared`` beside it)::
    the other four are on training data and are marked so.  Deep SORT needs
    appearance: on PETS09 its default embedder runs on the frames, on MOT17 only
    MOT17-05 has (precomputed) vectors; the others are box-only and skipped.
+
+4. ``--leave-one-out``: the shipped checkpoint is trained on all five MOT17
+   train sequences, so no MOT17 sequence is unseen by it.  Instead, for each
+   sequence a model is trained with the shipped checkpoint's settings on the
+   other four (+ the same synthetic augmentation; ``--epochs`` short) and
+   ``rolo`` (Kalman guard on and off) is scored against SORT on the held-out
+   sequence; PETS09-S2L1 (never trained on) is scored with the shipped
+   checkpoint itself (and any ``--compare LABEL=CKPT``).
 """
 
 from __future__ import annotations
@@ -244,6 +253,81 @@ def tracker_table(checkpoint: str, shared: Path, results: Path) -> tuple[str, st
     return fmt(pd.concat(overall_parts)), fmt(pd.concat(per_seq_parts)) if per_seq_parts else ""
 
 
+# --- leave-one-out: each MOT17 sequence scored by a model that never saw it ----------------------
+
+MOT17_SEQUENCES = ["MOT17-02-FRCNN", "MOT17-04-FRCNN", "MOT17-05-FRCNN", "MOT17-10-FRCNN", "MOT17-11-FRCNN"]
+METRICS = ["MOTA", "IDF1", "HOTA", "IDsw"]
+
+
+def loo_config(shared: Path, train_on: list[str], epochs: int, augment: int):
+    """The shipped checkpoint's training settings, on ``train_on`` only (see trackers/rolo/checkpoints/README.md)."""
+    from trackbench.harness.training.rolo.train import TrainConfig
+
+    return TrainConfig(dataset="mot17", data_root=str(shared / "mot17" / "train"), sequences=train_on,
+                       augment_synth=augment, synth_seed=1, epochs=epochs, seed=0, threads=1, device="cpu",
+                       resumable=False)
+
+
+def score(dataset: str, root: Path, seqs: list[str], variants: list, results: Path, name: str):
+    from trackbench.harness.cli.run import RunRequest, execute
+
+    outcome = execute(RunRequest(dataset=dataset, data_root=root, sequences=seqs, variants=variants,
+                                 results=results, name=name))
+    return outcome.overall[METRICS]
+
+
+def leave_one_out(shared: Path, out: Path, held: list[str], epochs: int, augment: int) -> list[str]:
+    """Train one model per held-out sequence (on the other four + synth), then rolo vs SORT on it."""
+    from trackbench.harness.runs.runner import Variant
+    from trackbench.harness.training.rolo.train import train
+
+    lines = []
+    for seq in held:
+        ckpt = out / f"rolo_loo_{seq.split('-FRCNN')[0]}.pt"
+        t0 = time.perf_counter()
+        if not ckpt.is_file():
+            train(loo_config(shared, [s for s in MOT17_SEQUENCES if s != seq], epochs, augment), ckpt)
+        wall = time.perf_counter() - t0
+        table = score("mot17", shared / "mot17" / "train", [seq],
+                      [Variant("rolo", (("checkpoint", str(ckpt)),), "rolo"),
+                       Variant("rolo", (("checkpoint", str(ckpt)), ("kalman_guard", "false")), "rolo, no guard"),
+                       Variant("sort", (), "sort")], out / "runs", f"loo-{seq}")
+        for variant, row in table.iterrows():
+            lines.append(f"| {seq} | {variant} | " + " | ".join(f"{row[m]:.1f}" if m != "IDsw" else f"{int(row[m])}"
+                                                            for m in METRICS) + f" | {wall:.0f} s |")
+        print("\n".join(lines[-3:]), flush=True)
+    return lines
+
+
+def pets_rows(shared: Path, out: Path, checkpoints: list[tuple[str, str]]) -> list[str]:
+    """rolo (each checkpoint, guard on; the first also without) and SORT on PETS09-S2L1."""
+    from trackbench.harness.runs.runner import Variant
+
+    variants = [Variant("rolo", (("checkpoint", c),), f"rolo ({label})") for label, c in checkpoints]
+    label, first = checkpoints[0]
+    variants += [Variant("rolo", (("checkpoint", first), ("kalman_guard", "false")), f"rolo ({label}), no guard"),
+                 Variant("sort", (), "sort")]
+    table = score("mot15", shared / "mot15", ["PETS09-S2L1"], variants, out / "runs", "loo-pets")
+    return [f"| PETS09-S2L1 | {v} | " + " | ".join(f"{r[m]:.1f}" if m != "IDsw" else f"{int(r[m])}" for m in METRICS)
+            + " | |" for v, r in table.iterrows()]
+
+
+def main_loo(args) -> None:
+    from trackbench.trackers.rolo.tracker import DEFAULT_CHECKPOINT
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    head = ["| data | tracker | " + " | ".join(METRICS) + " | training |", "|---|---|" + "---|" * (len(METRICS) + 1)]
+    rows: list[str] = []
+    if not args.skip_pets:
+        ckpts = [("shipped", str(DEFAULT_CHECKPOINT))] + [tuple(c.split("=", 1)) for c in args.compare]
+        rows += pets_rows(args.shared, args.out, ckpts)
+    held = [s for s in MOT17_SEQUENCES if not args.held or any(s.startswith(h) for h in args.held.split(","))]
+    rows += leave_one_out(args.shared, args.out, held, args.epochs, args.augment_synth)
+    text = "\n".join(head + rows)
+    (args.out / f"loo{'-' + args.held.replace(',', '_') if args.held else ''}.md").write_text(text + "\n")
+    print(text)
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -265,7 +349,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder (default ../shared/data)")
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "rolo-eval", help="where tables and runs go")
     ap.add_argument("--skip-trackers", action="store_true", help="only the prediction comparison")
+    ap.add_argument("--leave-one-out", action="store_true",
+                    help="instead: for each MOT17 sequence train a model on the other four (+ synth, as the shipped "
+                         "checkpoint) and score rolo (guard on/off) vs SORT on it; plus PETS09-S2L1 with the shipped one")
+    ap.add_argument("--held", default="", help="--leave-one-out: only these held-out sequences (prefixes, comma-separated)")
+    ap.add_argument("--epochs", type=int, default=5, help="--leave-one-out: epochs per model")
+    ap.add_argument("--augment-synth", type=int, default=6, help="--leave-one-out: synthetic sequences added (seed 1)")
+    ap.add_argument("--compare", action="append", default=[], help="--leave-one-out: LABEL=CHECKPOINT also scored on PETS09")
+    ap.add_argument("--skip-pets", action="store_true", help="--leave-one-out: skip PETS09-S2L1")
     args = ap.parse_args(argv)
+    if args.leave_one_out:
+        return main_loo(args)
     from trackbench.datasets import load_dataset
     from trackbench.harness.training.rolo.data import trajectories
     from trackbench.trackers.rolo.tracker import DEFAULT_CHECKPOINT

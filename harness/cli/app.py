@@ -235,8 +235,10 @@ def train_rolo(
     seed: int = typer.Option(0, "--seed", help="Seed of initialisation, shuffling and augmentation: same seed, same checkpoint (on the same device)."),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present, else CPU), cpu, or cuda[:N]."),
     threads: int = typer.Option(1, "--threads", min=0, help="CPU threads for torch while training (0: torch's default). The model is small; one thread is usually fastest."),
-    synth_seed: int = typer.Option(0, "--synth-seed", help="--dataset synth: generator seed (0 is the data `bench run` scores; another seed gives unseen sequences)."),
+    synth_seed: int = typer.Option(0, "--synth-seed", help="Generator seed of --dataset synth and of --augment-synth (0 is the data `bench run` scores; another seed gives unseen sequences)."),
     synth_count: int = typer.Option(3, "--synth-count", min=1, help="--dataset synth: how many sequences to generate."),
+    augment_synth: int = typer.Option(0, "--augment-synth", min=0, help="Add this many synthetic sequences (seed --synth-seed) to a real dataset's training data; without --val-sequences the last of them validates, so every selected real sequence trains."),
+    resumable: bool = typer.Option(True, "--resumable/--no-resumable", help="--no-resumable: the final checkpoint keeps only the best weights and plain settings (no optimiser state; cannot be --resume'd): how the shipped checkpoint is written."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Checkpoint to write (after every epoch). Default: rolo_<dataset>.pt, or the --resume file."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue training this checkpoint (its data and model settings are kept) until --epochs in total."),
 ) -> None:
@@ -252,7 +254,7 @@ def train_rolo(
         val_sequences=_split(val_sequences), embedder=embedder, features=str(features) if features else None,
         inputs=inputs, steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, lr_decay=lr_decay, hidden=hidden,
         dropout=dropout, strides=stride_values, seed=seed, device=device, threads=threads,
-        synth_seed=synth_seed, synth_count=synth_count,
+        synth_seed=synth_seed, synth_count=synth_count, augment_synth=augment_synth, resumable=resumable,
     )
     execute_train_rolo(options, out, resume, console, err_console)
 

@@ -37,9 +37,13 @@ counts how often the guard stepped in.
 The life cycle (``min_hits``, reporting only tracks matched this frame) is
 SORT's, on the shared :class:`~trackbench.trackers.core.tracks.TrackStore`, whose
 ``x``/``P`` hold the guard's Kalman state; the LSTM's ``[next box | refined
-box]`` per track is kept beside it in ``lstm_boxes``.  The model comes from a checkpoint written by ``bench train-rolo``; a
-small box-only one trained on the built-in synthetic data ships with
-trackbench (``checkpoint=default``).  On CPU the LSTM is evaluated with NumPy
+box]`` per track is kept beside it in ``lstm_boxes``.
+
+The model comes from a checkpoint written by ``bench train-rolo``.  The one
+that ships (``checkpoint=default``, ``checkpoints/README.md``) is box-only and
+trained on the gt tracks of all five MOT17 train sequences (matched to their
+FRCNN public detections) with synthetic sequences as augmentation; its weights
+are CC BY-NC-SA 3.0, as MOT17 is.  On CPU the LSTM is evaluated with NumPy
 (one tiny batch per frame; see :class:`~trackbench.trackers.rolo.model.NumpyRoloNet`).
 """
 
@@ -63,15 +67,16 @@ from trackbench.trackers.params import ParamError
 from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
-DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "rolo_synth.pt"
-DEFAULT_TRAIN_COMMAND = "bench train-rolo --dataset synth --synth-seed 1 --synth-count 12 --out rolo_synth.pt"
+DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "rolo_mot17_synth.pt"
+DEFAULT_TRAIN_COMMAND = ("bench train-rolo --dataset mot17 --data-root <MOT17>/train --augment-synth 6 --synth-seed 1 "
+                         "--epochs 8 --seed 0 --threads 1 --device cpu --no-resumable --out rolo_mot17_synth.pt")
 
 
 @dataclass
 class RoloParams:
     """ROLO tracker parameters; the window length T and the embedder come from the checkpoint."""
 
-    checkpoint: str = "default"  # a `bench train-rolo` checkpoint; "default": the shipped synth model
+    checkpoint: str = "default"  # a `bench train-rolo` checkpoint; "default": the shipped MOT17 + synth model
     iou_threshold: float = 0.3  # minimum IoU of a detection with a track's predicted box
     appearance_weight: float = 0.3  # weight of cosine distance in the cost (appearance checkpoints only)
     max_age: int | None = None  # frames a track is carried without detections; None: T - 1 (the most the LSTM can)
@@ -115,11 +120,11 @@ def load_model(path: Path, device: str = "auto") -> LoadedModel:
         if path == DEFAULT_CHECKPOINT:
             raise FileNotFoundError(
                 f"the shipped ROLO checkpoint is missing ({path}); reinstall trackbench, or train one with "
-                f"`{DEFAULT_TRAIN_COMMAND}` and pass --param checkpoint=rolo_synth.pt")
+                f"`{DEFAULT_TRAIN_COMMAND}` and pass --param checkpoint=rolo_mot17_synth.pt")
         raise FileNotFoundError(
             f"no ROLO checkpoint at {path}: train one with `bench train-rolo --out {path}` "
             "(e.g. `bench train-rolo --dataset mot17 --data-root ~/data/MOT17/train --out rolo.pt`), "
-            "or leave checkpoint unset for the shipped synth model")
+            "or leave checkpoint unset for the shipped model")
     stat = os.stat(path)
     key = (str(path.resolve()), device, stat.st_mtime_ns, stat.st_size)
     if key in _CACHE:

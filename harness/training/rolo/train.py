@@ -69,8 +69,10 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # "auto": CUDA when present, else CPU
     threads: int = 1  # CPU threads for torch while training (0: torch's default); small batches like one
-    synth_seed: int = 0  # dataset=synth: SynthConfig seed (0 = the benchmark's data)
+    synth_seed: int = 0  # dataset=synth and augment_synth: SynthConfig seed (0 = the benchmark's data)
     synth_count: int = 3  # dataset=synth: number of sequences generated
+    augment_synth: int = 0  # synthetic sequences (seed synth_seed) added to a real dataset's training data
+    resumable: bool = True  # False: the final file keeps only the best weights (no optimiser state): for shipping
 
     def validate(self) -> None:
         if self.inputs not in INPUTS:
@@ -87,6 +89,11 @@ class TrainConfig:
             raise ValueError("--lr-decay must lie in (0, 1]")
         if not self.strides or min(self.strides) < 1:
             raise ValueError("--strides must be positive integers")
+        if self.augment_synth < 0:
+            raise ValueError("--augment-synth must be >= 0")
+        if self.augment_synth and self.dataset.lower() == "synth":
+            raise ValueError("--augment-synth adds synthetic sequences to a real dataset; with --dataset synth "
+                             "use --synth-count instead")
         if self.embedder != NO_EMBEDDER and self.inputs == "gt":
             raise ValueError("appearance vectors belong to detections: use --inputs detections with an embedder")
 
@@ -129,18 +136,39 @@ def load_sequences(config: TrainConfig, names: list[str] | None) -> list[Sequenc
     return load_dataset(config.dataset, config.data_root, names)
 
 
+def synth_augmentation(config: TrainConfig) -> list[Sequence]:
+    """The ``augment_synth`` synthetic sequences (seed ``synth_seed``) that join a real dataset's training data.
+
+    Real annotated motion is scarce (MOT17 train has five sequences); the synthetic
+    walkers add more tracks, occlusion gaps and a panning camera at no licence cost.
+    """
+    if not config.augment_synth:
+        return []
+    from trackbench.datasets.synth import SynthConfig, load_synth
+
+    return load_synth(SynthConfig(seed=config.synth_seed, num_sequences=config.augment_synth))
+
+
 def split_sequences(config: TrainConfig) -> tuple[list[Sequence], list[Sequence]]:
-    """(training, validation) sequences; validation sequences never train."""
+    """(training, validation) sequences; validation sequences never train.
+
+    Without ``val_sequences``, validation takes the last synthetic augmentation
+    sequence when there is one (so every selected real sequence trains), else
+    the last selected sequence.
+    """
     train = load_sequences(config, config.sequences)
+    extra = synth_augmentation(config)
     if config.val_sequences:
         val = load_sequences(config, config.val_sequences)
+    elif len(extra) >= 2:
+        val = [extra.pop()]
     else:
         if len(train) < 2:
             raise ValueError("need at least two sequences (one is held out for validation), or name "
                              "--val-sequences explicitly")
         val = [train[-1]]
     held = {s.name for s in val}
-    train = [s for s in train if s.name not in held]
+    train = [s for s in train if s.name not in held] + extra
     if not train:
         raise ValueError("every selected sequence is a validation sequence: nothing left to train on")
     for s in train + val:
@@ -238,6 +266,19 @@ def _metadata(config: TrainConfig, norm: Normalisation, embedder_key: str | None
     }
 
 
+def weights_only(payload: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint without what only resuming needs (latest weights, optimiser state).
+
+    What is left: the best epoch's weights (what the tracker runs), the model's
+    and the data's plain numbers, normalisation, history.  A shipped checkpoint
+    is written this way (``--no-resumable``).
+    """
+    out = {k: v for k, v in payload.items() if k not in ("model_state", "optimizer_state")}
+    if out.get("best_state") is None:
+        out["best_state"] = payload["model_state"]
+    return out
+
+
 def train(config: TrainConfig, out: str | Path, resume: str | Path | None = None,
           on_epoch: Callable[[dict[str, float]], None] | None = None,
           progress: Any | None = None) -> TrainResult:
@@ -263,6 +304,8 @@ def _train(config: TrainConfig, out: str | Path, resume: str | Path | None,
     state: dict[str, Any] | None = None
     if resume is not None:
         state = load_checkpoint(resume)
+        if "optimizer_state" not in state:
+            raise ValueError(f"{resume} holds weights only (written with --no-resumable): it cannot be resumed")
         saved = TrainConfig.from_dict(state["config"])
         config = dataclasses.replace(saved, epochs=config.epochs, device=config.device, threads=config.threads)
     config.validate()
@@ -349,6 +392,8 @@ def _train(config: TrainConfig, out: str | Path, resume: str | Path | None,
 
     if state is not None and start_epoch >= config.epochs and Path(str(resume)).expanduser().resolve() != out.resolve():
         save_checkpoint(out, state)  # nothing left to train: the copy is the result
+    if not config.resumable:
+        save_checkpoint(out, weights_only(load_checkpoint(out)))
     return TrainResult(out, history, seconds, parameter_count(model), len(first), len(val_windows), best_epoch,
                        resumed_from=start_epoch)
 
