@@ -36,7 +36,7 @@ Run (from the checkout, ``../shared`` beside it)::
    the gap buckets hold more samples.
 
 3. **Tracker metrics** through ``harness.run_command.execute``: ``rolo``
-   (shipped synth checkpoint and the MOT17 checkpoint), ``sort`` and, when
+   (shipped checkpoint and the MOT17 checkpoint), ``sort`` and, when
    registered, ``deepsort`` on PETS09-S2L1 (MOT15) and the five MOT17 training
    sequences.  Only MOT17-05 is unseen by the MOT17 checkpoint; its numbers on
    the other four are on training data and are marked so.  Deep SORT needs
@@ -226,7 +226,7 @@ def tracker_table(checkpoint: str, shared: Path, results: Path) -> tuple[str, st
          [("embedder", "precomputed"), ("features", str(shared / "mot17-features"))]),
     ]
     for dataset, root, seqs, ds_params in runs:
-        variants = [Variant("rolo", (), "rolo (synth ckpt)"),
+        variants = [Variant("rolo", (), "rolo (shipped ckpt)"),
                     Variant("rolo", (("checkpoint", checkpoint),), "rolo (MOT17 ckpt)"),
                     Variant("sort", (), "sort")]
         if have_deepsort:
