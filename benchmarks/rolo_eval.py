@@ -65,13 +65,11 @@ from typing import Callable
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from trackbench.trackers.core import kalman  # noqa: E402
 from trackbench.harness.training.rolo.data import Trajectory, sample_windows, with_dropouts  # noqa: E402
 from trackbench.datasets.boxes import paired_iou  # noqa: E402
-from trackbench.trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, boxes_to_z, x_to_boxes  # noqa: E402
+from trackbench.trackers.core import sort_motion  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 GAP_BUCKETS = 5
@@ -99,7 +97,7 @@ class MotionModel:
     measurement_noise: Callable[[np.ndarray], np.ndarray]  # states -> R
     process_noise: Callable[[np.ndarray], tuple]  # states -> (q_pos, q_vel)
     boxes: Callable[[np.ndarray], np.ndarray]  # states -> boxes
-    clamp_area: bool = False  # SORT: zero the area velocity when the area would go non-positive
+    before_predict: Callable[[np.ndarray], None] | None = None  # in place on the states (SORT: the area clamp)
 
 
 def kalman_rollout(trajs: list[Trajectory], model: MotionModel) -> np.ndarray:
@@ -121,9 +119,10 @@ def kalman_rollout(trajs: list[Trajectory], model: MotionModel) -> np.ndarray:
             x[new], P[new] = kalman.initiate(z, *model.initial(z))
             started |= new
         s = started
-        if model.clamp_area:
-            x[s & ((x[:, 6] + x[:, 2]) <= 0), 6] = 0.0
-        x[s], P[s] = kalman.predict(x[s], P[s], *model.process_noise(x[s]))
+        xs = x[s]
+        if model.before_predict is not None:
+            model.before_predict(xs)
+        x[s], P[s] = kalman.predict(xs, P[s], *model.process_noise(xs))
         with np.errstate(invalid="ignore"):
             pred[s, t] = model.boxes(x[s])
     return pred
@@ -131,8 +130,9 @@ def kalman_rollout(trajs: list[Trajectory], model: MotionModel) -> np.ndarray:
 
 def kalman_sort(trajs: list[Trajectory]) -> np.ndarray:
     """SORT's filter (u, v, s, r) with its constant noise."""
-    model = MotionModel(boxes_to_z, lambda z: (P0_POS, P0_VEL), lambda x: R, lambda x: (Q_POS, Q_VEL),
-                        x_to_boxes, clamp_area=True)
+    m = sort_motion
+    model = MotionModel(m.boxes_to_z, lambda z: (m.P0_POS, m.P0_VEL), lambda x: m.R, lambda x: (m.Q_POS, m.Q_VEL),
+                        m.x_to_boxes, before_predict=m.clamp_area_velocity)
     return kalman_rollout(trajs, model)
 
 

@@ -15,6 +15,11 @@ import numpy as np
 
 from trackbench.datasets.boxes import clip_to_image
 
+#: Per-channel RGB mean and standard deviation of ImageNet, in [0, 1]: the input
+#: normalisation most re-id and classification networks were trained with.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero), float32."""

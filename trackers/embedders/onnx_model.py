@@ -20,10 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
-from trackbench.trackers.embedders.base import Embedder, l2_normalise
+from trackbench.trackers.embedders.base import IMAGENET_MEAN, IMAGENET_STD, Embedder, l2_normalise
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 INSTALL_HINT = "pip install trackbench[deep] (or onnxruntime-gpu for CUDA)"
 
 

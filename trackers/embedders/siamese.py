@@ -28,7 +28,8 @@ import torch
 from torch import nn
 
 from trackbench.trackers.core import checkpoint
-from trackbench.trackers.embedders.torch_device import IMAGENET_MEAN, IMAGENET_STD, TorchEmbedder, state_digest
+from trackbench.trackers.embedders.base import IMAGENET_MEAN, IMAGENET_STD
+from trackbench.trackers.embedders.torch_device import TorchEmbedder, state_digest
 
 FORMAT = "trackbench.siamese"
 VERSION = 1

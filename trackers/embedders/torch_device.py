@@ -30,9 +30,7 @@ except ImportError:  # onnxruntime-only installs still use the numpy helpers
     torch = None  # type: ignore[assignment]
 
 from trackbench.trackers.core.device import resolve_device
-from trackbench.trackers.embedders.base import Embedder, l2_normalise
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+from trackbench.trackers.embedders.base import IMAGENET_MEAN, IMAGENET_STD, Embedder, l2_normalise
 CPU_BATCH = 32  # crops per forward pass on CPU
 GPU_BATCH = 256  # and on CUDA
 

@@ -4,7 +4,7 @@ Mean shift and optical flow differ only in how a track's box is found in the
 next frame; everything else is this one loop, written once:
 
 1. **Predict** every track with SORT's constant-velocity Kalman filter
-   (:mod:`trackbench.trackers.core.kalman`, SORT's ``(u, v, s, r)`` box model and noise).
+   (:mod:`trackbench.trackers.core.sort_motion`, SORT's ``(u, v, s, r)`` box model and noise).
 2. **Propagate** by image evidence (the subclass: mean shift on a colour
    back-projection, or Lucas–Kanade flow of feature points) and correct the
    filter with the box the image gives, as a measurement noisier than a
@@ -53,10 +53,10 @@ import numpy as np
 from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.sequence import Detections, SequenceInfo
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput
-from trackbench.trackers.core import kalman
+from trackbench.trackers.core import sort_motion
 from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.tracks import TrackStore
-from trackbench.trackers.sort.tracker import P0_POS, P0_VEL, Q_POS, Q_VEL, R, boxes_to_z, x_to_boxes
+from trackbench.trackers.core.sort_motion import x_to_boxes
 
 Model = TypeVar("Model")
 Context = TypeVar("Context")
@@ -162,9 +162,7 @@ class ImagePropagatedTracker(Tracker, Generic[Context, Model]):
     def _predict(self) -> np.ndarray:
         """Advance every track's filter one frame (SORT's predict, area kept positive)."""
         t = self.tracks
-        shrink = (t.x[:, 6] + t.x[:, 2]) <= 0
-        t.x[shrink, 6] = 0.0
-        t.x, t.P = kalman.predict(t.x, t.P, Q_POS, Q_VEL)
+        t.x, t.P = sort_motion.predict(t.x, t.P)
         t.mark_predicted()
         return self.boxes()
 
@@ -179,7 +177,7 @@ class ImagePropagatedTracker(Tracker, Generic[Context, Model]):
         seen = models_alive(t.extras) & np.isfinite(measured).all(axis=1)
         seen &= (measured[:, 2] > measured[:, 0]) & (measured[:, 3] > measured[:, 1])
         if seen.any():
-            t.x[seen], t.P[seen] = kalman.update(t.x[seen], t.P[seen], boxes_to_z(measured[seen]), R * self.params.image_noise)
+            t.x[seen], t.P[seen] = sort_motion.correct(t.x[seen], t.P[seen], measured[seen], self.params.image_noise)
         finite = np.isfinite(t.x).all(axis=1)
         if not finite.all():
             t.keep(finite)
@@ -189,7 +187,7 @@ class ImagePropagatedTracker(Tracker, Generic[Context, Model]):
         matches, unmatched_dets, unmatched_tracks = max_iou_matching(iou_matrix(dets, self.boxes()), self.params.iou_threshold)
         if len(matches):
             d, k = matches[:, 0], matches[:, 1]
-            t.x[k], t.P[k] = kalman.update(t.x[k], t.P[k], boxes_to_z(dets[d]), R)
+            t.x[k], t.P[k] = sort_motion.correct(t.x[k], t.P[k], dets[d])
             t.mark_updated(k)
             for di, ki in matches:
                 t.extras[ki] = self.model_from(ctx, dets[di])
@@ -202,7 +200,7 @@ class ImagePropagatedTracker(Tracker, Generic[Context, Model]):
     def _start(self, ctx: Context, boxes: np.ndarray) -> None:
         if len(boxes) == 0:
             return
-        x, P = kalman.initiate(boxes_to_z(boxes), P0_POS, P0_VEL)
+        x, P = sort_motion.initiate(boxes)
         self.tracks.add(x, P, [self.model_from(ctx, b) for b in boxes])
 
     def _report(self) -> TrackOutput:

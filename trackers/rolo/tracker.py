@@ -61,6 +61,7 @@ from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput
 from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import max_iou_matching, min_cost_matching
+from trackbench.trackers.core.lifecycle import sort_reported
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.deepsort import motion
 from trackbench.trackers.params import ParamError
@@ -144,8 +145,9 @@ def load_model(path: Path, device: str = "auto") -> LoadedModel:
     if device.startswith("cuda"):
         import torch
 
-        if not torch.cuda.is_available():
-            raise ValueError(f"device={device} asked for, but CUDA is not available; use device=cpu")
+        from trackbench.trackers.core.device import resolve_device
+
+        device = str(resolve_device(device))  # a clear error where CUDA is not available
         net = build_model(meta)
         net.load_state_dict(state)
         net.to(device).eval()
@@ -283,7 +285,7 @@ class Rolo(Tracker):
             self.gallery = self.gallery[alive]
         if len(t):
             self._forward()
-        report = (t.time_since_update < 1) & ((t.hit_streak >= p.min_hits) | (self.frame_count <= p.min_hits))
+        report = sort_reported(t, self.frame_count, p.min_hits)
         if p.refine:
             refined = self.lstm_boxes[:, 4:].copy()
             if p.kalman_guard:

@@ -31,7 +31,8 @@ from trackbench.harness.training.reid.crops import IdentityCrops
 from trackbench.harness.training.reid.evaluate import ReidScores, evaluate_features
 from trackbench.trackers.embedders.siamese import SiameseNet, triplet_loss
 from trackbench.trackers.core.device import resolve_device
-from trackbench.trackers.embedders.torch_device import IMAGENET_MEAN, IMAGENET_STD, batches, resize_stack, to_tensor
+from trackbench.trackers.embedders.base import IMAGENET_MEAN, IMAGENET_STD
+from trackbench.trackers.embedders.torch_device import batches, resize_stack, to_tensor
 
 MINING = ("batch-hard", "random")
 

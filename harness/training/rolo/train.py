@@ -40,7 +40,7 @@ from trackbench.datasets.boxes import paired_iou
 from trackbench.datasets.sequence import Sequence
 from trackbench.harness.training.rolo.data import INPUTS, Trajectory, Windows, sample_windows, subsample, trajectories
 from trackbench.trackers.core.device import resolve_device
-from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER, build_model, load_checkpoint, save_checkpoint
+from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER, load_checkpoint, save_checkpoint
 from trackbench.trackers.rolo.model import Normalisation, RoloNet, decode_boxes, linear_prior, parameter_count, raw_features
 
 
