@@ -55,8 +55,6 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 import motmetrics as mm  # noqa: E402
 
@@ -74,7 +72,8 @@ from trackbench.harness.metrics.evaluate import (  # noqa: E402
     finalize,
     read_seq_length,
 )
-from trackbench.harness.metrics.preprocess import MOT_DISTRACTORS, PEDESTRIAN, preprocess, spec_for_benchmark  # noqa: E402
+from trackbench.datasets.mot_scoring import MOT_DISTRACTORS, PEDESTRIAN, spec_for_benchmark  # noqa: E402
+from trackbench.harness.metrics.preprocess import preprocess  # noqa: E402
 
 MOT15 = ("TUD-Campus", "TUD-Stadtmitte", "PETS09-S2L1")
 MOT17 = ("MOT17-02-FRCNN", "MOT17-04-FRCNN", "MOT17-05-FRCNN", "MOT17-10-FRCNN", "MOT17-11-FRCNN")

@@ -6,8 +6,9 @@ MOT15 has no seqinfo.ini: length and image size come from ``img1/``, else from a
 table of the official MOT15 sequences, else from the boxes themselves.
 
 Scoring follows MOTChallenge: gt rows with conf 0 are not scored; for
-MOT16/17/20 only pedestrians are scored and tracker boxes matched to distractor
-classes are removed first (see :class:`~trackbench.datasets.sequence.EvalSpec`).
+MOT16/17/20-layout gt only pedestrians are scored and tracker boxes matched to
+distractor classes are removed first.  The rule lives in
+:mod:`trackbench.datasets.mot_scoring`, which ``bench eval`` uses too.
 """
 
 from __future__ import annotations
@@ -17,13 +18,9 @@ import math
 from pathlib import Path
 
 from trackbench.datasets.frames import ImageFolderSource, image_size
+from trackbench.datasets.mot_scoring import eval_spec_for
 from trackbench.datasets.motfile import read_mot_file
-from trackbench.datasets.sequence import EvalSpec, FrameTable, Sequence, SequenceInfo
-
-# MOTChallenge class ids (MOT16 paper, table 4).
-PEDESTRIAN = 1
-DISTRACTORS = (2, 7, 8, 12)  # person on vehicle, static person, distractor, reflection
-NON_MOT_VEHICLE = 6  # also a distractor in MOT20
+from trackbench.datasets.sequence import FrameTable, Sequence, SequenceInfo
 
 # The official MOT15 sequences: (width, height, fps, length).  MOT15 ships no seqinfo.ini.
 MOT15_INFO: dict[str, tuple[int, int, float, int]] = {
@@ -118,15 +115,6 @@ def _sequence_info(seq_dir: Path, dataset: str, tables: list[FrameTable]) -> tup
     return info, source
 
 
-def eval_spec_for(dataset: str, gt: FrameTable | None) -> EvalSpec:
-    """MOT15 scores every considered row; MOT16/17/20 apply the distractor preprocessing."""
-    has_classes = gt is not None and len(gt) and bool((gt.classes >= 0).any())
-    if dataset == "mot15" or not has_classes:
-        return EvalSpec()
-    distractors = DISTRACTORS + ((NON_MOT_VEHICLE,) if dataset == "mot20" else ())
-    return EvalSpec(distractor_classes=distractors, eval_classes=(PEDESTRIAN,))
-
-
 def load_sequence(seq_dir: Path, dataset: str) -> Sequence:
     """One MOTChallenge sequence folder as a :class:`Sequence`."""
     det_path = seq_dir / "det" / "det.txt"
@@ -139,7 +127,7 @@ def load_sequence(seq_dir: Path, dataset: str) -> Sequence:
         detections=dets,
         ground_truth=gt,
         source=source,
-        eval_spec=eval_spec_for(dataset, gt),
+        eval_spec=eval_spec_for(info.name, gt, dataset),
         det_path=str(det_path) if det_path.is_file() else None,
         gt_path=str(gt_path) if gt is not None else None,
     )

@@ -22,9 +22,10 @@ Conventions of every metrics dict and DataFrame produced here:
 
 Benchmarks: ``MOT15`` scores every conf != 0 gt row; ``MOT16``/``MOT17``/``MOT20``
 remove tracker boxes matched to distractor gt and score pedestrians only (see
-:mod:`trackbench.harness.metrics.preprocess`).  :func:`evaluate_folders` detects the style
-per sequence (a 9-column gt with classes means MOT17-style, MOT20 when the
-sequence is named MOT20-*) unless ``benchmark`` forces one.
+:mod:`trackbench.harness.metrics.preprocess`).  :func:`evaluate_folders` picks the style
+per sequence by the rule ``bench run`` uses too (:func:`trackbench.datasets.mot_scoring.scoring_benchmark`:
+a 9-column gt with classes means MOT17-style, MOT20 when the sequence is named
+MOT20-*) unless ``benchmark`` forces one.
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ from typing import Any, Iterable, Literal, Sequence
 
 import pandas as pd
 
+from trackbench.datasets.mot_scoring import BENCHMARKS, scoring_benchmark, spec_for_benchmark
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
 from trackbench.harness.metrics import clear, hota, identity
-from trackbench.harness.metrics.preprocess import BENCHMARKS, SeqData, preprocess, spec_for_benchmark
+from trackbench.harness.metrics.preprocess import SeqData, preprocess
 
 #: Metric families in output order; each has evaluate / combine / finalize.
 FAMILIES: tuple[ModuleType, ...] = (clear, identity, hota)
@@ -219,18 +221,11 @@ def to_dataframe(all_counts: Sequence[SequenceCounts]) -> pd.DataFrame:
     return df.astype({c: "int64" for c in INT_COLUMNS})
 
 
-def detect_benchmark(name: str, gt: FrameTable) -> str:
-    """MOT17-style when the gt has a class column (MOT20 for MOT20-* names), else MOT15."""
-    if len(gt) and bool((gt.classes != -1).any()):
-        return "MOT20" if name.upper().startswith("MOT20") else "MOT17"
-    return "MOT15"
-
-
 def load_job(gseq: GtSequence, result_path: Path, benchmark: Benchmark) -> tuple[SequenceJob, str]:
     """Read gt and result (a missing result file is an empty result) and pick the benchmark style."""
     gt = read_mot_file(gseq.gt_path, "gt")
     result = read_mot_file(result_path, "result") if result_path.is_file() else FrameTable.empty()
-    bench = detect_benchmark(gseq.name, gt) if benchmark == "auto" else benchmark.upper()
+    bench = scoring_benchmark(gseq.name, gt) if benchmark == "auto" else benchmark.upper()
     if bench not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r}; expected auto or one of {', '.join(BENCHMARKS)}")
     length = gseq.length or max(gt.last_frame, result.last_frame)

@@ -32,32 +32,13 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from trackbench.datasets.boxes import iou_matrix
+from trackbench.datasets.mot_scoring import spec_for_benchmark  # noqa: F401  (public here as before)
 from trackbench.datasets.sequence import EvalSpec, FrameTable
 
 #: TrackEval's floating point slack around the 0.5 IoU threshold.
 EPS = float(np.finfo("float").eps)
 #: IoU at or above which a tracker box may be matched to a distractor.
 DISTRACTOR_IOU = 0.5
-
-PEDESTRIAN = 1
-#: MOTChallenge gt class ids (MOT16/17/20 ``gt.txt`` column 8).
-MOT_DISTRACTORS = (2, 7, 8, 12)  # person_on_vehicle, static_person, distractor, reflection
-MOT20_EXTRA_DISTRACTORS = (6,)  # non_mot_vehicle
-BENCHMARKS = ("MOT15", "MOT16", "MOT17", "MOT20")
-
-
-def spec_for_benchmark(benchmark: str) -> EvalSpec:
-    """The :class:`EvalSpec` that scores a sequence the way TrackEval scores ``benchmark``."""
-    bench = benchmark.upper()
-    if bench == "MOT15":
-        return EvalSpec(notes=("MOT15: conf == 0 gt rows dropped, no distractor removal",))
-    note = f"{bench}: tracker boxes matched to distractor gt removed, pedestrians scored"
-    if bench in ("MOT16", "MOT17"):
-        return EvalSpec(distractor_classes=MOT_DISTRACTORS, eval_classes=(PEDESTRIAN,), notes=(note,))
-    if bench == "MOT20":
-        classes = tuple(sorted(MOT_DISTRACTORS + MOT20_EXTRA_DISTRACTORS))
-        return EvalSpec(distractor_classes=classes, eval_classes=(PEDESTRIAN,), notes=(note,))
-    raise ValueError(f"unknown benchmark {benchmark!r}; expected one of {', '.join(BENCHMARKS)}")
 
 
 @dataclass
