@@ -2,17 +2,20 @@
 
 Frames are decoded lazily and in order (:class:`trackbench.datasets.frames.VideoSource`),
 so the peak resident memory of a run should not grow with the video's length.
-This renders a CityFlow camera (``tests/aicity_scene.py``) at each length and
-runs ``bench run`` on it in a fresh subprocess, reading that child's own peak
-RSS from ``os.wait4`` (``ru_maxrss``), so the runs do not see each other.
+This renders a CityFlow camera at each length with the test suite's scene
+generator, run as a program from the checkout (``--scene-script``, default
+``tests/aicity_scene.py``; nothing is imported from it), and runs
+``python -m trackbench run`` on it in a fresh subprocess, reading that child's
+own peak RSS from ``os.wait4`` (``ru_maxrss``), so the runs do not see each other.
 
 Two runs per length:
 
 - ``sort``: the issue's command, ``bench run --trackers sort --dataset aicity``.
   SORT needs no images, so this measures loading the boxes, tracking, scoring.
-- ``sort+frames``: the same SORT behind a tracker that declares
-  ``requires.images`` and reads every decoded 1920x1080 frame, so the whole
-  video goes through the runner's decoding path (as Deep SORT's would).
+- ``aicity_memory:SortOnFrames``: the same SORT behind a tracker (a plug-in
+  class defined here) that declares ``requires.images`` and reads every
+  decoded 1920x1080 frame, so the whole video goes through the runner's
+  decoding path (as Deep SORT's would).
 
 Usage::
 
@@ -35,22 +38,19 @@ from pathlib import Path
 
 import numpy as np
 
+from trackbench.datasets.sequence import Detections
+from trackbench.trackers.base import Requirements, TrackOutput
+from trackbench.trackers.sort.tracker import Sort
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO))
-
-from trackbench.datasets.sequence import Detections  # noqa: E402
-from trackbench.trackers.base import Requirements, TrackOutput  # noqa: E402
-from trackbench.trackers.sort.tracker import Sort  # noqa: E402
-
-FRAMES_TRACKER = "sort+frames"
+#: The plug-in spec of the frame-reading tracker below (importable from HERE, the child's cwd).
+FRAMES_TRACKER = "aicity_memory:SortOnFrames"
 
 
 class SortOnFrames(Sort):
     """SORT that asks for decoded frames and reads each one (a stand-in for image-based trackers)."""
 
-    name = FRAMES_TRACKER
+    name = "sort+frames"
     requires = Requirements(images=True)
 
     def reset(self, info) -> None:  # type: ignore[override]
@@ -65,23 +65,13 @@ class SortOnFrames(Sort):
         return super().update(frame, detections)
 
 
-# Run in the child: register the frame-reading tracker, then the real CLI.
-CHILD = """
-import sys
-sys.path.insert(0, {here!r})
-from trackbench import trackers
-trackers._REGISTRY[{name!r}] = "aicity_memory:SortOnFrames"
-from trackbench.harness.cli import app
-app(sys.argv[1:], prog_name="bench")
-"""
-
-
 def measure(args: list[str], tracker: str) -> tuple[float, float, int]:
     """(peak RSS in MiB, wall seconds, exit status) of one ``bench`` child process."""
-    code = CHILD.format(here=str(HERE), name=FRAMES_TRACKER)
-    cmd = [sys.executable, "-c", code, *args, "--trackers", tracker]
+    # ``python -m`` puts the working directory first on the child's path, so with
+    # cwd=HERE the plug-in spec aicity_memory:SortOnFrames resolves to this file.
+    cmd = [sys.executable, "-m", "trackbench", *args, "--trackers", tracker]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = proc.stderr.read() if proc.stderr else b""
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -93,9 +83,13 @@ def measure(args: list[str], tracker: str) -> tuple[float, float, int]:
     return peak, wall, proc.returncode
 
 
-def main() -> int:
-    from aicity_scene import SceneConfig, write_cityflow
+def render(script: Path, root: Path, width: int, height: int, frames: int) -> None:
+    """One CityFlow camera ``root/train/S01/c001`` (video, detections, gt) from the scene generator."""
+    subprocess.run([sys.executable, str(script), str(root), str(width), str(height), str(frames)],
+                   check=True, stdout=subprocess.DEVNULL)
 
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lengths", type=int, nargs="+", default=[150, 600])
     parser.add_argument("--width", type=int, default=1920)
@@ -103,9 +97,14 @@ def main() -> int:
     parser.add_argument("--trackers", nargs="+", default=["sort", FRAMES_TRACKER],
                         help="trackers to measure, one run each (e.g. add deepsort once registered)")
     parser.add_argument("--keep", type=Path, default=None, help="work folder to keep (default: a temporary one)")
+    parser.add_argument("--scene-script", type=Path, default=HERE.parent / "tests" / "aicity_scene.py",
+                        help="CityFlow scene generator run as `python SCRIPT FOLDER WIDTH HEIGHT FRAMES` "
+                             "(default: the checkout's tests/aicity_scene.py)")
     opts = parser.parse_args()
 
-    work = opts.keep or Path(tempfile.mkdtemp(prefix="aicity-memory-"))
+    if not opts.scene_script.is_file():
+        raise SystemExit(f"no scene generator at {opts.scene_script}: pass --scene-script")
+    work = (opts.keep or Path(tempfile.mkdtemp(prefix="aicity-memory-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     rows = []
     try:
@@ -113,8 +112,7 @@ def main() -> int:
             root = work / f"len{length}"
             if not (root / "train" / "S01" / "c001" / "vdo.avi").is_file():
                 t0 = time.perf_counter()
-                write_cityflow(root, {"train": {"S01": ["c001"]}},
-                               SceneConfig(width=opts.width, height=opts.height, frames=length))
+                render(opts.scene_script, root, opts.width, opts.height, length)
                 print(f"rendered {length} frames at {opts.width}x{opts.height} in {time.perf_counter() - t0:.1f} s",
                       file=sys.stderr)
             video_mb = (root / "train" / "S01" / "c001" / "vdo.avi").stat().st_size / 2**20

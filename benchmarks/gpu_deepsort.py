@@ -16,15 +16,11 @@ Run: ``.venv/bin/python benchmarks/gpu_deepsort.py [--embedder SPEC] [--shared P
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "benchmarks"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
 
 import sweep_cost  # noqa: E402
 from deepsort_fidelity import REFERENCE, SEQUENCE, fidelity  # noqa: E402

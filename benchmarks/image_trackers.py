@@ -52,8 +52,6 @@ import pandas as pd  # noqa: E402
 cv2.setNumThreads(1)
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from trackbench import trackers  # noqa: E402
 from trackbench.datasets import load_dataset  # noqa: E402

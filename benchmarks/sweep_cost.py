@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from trackbench.harness.runs.features import CACHE_ENV  # noqa: E402
 from trackbench.harness.cli.run import RunRequest, execute  # noqa: E402
