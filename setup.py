@@ -11,7 +11,7 @@ from setuptools import find_packages, setup
 
 LAYERS = ("datasets", "trackers", "harness")
 
-packages = ["trackbench"]
+packages = ["trackbench"] + [f"trackbench.{sub}" for sub in find_packages("trackbench")]
 package_dir = {"trackbench": "trackbench"}
 for layer in LAYERS:
     package_dir[f"trackbench.{layer}"] = layer
