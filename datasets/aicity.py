@@ -46,6 +46,9 @@ import cv2
 import numpy as np
 
 from trackbench.datasets.boxes import clip_to_image
+from trackbench.datasets.errors import DataFileError
+from trackbench.datasets.limits import check_span
+from trackbench.datasets.seqinfo import MAX_IMAGE_SIDE
 from trackbench.datasets.frames import VideoSource
 from trackbench.datasets.mot import DatasetNotFound
 from trackbench.datasets.motfile import read_mot_file
@@ -103,7 +106,7 @@ def load_roi(path: str | Path) -> np.ndarray:
         raise FileNotFoundError(f"ROI mask not found: {path}")
     image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     if image is None:
-        raise ValueError(f"{path}: not a readable image (expected a black/white ROI mask)")
+        raise DataFileError(f"{path}: not a readable image (expected a black/white ROI mask)")
     return image > 127
 
 
@@ -249,12 +252,16 @@ def load_camera(camera: Camera, detector: str = DEFAULT_DETECTOR, use_roi: bool 
     roi_path = camera.path / "roi.jpg"
     mask = load_roi(roi_path) if roi_path.is_file() else None
     last_box = max(dets.last_frame, gt.last_frame if gt is not None else 0)
+    tables = {det_path: dets, **({gt_path: gt} if gt is not None else {})}
+    rows = sum(len(t) for t in tables.values())
 
     video = camera.path / "vdo.avi"
     source: VideoSource | None = None
     if video.is_file():
         source = VideoSource(video)
         counted = len(source)
+        for path, table in tables.items():  # boxes may outrun a wrong header count, within limits
+            check_span(path, table, rows, max(counted, 0))
         # A wrong or missing frame count in the container header must not cut boxes off:
         # the sequence spans the boxes too, and decoding simply stops where the video does.
         length = max(counted, last_box)
@@ -262,17 +269,19 @@ def load_camera(camera: Camera, detector: str = DEFAULT_DETECTOR, use_roi: bool 
             source = VideoSource(video, length=length)
         fps, width, height = source.fps, source.width, source.height
         if mask is not None and mask.shape != (height, width):
-            raise ValueError(
+            raise DataFileError(
                 f"{roi_path}: ROI mask is {mask.shape[1]}x{mask.shape[0]} but {video} is {width}x{height}"
             )
     else:
+        for path, table in tables.items():
+            check_span(path, table, rows, 0)
         length, fps = last_box, CITYFLOW_FPS
         if mask is not None:
             height, width = mask.shape
         else:
             tables = [t for t in (dets, gt) if t is not None and len(t)]
-            width = int(np.ceil(max((t.boxes[:, 2].max() for t in tables), default=1.0)))
-            height = int(np.ceil(max((t.boxes[:, 3].max() for t in tables), default=1.0)))
+            width = min(max(int(np.ceil(max((t.boxes[:, 2].max() for t in tables), default=1.0))), 1), MAX_IMAGE_SIDE)
+            height = min(max(int(np.ceil(max((t.boxes[:, 3].max() for t in tables), default=1.0))), 1), MAX_IMAGE_SIDE)
 
     notes: list[str] = []
     roi = None

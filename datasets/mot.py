@@ -5,6 +5,15 @@ A sequence folder holds ``det/det.txt`` and, for training sequences,
 MOT15 has no seqinfo.ini: length and image size come from ``img1/``, else from a
 table of the official MOT15 sequences, else from the boxes themselves.
 
+Everything is checked against the files' own content (issue 12): seqinfo.ini
+values (:mod:`~trackbench.datasets.seqinfo`), box rows past ``seqLength`` (an
+error at the row's file:line), a length the content cannot span
+(:mod:`~trackbench.datasets.limits`), ``imWidth``/``imHeight`` against the first
+image, gaps in the image numbering, every image's size while decoding, an
+empty gt.txt, and sequence names that are not safe file names or that two
+folders share.  When ``img1/`` holds fewer images than ``seqLength`` (e.g. the
+first frames only), the sequence is cut to the images.
+
 Scoring follows MOTChallenge: gt rows with conf 0 are not scored; for
 MOT16/17/20-layout gt only pedestrians are scored and tracker boxes matched to
 distractor classes are removed first.  The rule lives in
@@ -13,14 +22,17 @@ distractor classes are removed first.  The rule lives in
 
 from __future__ import annotations
 
-import configparser
 import math
 from pathlib import Path
 
+from trackbench.datasets.errors import DataFileError
 from trackbench.datasets.frames import ImageFolderSource, image_size
+from trackbench.datasets.limits import check_rows_within, check_span, max_span, span_reason
 from trackbench.datasets.mot_scoring import eval_spec_for
 from trackbench.datasets.motfile import read_mot_file
+from trackbench.datasets.seqinfo import MAX_IMAGE_SIDE, read_seqinfo
 from trackbench.datasets.sequence import FrameTable, Sequence, SequenceInfo
+from trackbench.io.names import why_unsafe
 
 # The official MOT15 sequences: (width, height, fps, length).  MOT15 ships no seqinfo.ini.
 MOT15_INFO: dict[str, tuple[int, int, float, int]] = {
@@ -64,54 +76,84 @@ def find_sequence_dirs(root: Path) -> list[Path]:
     return found
 
 
-def _read_seqinfo(path: Path) -> dict[str, str]:
-    parser = configparser.ConfigParser()
-    parser.read(path)
-    if "Sequence" not in parser:
-        raise ValueError(f"{path}: no [Sequence] section")
-    return dict(parser["Sequence"])
-
-
 def _images(seq_dir: Path, im_dir: str, ext: str) -> list[Path]:
     folder = seq_dir / im_dir
     return sorted(folder.glob(f"*{ext}")) if folder.is_dir() else []
 
 
-def _sequence_info(seq_dir: Path, dataset: str, tables: list[FrameTable]) -> tuple[SequenceInfo, ImageFolderSource | None]:
-    """Metadata from seqinfo.ini, else img1/, else the MOT15 table, else the boxes."""
+def _image_source(seq_dir: Path, im_dir: str, ext: str, images: list[Path], length: int,
+                  size: tuple[int, int]) -> ImageFolderSource:
+    """The frames 1..min(length, images); a gap in the numbering is an error naming the missing file."""
+    digits = len(images[0].stem)
+    source = ImageFolderSource(seq_dir / im_dir, min(length, len(images)), ext, digits, size=size)
+    present = {p.name for p in images}
+    for frame in range(1, len(source) + 1):
+        expected = source.path(frame)
+        if expected.name not in present:
+            raise DataFileError(
+                f"{expected}: image missing ({im_dir}/ holds {len(images)} images, so frames "
+                f"1..{len(source)} are expected, numbered like {images[0].name})"
+            )
+    return source
+
+
+def _sequence_info(seq_dir: Path, dataset: str, tables: dict[Path, FrameTable]) -> tuple[SequenceInfo, ImageFolderSource | None]:
+    """Metadata from seqinfo.ini, else img1/, else the MOT15 table, else the boxes; checked against the files."""
     name = seq_dir.name
-    ini = seq_dir / "seqinfo.ini"
-    meta = _read_seqinfo(ini) if ini.is_file() else {}
-    im_dir, ext = meta.get("imdir", "img1"), meta.get("imext", ".jpg")
+    reason = why_unsafe(name)
+    if reason:
+        raise DataFileError(f"{seq_dir}: the sequence folder's name cannot be used for result files: {reason}")
+    ini_path = seq_dir / "seqinfo.ini"
+    ini = read_seqinfo(ini_path) if ini_path.is_file() else None
+    im_dir, ext = (ini.im_dir, ini.im_ext) if ini else ("img1", ".jpg")
     images = _images(seq_dir, im_dir, ext)
     known = MOT15_INFO.get(name)
-    last_box_frame = max((t.last_frame for t in tables), default=0)
-    if "seqlength" in meta:
-        length = int(meta["seqlength"])
+    rows = sum(len(t) for t in tables.values())
+    last_box_frame = max((t.last_frame for t in tables.values()), default=0)
+
+    declared, source_text = None, ""
+    if ini and ini.length is not None:
+        declared, source_text = ini.length, f"seqLength in {ini.where('seqlength')}"
     elif known:
-        length = known[3]
+        declared, source_text = known[3], f"the official MOT15 length of {name}"
+    if declared is not None:
+        for path, table in tables.items():
+            check_rows_within(table, path, declared, source_text)
+        if declared > max_span(rows, len(images)):
+            raise DataFileError(f"{ini.where('seqlength') if ini and ini.length else seq_dir}: "
+                                f"seqLength={declared} is implausible: the sequence's "
+                                f"{span_reason(rows, len(images), last_box_frame)}")
+        length = declared
     elif images:
         length = len(images)
     else:
+        for path, table in tables.items():
+            check_span(path, table, rows, len(images))
         length = last_box_frame
-    if "imwidth" in meta:
-        width, height = int(meta["imwidth"]), int(meta["imheight"])
-    elif images:
-        width, height = image_size(images[0])
+
+    first_size = image_size(images[0]) if images else None
+    if ini and ini.width is not None:
+        width, height = ini.width, ini.height
+        if first_size is not None and first_size != (width, height):
+            raise DataFileError(f"{ini.where('imwidth')}: imWidth x imHeight is {width}x{height}, but "
+                                f"{images[0]} is {first_size[0]}x{first_size[1]}")
+    elif first_size is not None:
+        width, height = first_size
     elif known:
         width, height = known[0], known[1]
-    else:
-        right = max((t.boxes[:, 2].max() for t in tables if len(t)), default=1.0)
-        bottom = max((t.boxes[:, 3].max() for t in tables if len(t)), default=1.0)
-        width, height = math.ceil(right), math.ceil(bottom)
-    fps = float(meta.get("framerate", known[2] if known else 30.0))
+    else:  # a guess from the boxes, kept within the bounds seqinfo.ini values must meet
+        right = max((t.boxes[:, 2].max() for t in tables.values() if len(t)), default=1.0)
+        bottom = max((t.boxes[:, 3].max() for t in tables.values() if len(t)), default=1.0)
+        width = min(max(math.ceil(right), 1), MAX_IMAGE_SIDE)
+        height = min(max(math.ceil(bottom), 1), MAX_IMAGE_SIDE)
+    fps = ini.fps if ini and ini.fps is not None else float(known[2] if known else 30.0)
     source = None
     if images:
-        digits = len(images[0].stem)
-        source = ImageFolderSource(seq_dir / im_dir, min(length, len(images)) if images else length, ext, digits)
+        source = _image_source(seq_dir, im_dir, ext, images, length, (width, height))
         if len(images) < length:
             length = len(images)
-    info = SequenceInfo(name=meta.get("name", name), dataset=dataset, length=length, fps=fps, width=width, height=height)
+    info = SequenceInfo(name=(ini.name if ini and ini.name else name), dataset=dataset, length=length, fps=fps,
+                        width=width, height=height)
     return info, source
 
 
@@ -121,7 +163,12 @@ def load_sequence(seq_dir: Path, dataset: str) -> Sequence:
     gt_path = seq_dir / "gt" / "gt.txt"
     dets = read_mot_file(det_path, "det") if det_path.is_file() else FrameTable.empty()
     gt = read_mot_file(gt_path, "gt") if gt_path.is_file() else None
-    info, source = _sequence_info(seq_dir, dataset, [dets] + ([gt] if gt is not None else []))
+    if gt is not None and len(gt) == 0:
+        raise DataFileError(f"{gt_path}: no ground-truth rows (a sequence without ground truth has no gt/gt.txt)")
+    tables = {det_path: dets} if det_path.is_file() else {}
+    if gt is not None:
+        tables[gt_path] = gt
+    info, source = _sequence_info(seq_dir, dataset, tables)
     return Sequence(
         info=info,
         detections=dets,
@@ -166,7 +213,14 @@ def load_mot(root: Path, dataset: str | None = None, sequences: list[str] | None
         raise DatasetNotFound(_missing_message(label, root))
     dataset = dataset or guess_dataset(seq_dirs)
     by_name = {p.name: p for p in seq_dirs}
-    return [load_sequence(by_name[n], dataset) for n in select(list(by_name), sequences)]
+    loaded = [load_sequence(by_name[n], dataset) for n in select(list(by_name), sequences)]
+    seen: dict[str, Path] = {}
+    for n, seq in zip(select(list(by_name), sequences), loaded):
+        if seq.name in seen:
+            raise DataFileError(f"{by_name[n] / 'seqinfo.ini'}: sequence name {seq.name!r} is also the name of "
+                                f"{seen[seq.name]}; their result files would overwrite each other")
+        seen[seq.name] = by_name[n]
+    return loaded
 
 
 def _missing_message(dataset: str, root: Path) -> str:

@@ -3,23 +3,36 @@
 Rows are ``frame,id,left,top,width,height,conf[,...]`` with 1-based frames.  The
 tail varies in the wild: 7 columns (MOT17 det), 9 (MOT16/17/20 gt: class and
 visibility), 10 (MOT15 and results: world x, y, z, usually -1).  Rows may come in
-any order.  Bad input raises :class:`MotFileError` naming the file and line.
+any order.  Bad input raises :class:`MotFileError` naming the file and line:
+a value that is not a number, fewer than 6 columns, a row with another column
+count than the rows before it, a frame that is not a whole number in
+1..2**31-1, an id that is not a whole number (1.5, NaN), a box that is not
+finite or has a negative side, a conf that is not finite.  Lines that are
+empty or hold only white space, ``#`` comments and one trailing delimiter per
+line (``1,-1,...,0.9,``) are accepted.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from trackbench.io.atomic import atomic_path
 from trackbench.datasets.boxes import tlbr_to_tlwh, tlwh_to_tlbr
+from trackbench.datasets.errors import DataFileError
 from trackbench.datasets.sequence import FrameTable
 
 
-class MotFileError(ValueError):
+class MotFileError(DataFileError):
     """Malformed MOT text: the message names the file and the 1-based line."""
+
+
+#: Largest frame number accepted (frames are stored as int64; anything near 2**31 is a corrupt value,
+#: and whether a frame fits its sequence is checked by the loader against seqLength and the images).
+MAX_FRAME = 2**31 - 1
 
 
 def _delimiter(path: Path) -> str | None:
@@ -30,69 +43,121 @@ def _delimiter(path: Path) -> str | None:
     return ","
 
 
-def _locate_error(path: Path, delimiter: str | None) -> MotFileError:
-    """Find the first offending line after the fast parser failed."""
+def _fields(text: str, delimiter: str | None) -> list[str]:
+    """The fields of one stripped line; one trailing delimiter (``1,2,3,``) is allowed."""
+    parts = [p.strip() for p in (text.split(delimiter) if delimiter else text.split())]
+    if len(parts) > 1 and parts[-1] == "":
+        parts = parts[:-1]
+    return parts
+
+
+def _parse_lines(path: Path, delimiter: str | None) -> np.ndarray:
+    """The careful parser, used when numpy's fast one refuses the file: it accepts what the fast one
+    does plus white-space-only lines and a trailing delimiter, and names the line of anything else."""
+    rows: list[list[float]] = []
     width = None
-    with open(path, "r", encoding="utf-8", errors="replace") as fh:
+    with open(path, "r", encoding="utf-8", errors="replace", newline=None) as fh:
         for lineno, line in enumerate(fh, start=1):
-            text = line.strip()
+            text = line.split("#", 1)[0].strip()
             if not text:
                 continue
-            parts = [p for p in (text.split(delimiter) if delimiter else text.split())]
-            parts = [p.strip() for p in parts]
-            if parts and parts[-1] == "":
-                parts = parts[:-1]
+            parts = _fields(text, delimiter)
             try:
-                [float(p) for p in parts]
+                values = [float(p) for p in parts]
             except ValueError:
-                return MotFileError(f"{path}:{lineno}: not a number in {text!r}")
-            if len(parts) < 6:
-                return MotFileError(
-                    f"{path}:{lineno}: expected at least 6 columns "
-                    f"(frame,id,left,top,width,height), got {len(parts)}"
+                raise MotFileError(f"{path}:{lineno}: not a number in {text[:80]!r}") from None
+            if len(values) < 6:
+                raise MotFileError(
+                    f"{path}:{lineno}: expected at least 6 columns (frame,id,left,top,width,height), got {len(values)}"
                 )
-            if width is not None and len(parts) != width:
-                return MotFileError(
-                    f"{path}:{lineno}: {len(parts)} columns where earlier lines have {width}"
-                )
-            width = len(parts)
-    return MotFileError(f"{path}: could not be parsed as MOT text")
+            if width is not None and len(values) != width:
+                raise MotFileError(f"{path}:{lineno}: {len(values)} columns where earlier lines have {width}")
+            width = len(values)
+            rows.append(values)
+    return np.array(rows, dtype=np.float64) if rows else np.zeros((0, 7))
 
 
 def _load_array(path: Path) -> np.ndarray:
-    delimiter = _delimiter(path)
     if path.stat().st_size == 0:
         return np.zeros((0, 7))
+    delimiter = _delimiter(path)
     try:
-        data = np.loadtxt(path, delimiter=delimiter, ndmin=2, dtype=np.float64)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data": handled below
+            data = np.loadtxt(path, delimiter=delimiter, ndmin=2, dtype=np.float64)
     except ValueError:
-        raise _locate_error(path, delimiter) from None
+        return _parse_lines(path, delimiter)
     if data.size == 0:
         return np.zeros((0, 7))
     if data.shape[1] < 6:
-        raise _locate_error(path, delimiter)
+        return _parse_lines(path, delimiter)
     return data
 
 
-def _check_rows(path: Path, data: np.ndarray) -> None:
-    bad_frame = (data[:, 0] < 1) | (data[:, 0] != np.round(data[:, 0]))
-    bad_box = ~np.isfinite(data[:, 2:6]).all(axis=1) | (data[:, 4] < 0) | (data[:, 5] < 0)
-    for mask, what in ((bad_frame, "frame must be an integer >= 1"), (bad_box, "box must be finite with width, height >= 0")):
+def _is_whole(values: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values == np.round(values))
+
+
+def _check_rows(path: Path, data: np.ndarray, kind: str) -> None:
+    frames, ids = data[:, 0], data[:, 1]
+    checks = [
+        (~_is_whole(frames) | (frames < 1) | (frames > MAX_FRAME), f"frame must be a whole number from 1 to {MAX_FRAME}"),
+        (~_is_whole(ids) | (np.abs(ids) > MAX_FRAME), "id must be a whole number (-1 for detections)"),
+        (~np.isfinite(data[:, 2:6]).all(axis=1) | (data[:, 4] < 0) | (data[:, 5] < 0),
+         "box must be finite with width, height >= 0"),
+    ]
+    if data.shape[1] >= 7:
+        checks.append((~np.isfinite(data[:, 6]), "conf must be a finite number"))
+    if kind == "gt" and data.shape[1] == 9:
+        checks.append((~_is_whole(data[:, 7]) | (np.abs(data[:, 7]) > MAX_FRAME), "class must be a whole number"))
+        checks.append((~np.isfinite(data[:, 8]), "visibility must be a finite number"))
+    for mask, what in checks:
         if mask.any():
             row = int(np.flatnonzero(mask)[0])
-            raise MotFileError(f"{path}:{_line_of_row(path, row)}: {what}")
+            raise MotFileError(f"{path}:{_line_of_row(path, row)}: {what}, got {_row_text(data[row])}")
+
+
+def _row_text(row: np.ndarray) -> str:
+    return ",".join(f"{v:g}" for v in row[:7])
 
 
 def _line_of_row(path: Path, row: int) -> int:
-    """1-based line number of the row-th non-empty line (for error messages)."""
+    """1-based line number of the row-th data line (for error messages)."""
     seen = -1
     with open(path, "r", encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):
-            if line.strip():
+            if line.split("#", 1)[0].strip():
                 seen += 1
                 if seen == row:
                     return lineno
     return row + 1
+
+
+def line_of_frame(path: str | os.PathLike, frame: int) -> int | None:
+    """1-based line of the first row of ``frame`` in a MOT file (for messages about a row's frame)."""
+    with open(path, "r", encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            head = line.split("#", 1)[0].strip().replace(",", " ").split()
+            try:
+                if head and float(head[0]) == frame:
+                    return lineno
+            except ValueError:
+                continue
+    return None
+
+
+def result_file_note(path: str | os.PathLike) -> str | None:
+    """A note for a result file that parses but looks damaged: empty, or its last line cut (no newline)."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        return f"{path} is empty: scored as a tracker that reported no boxes on this sequence"
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) not in (b"\n", b"\r"):
+            return f"{path}: the last line has no line end; the file may have been cut off while being written"
+    return None
 
 
 def read_mot_file(path: str | os.PathLike, kind: str = "det") -> FrameTable:
@@ -108,7 +173,7 @@ def read_mot_file(path: str | os.PathLike, kind: str = "det") -> FrameTable:
         raise FileNotFoundError(f"MOT file not found: {path}")
     data = _load_array(path)
     if len(data):
-        _check_rows(path, data)
+        _check_rows(path, data, kind)
     n = len(data)
     has_class = kind == "gt" and data.shape[1] == 9
     conf = data[:, 6] if data.shape[1] >= 7 else np.ones(n)

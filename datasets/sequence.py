@@ -86,12 +86,22 @@ class GroundTruth:
         return len(self.ids)
 
 
+#: The per-frame index of a :class:`FrameTable` is a dense table while it has at most this many
+#: entries per row (plus :data:`DENSE_INDEX_MIN`); sparser tables use binary search instead.
+DENSE_INDEX_FACTOR = 16
+DENSE_INDEX_MIN = 1 << 16
+
+
 @dataclass
 class FrameTable:
     """Rows of boxes from a MOT-style file, sorted by frame, with O(1) per-frame slices.
 
     Holds detections (``ids`` all -1), ground truth or tracker output alike, so one
-    parser and one slicing rule serve every kind of box file.
+    parser and one slicing rule serve every kind of box file.  The O(1) index
+    is a table over frame numbers, built only while frames are dense (at most
+    ``DENSE_INDEX_FACTOR`` × rows + ``DENSE_INDEX_MIN`` entries); a file with a
+    stray huge frame number falls back to binary search, so memory follows the
+    number of rows, never one field's value.
     """
 
     frames: np.ndarray  # (R,) int64, sorted ascending
@@ -101,8 +111,8 @@ class FrameTable:
     classes: np.ndarray  # (R,) int64, -1 when absent
     visibility: np.ndarray  # (R,) float64, 1.0 when absent
     features: np.ndarray | None = None  # (R, D) float32
-    _starts: np.ndarray = field(init=False, repr=False)
-    _ends: np.ndarray = field(init=False, repr=False)
+    _starts: np.ndarray | None = field(init=False, repr=False)
+    _ends: np.ndarray | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         order = np.argsort(self.frames, kind="stable")
@@ -115,10 +125,13 @@ class FrameTable:
             self.visibility = self.visibility[order]
             if self.features is not None:
                 self.features = self.features[order]
-        top = int(self.frames.max()) if len(self.frames) else 0
-        grid = np.arange(top + 2)
-        self._starts = np.searchsorted(self.frames, grid, side="left")
-        self._ends = np.searchsorted(self.frames, grid, side="right")
+        top = int(self.frames[-1]) if len(self.frames) else 0
+        if top + 2 <= DENSE_INDEX_FACTOR * len(self.frames) + DENSE_INDEX_MIN:
+            grid = np.arange(top + 2)
+            self._starts = np.searchsorted(self.frames, grid, side="left")
+            self._ends = np.searchsorted(self.frames, grid, side="right")
+        else:  # sparse frame numbers: binary search per call, memory stays O(rows)
+            self._starts = self._ends = None
 
     @classmethod
     def empty(cls) -> "FrameTable":
@@ -140,6 +153,9 @@ class FrameTable:
 
     def rows(self, frame: int) -> slice:
         """The slice of rows that belong to ``frame`` (empty past the last frame)."""
+        if self._starts is None:
+            start = int(np.searchsorted(self.frames, frame, side="left"))
+            return slice(start, int(np.searchsorted(self.frames, frame, side="right")))
         if frame < 0 or frame >= len(self._starts):
             return slice(0, 0)
         return slice(int(self._starts[frame]), int(self._ends[frame]))

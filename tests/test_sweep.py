@@ -117,5 +117,5 @@ def test_parallel_sweep_computes_vectors_once_before_the_workers(tmp_path, monke
         sequences=["synth-02"], name="par", results=tmp_path, jobs=2,
     ))
     assert [u.embed_source for u in outcome.run.units] == ["cache", "cache"]
-    assert len(list((tmp_path / "cache" / "embeddings").glob("*.npy"))) == 1
+    assert len(list((tmp_path / "cache" / "embeddings").glob("*.npz"))) == 1
     assert outcome.table["max_age"].tolist() == [5, 30]

@@ -65,10 +65,15 @@ def build_params(params_cls: type, overrides: Mapping[str, Any]) -> Any:
     known = field_names(params_cls)
     overrides = {canonical_name(k): v for k, v in overrides.items()}
     values = {k: _convert(k, v, hints[k]) for k, v in overrides.items() if k in known}
-    params = params_cls(**values)
-    validate = getattr(params, "validate", None)
-    if callable(validate):
-        validate()
+    try:
+        params = params_cls(**values)
+        validate = getattr(params, "validate", None)
+        if callable(validate):
+            validate()
+    except ParamError:
+        raise
+    except (ValueError, TypeError) as exc:  # a tracker's own range checks (e.g. lambda in [0, 1])
+        raise ParamError(f"{params_cls.__qualname__.split('.')[0]} parameters: {exc}") from None
     return params
 
 

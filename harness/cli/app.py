@@ -24,10 +24,15 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)  # paths in messages stay whole
 
 
-def _split(text: Optional[str]) -> Optional[list[str]]:
-    if not text:
+def _split(text: Optional[str], option: str = "") -> Optional[list[str]]:
+    """Comma-separated items; None when the option was not given.  Given but empty (``-t ,``) is an error:
+    it would otherwise mean "everything"."""
+    if text is None:
         return None
-    return [t.strip() for t in text.split(",") if t.strip()]
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        _fail(f"{option or 'this option'} was given but names nothing ({text!r}); leave it out to use the default")
+    return items
 
 
 def _channels(text: str) -> tuple[int, ...]:
@@ -121,7 +126,8 @@ def run(
     from trackbench.harness.cli.run import RunRequest, execute_run
 
     request = RunRequest(
-        trackers=_split(trackers), dataset=dataset, data_root=data_root, sequences=_split(sequences),
+        trackers=_split(trackers, "--trackers/-t"), dataset=dataset, data_root=data_root,
+        sequences=_split(sequences, "--sequences/-s"),
         params=list(param or []), detect_every=detect_every, detector=detector, use_roi=not no_roi,
         name=_resume_name(name, resume), results=results, jobs=jobs, max_frames=max_frames, sort=sort, format=fmt,
         executor=executor, ray_address=ray_address, resume=resume is not None,
@@ -208,8 +214,8 @@ def sweep(
     from trackbench.harness.cli.sweep import SweepRequest, execute_sweep_cli
 
     request = SweepRequest(
-        trackers=_split(tracker) or [], params=list(param or []), dataset=dataset, data_root=data_root,
-        sequences=_split(sequences), detect_every=detect_every, name=_resume_name(name, resume), results=results,
+        trackers=_split(tracker, "--tracker/-t") or [], params=list(param or []), dataset=dataset,
+        data_root=data_root, sequences=_split(sequences, "--sequences/-s"), detect_every=detect_every, name=_resume_name(name, resume), results=results,
         jobs=jobs, executor=executor, ray_address=ray_address, resume=resume is not None,
     )
     execute_sweep_cli(request, console, err_console, _given(ctx))

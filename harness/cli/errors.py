@@ -11,12 +11,23 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from rich.console import Console
+from rich.markup import escape
 
 from trackbench.datasets.mot import DatasetNotFound
 from trackbench.datasets.motfile import MotFileError
 from trackbench.trackers.params import ParamError
 
-INPUT_ERRORS: tuple[type[BaseException], ...] = (DatasetNotFound, MotFileError, ParamError, FileNotFoundError, ValueError)
+#: OSError covers what the file system refuses (a results path that is a file, a read-only or full disk):
+#: its message names the path.
+INPUT_ERRORS: tuple[type[BaseException], ...] = (DatasetNotFound, MotFileError, ParamError, ValueError, OSError)
+
+
+def message(exc: BaseException) -> str:
+    """One line for ``exc``: OSErrors as ``<path>: <reason>``, others as their message."""
+    if isinstance(exc, OSError) and exc.strerror and not isinstance(exc, DatasetNotFound):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}" + (f" (and {exc.filename2})" if exc.filename2 else "")
+    return str(exc)
 
 
 @contextmanager
@@ -27,5 +38,5 @@ def reported(err_console: Console, also: tuple[type[BaseException], ...] = ()) -
     try:
         yield
     except INPUT_ERRORS + also as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}")
+        err_console.print(f"[bold red]error:[/bold red] {escape(message(exc))}", highlight=False)
         raise typer.Exit(2) from None

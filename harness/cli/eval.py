@@ -28,6 +28,22 @@ def tracker_dirs(results: Path) -> dict[str, Path]:
     return {p.parent.name: p for p in found}
 
 
+def damaged_result_notes(gt: Path, results: Path, sequences: list[str] | None = None) -> list[str]:
+    """Notes for result files that parse but look damaged: empty (0 bytes) or cut off mid-line.
+
+    Both score (an empty file is a tracker that reported nothing), so the run
+    goes on, but a table built on them should say so.
+    """
+    from trackbench.datasets.motfile import result_file_note
+    from trackbench.harness.metrics.evaluate import find_gt_sequences, find_results_dir
+
+    names = [s.name for s in find_gt_sequences(gt) if sequences is None or s.name in sequences]
+    several = tracker_dirs(results)
+    folders = list(several.values()) if len(several) > 1 else [find_results_dir(results, names)]
+    files = [folder / f"{name}.txt" for folder in folders for name in names]
+    return [note for note in (result_file_note(f) for f in files if f.is_file()) if note]
+
+
 def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
           sequences: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """(table, notes): one tracker's rows, or every tracker's stacked under a ``tracker`` level."""
@@ -78,6 +94,7 @@ def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | Non
     with reported(err_console):
         leaderboard.check_options(sort, fmt)
         table, notes = score(gt, results, benchmark, jobs, sequences)
+        notes += damaged_result_notes(gt, results, sequences)
         table = leaderboard.sort_board(leaderboard.order_columns(table), sort)
     if fmt == "json":
         document = {"results": str(results), "gt": str(gt), "table": leaderboard.to_records(table), "notes": notes}

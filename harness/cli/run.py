@@ -24,10 +24,12 @@ from trackbench.datasets import DatasetNotFound, load_dataset
 from trackbench.datasets.sequence import Sequence
 from trackbench.harness.report import leaderboard
 from trackbench.harness.runs import manifest
+from trackbench.harness.runs.preflight import check_variants
 from trackbench.harness.runs.progress import ProgressReport
 from trackbench.harness.runs.executors import choose_executor
 from trackbench.harness.runs.folder import RunFolder, saved_manifest
-from trackbench.harness.runs.runner import (UnitResult, Variant, make_variants, recorded_units, run_units,
+from trackbench.harness.runs.runner import (UnitResult, Variant, make_variants, recorded_units, run_dir_for,
+                                           run_units,
                                            unit_records)
 from trackbench.harness.runs.scoring import score_units
 from trackbench.trackers.params import ParamError, parse_assignments
@@ -178,7 +180,8 @@ def execute(request: RunRequest, console: Console | None = None,
         raise DatasetNotFound(f"no sequences selected in {request.dataset}")
     variants = request.variants or make_variants(request.trackers or default_trackers(sequences), parse_assignments(request.params))
     executor = choose_executor(request.executor, request.jobs)
-    run_dir = Path(request.results) / run_name(request)
+    check_variants(variants, sequences)  # user mistakes fail here, before anything runs
+    run_dir = run_dir_for(Path(request.results), run_name(request))
     dataset = sequences[0].info.dataset
     folder = RunFolder.claim(run_dir, request.resume)
     previous: dict[str, Any] = {}

@@ -30,7 +30,6 @@ MOT20-*) unless ``benchmark`` forces one.
 
 from __future__ import annotations
 
-import configparser
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from typing import Any, Iterable, Literal, Sequence
 
 import pandas as pd
 
+from trackbench.datasets.limits import check_rows_within, check_span
 from trackbench.datasets.mot_scoring import BENCHMARKS, scoring_benchmark, spec_for_benchmark
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
@@ -228,7 +228,15 @@ def load_job(gseq: GtSequence, result_path: Path, benchmark: Benchmark) -> tuple
     bench = scoring_benchmark(gseq.name, gt) if benchmark == "auto" else benchmark.upper()
     if bench not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r}; expected auto or one of {', '.join(BENCHMARKS)}")
-    length = gseq.length or max(gt.last_frame, result.last_frame)
+    if gseq.length:
+        length = gseq.length
+        for path, table in ((gseq.gt_path, gt), (result_path, result)):
+            check_rows_within(table, path, length, f"seqLength in {Path(gseq.gt_path).parent.parent / 'seqinfo.ini'}")
+    else:
+        rows = len(gt) + len(result)
+        for path, table in ((gseq.gt_path, gt), (result_path, result)):
+            check_span(path, table, rows, 0)
+        length = max(gt.last_frame, result.last_frame)
     return SequenceJob(gseq.name, gt, result, spec_for_benchmark(bench), length), bench
 
 
@@ -259,12 +267,12 @@ def read_seq_length(ini: Path) -> int | None:
     """``seqLength`` from a MOTChallenge seqinfo.ini, or None without one."""
     if not ini.is_file():
         return None
-    parser = configparser.ConfigParser()
-    parser.read(ini)
-    try:
-        return int(parser["Sequence"]["seqLength"])
-    except (KeyError, ValueError) as err:
-        raise ValueError(f"{ini}: no valid [Sequence] seqLength") from err
+    from trackbench.datasets.seqinfo import read_seqinfo
+
+    length = read_seqinfo(ini).length
+    if length is None:
+        raise ValueError(f"{ini}: no seqLength in [Sequence]")
+    return length
 
 
 def find_results_dir(results_root: str | os.PathLike, seq_names: Sequence[str], tracker: str | None = None) -> Path:

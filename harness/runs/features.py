@@ -9,9 +9,13 @@ filled:
 - ``precomputed``: read ``<features>/<sequence>.npy`` (deep_sort's format); its
   boxes replace the sequence's detections.
 - any crop embedder: look the vectors up in the cache, keyed by the content
-  hash of (sequence, detection boxes, embedder key); on a miss, decode the
-  frames in order, embed the crops of many frames per forward pass, and store
-  the array atomically.  Sweeps and repeated runs then never recompute.
+  hash of (sequence, detection boxes, the frames' fingerprint, embedder key);
+  on a miss, decode the frames in order, embed the crops of many frames per
+  forward pass, and store them atomically in an ``.npz`` together with their
+  key and SHA-256.  Sweeps and repeated runs then never recompute.  A cache
+  file is used only when it passes every check of :func:`load_cached`;
+  otherwise the vectors are recomputed and the report carries a note saying
+  why (a cache folder that cannot be written gives a note too, not an error).
 
 The cache lives in ``$TRACKBENCH_CACHE`` or ``~/.cache/trackbench``.
 """
@@ -22,36 +26,83 @@ import dataclasses
 import hashlib
 import os
 import time
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from trackbench.io.atomic import atomic_path
+from trackbench.datasets.frames import source_fingerprint
 from trackbench.datasets.sequence import Sequence
 from trackbench.trackers.embedders import create_embedder, is_precomputed
 from trackbench.trackers.embedders.base import Embedder, crop_boxes
 from trackbench.trackers.embedders.precomputed import find_features_file, load_precomputed
 
 CACHE_ENV = "TRACKBENCH_CACHE"
+#: Bumped when the cache file layout changes (2: .npz holding vectors, key and SHA-256).
+CACHE_FORMAT = 2
 
 
 def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV, Path.home() / ".cache" / "trackbench")).expanduser() / "embeddings"
 
 
+class FeaturesUnavailable(ValueError):
+    """This sequence cannot give vectors with this embedder (box-only data): the unit is skipped, not an error."""
+
+
 def cache_key(seq: Sequence, embedder_key: str) -> str:
-    """Content hash: changes when the detections, the sequence or the embedder change."""
+    """Content hash: changes when the detections, the frames' content, the sequence or the embedder change.
+
+    Everything here is known without building the embedder's model except
+    ``embedder_key`` (the embedder's :attr:`~Embedder.key`): a caller that can
+    name the key from the spec alone may look the cache up before loading any
+    model.  The frames enter through the source's fingerprint (file sizes,
+    mtimes and a sampled content hash: see
+    :func:`~trackbench.datasets.frames.files_fingerprint`).
+    """
     h = hashlib.sha256()
-    h.update(f"{seq.info.dataset}/{seq.info.name}/{seq.info.length}/{embedder_key}".encode())
+    h.update(f"{CACHE_FORMAT}/{seq.info.dataset}/{seq.info.name}/{seq.info.length}/{embedder_key}".encode())
     h.update(np.ascontiguousarray(seq.detections.frames).tobytes())
     h.update(np.ascontiguousarray(seq.detections.boxes).tobytes())
+    h.update(str(source_fingerprint(seq.source)).encode())
     return h.hexdigest()[:32]
 
 
-def _atomic_save(path: Path, array: np.ndarray) -> None:
-    with atomic_path(path, suffix=".npy") as tmp:
-        np.save(tmp, array)
+def _digest(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def save_cached(path: Path, key: str, features: np.ndarray) -> None:
+    """Store vectors with their key and checksum inside the file (written atomically)."""
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez(tmp, features=features, key=np.array(key), sha256=np.array(_digest(features)))
+
+
+def load_cached(path: Path, key: str, rows: int, dim: int | None = None) -> tuple[np.ndarray | None, str | None]:
+    """(vectors, None) when the cache file holds exactly what ``key`` stands for, else (None, why not).
+
+    Checked: the file reads as an ``.npz`` without pickles, its stored key is
+    ``key``, the array is 2-D float32 with ``rows`` rows (and ``dim`` columns
+    when given), every value is finite, and the stored SHA-256 matches.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            features, stored_key, digest = stored["features"], str(stored["key"]), str(stored["sha256"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        return None, f"unreadable ({type(exc).__name__}: {str(exc)[:80]})"
+    if stored_key != key:
+        return None, "written for other data or another embedder (stored key differs)"
+    if features.ndim != 2 or features.dtype != np.float32 or len(features) != rows:
+        return None, f"holds a {features.dtype} array of shape {features.shape}, expected ({rows}, D) float32"
+    if dim is not None and features.shape[1] != dim:
+        return None, f"holds {features.shape[1]}-d vectors, the embedder gives {dim}-d"
+    if not np.isfinite(features).all():
+        return None, "holds non-finite values"
+    if _digest(features) != digest:
+        return None, "its checksum does not match its vectors (the file was modified)"
+    return features, None
 
 
 def compute_features(seq: Sequence, embedder: Embedder, batch_size: int = 256,
@@ -86,6 +137,7 @@ class FeatureReport:
     source: str  # "precomputed", "cache" or "computed"
     seconds: float
     path: str | None
+    note: str | None = None  # e.g. a cache file that failed its checks and was recomputed
 
 
 def with_features(seq: Sequence, embedder_spec: str, features_path: str | None = None,
@@ -99,21 +151,28 @@ def with_features(seq: Sequence, embedder_spec: str, features_path: str | None =
         table = load_precomputed(path)
         return dataclasses.replace(seq, detections=table), FeatureReport("precomputed", time.perf_counter() - t0, str(path))
     if not seq.has_images:
-        raise ValueError(
+        raise FeaturesUnavailable(
             f"embedder {embedder_spec!r} computes vectors from images, and {seq.name} is box-only "
             "(vectors for box-only data can only come from files: embedder=precomputed, where the tracker supports it)"
         )
     embedder = create_embedder(embedder_spec, device=device)
-    path = cache_dir() / f"{cache_key(seq, embedder.key)}.npy"
+    key = cache_key(seq, embedder.key)
+    path = cache_dir() / f"{key}.npz"
+    features, note = None, None
     if path.is_file():
-        features = np.load(path)
-        source = "cache"
-    else:
+        features, why = load_cached(path, key, len(seq.detections), embedder.dim)
+        if why:
+            note = f"appearance cache {path} {why}: recomputed"
+    source = "cache"
+    if features is None:
         features = compute_features(seq, embedder, progress=progress)
-        _atomic_save(path, features)
         source = "computed"
+        try:
+            save_cached(path, key, features)
+        except OSError as exc:
+            note = f"could not write the appearance cache ({exc.strerror or exc}: {exc.filename or path}); vectors computed, not cached"
     table = dataclasses.replace(seq.detections, features=features)
-    return dataclasses.replace(seq, detections=table), FeatureReport(source, time.perf_counter() - t0, str(path))
+    return dataclasses.replace(seq, detections=table), FeatureReport(source, time.perf_counter() - t0, str(path), note)
 
 
 def feature_options(params: Any) -> tuple[str, str | None, str]:

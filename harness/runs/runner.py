@@ -14,7 +14,6 @@ A unit that fails is recorded with its reason and the others carry on.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from trackbench.harness.runs.executors import Job, choose_executor, run_jobs
 from trackbench.harness.runs.manifest import now_iso
 from trackbench.harness.runs.units import (file_sha256, kept_record, read_record, sequence_fingerprint, unit_key,
                                           write_record)
+from trackbench.io.names import check_component, inside, sanitize_component
 from trackbench.trackers.params import ParamError, as_dict, build_params, field_names
 
 
@@ -66,6 +66,7 @@ class UnitResult:
     failed: str | None = None  # why the unit failed (bad input it met, tracker exception, non-finite output)
     resumed: bool = False  # taken from an earlier attempt's record (timings are that attempt's)
     params: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None  # e.g. an appearance cache that failed its checks and was recomputed
 
     @property
     def hz(self) -> float:
@@ -73,8 +74,8 @@ class UnitResult:
 
 
 def safe_label(text: str) -> str:
-    """A folder-safe form of a variant label (``deepsort lambda=0.1`` → ``deepsort_lambda=0.1``)."""
-    return re.sub(r"[^A-Za-z0-9._=+-]+", "_", text).strip("_")
+    """A folder-safe form of a variant label (``deepsort[lambda=0.1]`` → ``deepsort_lambda=0.1``); never ``..``."""
+    return sanitize_component(text)
 
 
 def make_variants(names: list[str], params: dict[str, str]) -> list[Variant]:
@@ -165,15 +166,15 @@ def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callabl
     tracker = trackers.create(variant.tracker, variant.params())
     result.params = as_dict(tracker.params)
     if tracker.requires.features and seq.detections.features is None:
-        from trackbench.harness.runs.features import feature_options, with_features
+        from trackbench.harness.runs.features import FeaturesUnavailable, feature_options, with_features
 
         try:
             seq, report = with_features(seq, *feature_options(tracker.params), progress=embed_progress)
-        except (FileNotFoundError, ValueError, ImportError) as exc:
-            # e.g. a box-only sequence, missing feature files, or torch not installed
+        except (FeaturesUnavailable, ImportError) as exc:
+            # a box-only sequence, or torch not installed; user mistakes were refused before the run
             result.skipped = str(exc)
             return UnitOutput(result)
-        result.embed_seconds, result.embed_source = report.seconds, report.source
+        result.embed_seconds, result.embed_source, result.note = report.seconds, report.source, report.note
     reason = tracker.check_sequence(seq.has_images, seq.detections.features is not None)
     if reason:
         result.skipped = reason
@@ -232,8 +233,16 @@ def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int 
     return write_output(track_unit(variant, seq, detect_every, progress, embed_progress), out_path)
 
 
+def run_dir_for(results: Path, name: str) -> Path:
+    """``results/<name>``; ``name`` must be one safe path component (``--name`` is refused otherwise)."""
+    return Path(results) / check_component(name, "run name (--name)")
+
+
 def result_path(run_dir: Path, dataset: str, variant: Variant, sequence: str) -> Path:
-    return run_dir / dataset / safe_label(variant.name) / "data" / f"{sequence}.txt"
+    """``<run>/<dataset>/<variant>/data/<sequence>.txt``, refused unless it stays inside ``run_dir``."""
+    path = (run_dir / check_component(dataset, "dataset name") / safe_label(variant.name) / "data"
+            / f"{check_component(sequence, 'sequence name')}.txt")
+    return inside(run_dir, path)
 
 
 def record_path(run_dir: Path, dataset: str, variant: Variant, sequence: str) -> Path:

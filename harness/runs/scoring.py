@@ -49,6 +49,8 @@ def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int
     per_rows, counts_by_variant, ran_by_variant = [], defaultdict(list), defaultdict(list)
     counted = _count_units(units, by_name, workers)
     for i, unit in enumerate(units):
+        if unit.note:
+            notes.append(f"{unit.variant} on {unit.sequence}: {unit.note}")
         if unit.skipped:
             notes.append(f"{unit.variant} skipped on {unit.sequence}: {unit.skipped}")
             continue

@@ -42,7 +42,9 @@ def load_checkpoint(path: str | Path, fmt: str, versions: range | tuple[int, ...
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # pickle errors, truncated files, ...
-        raise ValueError(f"{path} is not a readable {what} ({exc}); train one with `{how_to_make}`") from None
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]  # torch's are many lines
+        raise ValueError(f"{path} is not a readable {what} ({type(exc).__name__}: {first}); "
+                         f"train one with `{how_to_make}`") from None
     if not isinstance(payload, dict) or payload.get("format") != fmt:
         raise ValueError(f"{path} is not a trackbench {what} (format {fmt!r} expected); "
                          f"train one with `{how_to_make}`")

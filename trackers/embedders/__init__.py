@@ -66,6 +66,57 @@ def available() -> list[str]:
     return [PRECOMPUTED] + list(_FACTORIES)
 
 
+#: Embedders whose argument after ':' is a file that must exist.
+_FILE_ARGS = {"onnx": "ONNX model", "siamese": "siamese checkpoint"}
+#: Embedders that need an argument.
+_NEEDS_ARG = {"onnx": "embedder=onnx:<path/to/model.onnx>", "siamese": "embedder=siamese:<checkpoint.pt>",
+              "torchvision": "embedder=torchvision:<name> (e.g. resnet18)"}
+#: Embedders that run on torch (the others: histogram on numpy, onnx on onnxruntime).
+_TORCH = {"mobilenet", "torchvision", "siamese"}
+
+
+def check_spec(spec: str) -> None:
+    """Raise when ``spec`` cannot name an embedder: unknown name, missing argument or file (no model is loaded)."""
+    name, _, arg = spec.partition(":")
+    if name == PRECOMPUTED:
+        return
+    if name not in _FACTORIES:
+        raise ValueError(f"unknown embedder {spec!r} (--param embedder=...); available: {', '.join(available())}")
+    if name in _NEEDS_ARG and not arg:
+        raise ValueError(f"embedder {spec!r} needs an argument: {_NEEDS_ARG[name]}")
+    if name in _FILE_ARGS:
+        from pathlib import Path
+
+        if not Path(arg).expanduser().is_file():
+            raise FileNotFoundError(f"{_FILE_ARGS[name]} not found: {arg} (--param embedder={spec})")
+
+
+def check_device(spec: str, device: str) -> None:
+    """Raise when ``device`` is not auto|cpu|cuda[:N], or asks for CUDA where the embedder's runtime has none."""
+    text = (device or "auto").strip().lower()
+    if text not in ("auto", "cpu", "cuda") and not (text.startswith("cuda:") and text[5:].isdigit()):
+        raise ValueError(f"unknown device {device!r} (--param device=...): use auto, cpu, cuda or cuda:N")
+    if not text.startswith("cuda"):
+        return
+    name = spec.partition(":")[0]
+    if name == "onnx":
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            return  # reported as a missing install when the embedder is built
+        if "CUDAExecutionProvider" not in ort.get_available_providers():
+            raise ValueError(f"--param device={device}: this onnxruntime has no CUDA provider "
+                             "(install onnxruntime-gpu on a machine with a GPU), or use device=cpu or auto")
+    elif name in _TORCH:
+        try:
+            import torch
+        except ImportError:
+            return
+        if not torch.cuda.is_available():
+            build = "a CPU-only torch build" if torch.version.cuda is None else "no GPU is visible"
+            raise ValueError(f"--param device={device}: CUDA is not available ({build}); use device=cpu or auto")
+
+
 def create_embedder(spec: str, device: str = "auto") -> Embedder:
     """An embedder from its spec (``name`` or ``name:argument``); see the module docstring."""
     name, _, arg = spec.partition(":")
@@ -82,4 +133,5 @@ def create_embedder(spec: str, device: str = "auto") -> Embedder:
     return factory(arg or None, device=device)
 
 
-__all__ = ["DEFAULT_EMBEDDER", "DEFAULT_REASON", "Embedder", "PRECOMPUTED", "available", "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise", "uses_torch"]
+__all__ = ["DEFAULT_EMBEDDER", "DEFAULT_REASON", "Embedder", "PRECOMPUTED", "available", "check_device", "check_spec",
+           "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise", "uses_torch"]

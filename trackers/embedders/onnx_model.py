@@ -36,7 +36,7 @@ def _providers(device: str) -> list[str]:
         if "CUDAExecutionProvider" not in available:
             raise RuntimeError(
                 f"device {device!r} was requested but this onnxruntime has no CUDAExecutionProvider "
-                f"(providers: {', '.join(available)}); install onnxruntime-gpu or use --device cpu"
+                f"(providers: {', '.join(available)}); install onnxruntime-gpu or use device cpu"
             )
         return ["CUDAExecutionProvider", "CPUExecutionProvider"]
     if text == "auto" and "CUDAExecutionProvider" in available:
