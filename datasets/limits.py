@@ -34,7 +34,7 @@ def max_span(rows: int, images: int = 0) -> int:
 
 
 def span_reason(rows: int, images: int, last_frame: int) -> str:
-    return (f"its files hold {images} image(s) and {rows} box row(s) up to frame {last_frame}, "
+    return (f"the sequence's files hold {images} image(s) and {rows} box row(s) up to frame {last_frame}, "
             f"which can span at most {max_span(rows, images)} frames "
             f"({MAX_FRAMES_PER_ROW} per box row + {SPAN_ALLOWANCE}, or the number of images)")
 
@@ -55,4 +55,4 @@ def check_span(path: str | os.PathLike, table: FrameTable, rows: int, images: in
         return
     line = line_of_frame(path, table.last_frame)
     where = f"{path}:{line}" if line else str(path)
-    raise DataFileError(f"{where}: frame {table.last_frame} is implausible: the sequence's {span_reason(rows, images, table.last_frame)}")
+    raise DataFileError(f"{where}: frame {table.last_frame} is implausible: {span_reason(rows, images, table.last_frame)}")

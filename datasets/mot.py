@@ -121,7 +121,7 @@ def _sequence_info(seq_dir: Path, dataset: str, tables: dict[Path, FrameTable]) 
             check_rows_within(table, path, declared, source_text)
         if declared > max_span(rows, len(images)):
             raise DataFileError(f"{ini.where('seqlength') if ini and ini.length else seq_dir}: "
-                                f"seqLength={declared} is implausible: the sequence's "
+                                f"seqLength={declared} is implausible: "
                                 f"{span_reason(rows, len(images), last_box_frame)}")
         length = declared
     elif images:

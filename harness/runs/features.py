@@ -88,7 +88,10 @@ def load_cached(path: Path, key: str, rows: int, dim: int | None = None) -> tupl
     when given), every value is finite, and the stored SHA-256 matches.
     """
     try:
-        with np.load(path, allow_pickle=False) as stored:
+        stored = np.load(path, allow_pickle=False)
+        if not isinstance(stored, np.lib.npyio.NpzFile):
+            return None, "is not a vectors-with-key archive (an older cache format, or another file)"
+        with stored:
             features, stored_key, digest = stored["features"], str(stored["key"]), str(stored["sha256"])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         return None, f"unreadable ({type(exc).__name__}: {str(exc)[:80]})"
