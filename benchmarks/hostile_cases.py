@@ -280,30 +280,51 @@ def _cache_case(mutate: Callable[[Path, Ctx], None]):
     return build
 
 
+def _cache_files(cache: Path) -> list[Path]:
+    return sorted(cache.rglob("*.npy")) + sorted(cache.rglob("*.npz"))
+
+
+def _vectors(f: Path) -> np.ndarray:
+    """The vectors of a cache file: a bare .npy (old layout) or the "features" of an .npz."""
+    loaded = np.load(f)
+    if isinstance(loaded, np.ndarray):
+        return loaded
+    with loaded:
+        return loaded["features"]
+
+
+def _store(f: Path, array: np.ndarray) -> None:
+    """Replace the vectors, keeping whatever else the file holds (key, checksum) as it was."""
+    if f.suffix == ".npy":
+        np.save(f, array)
+        return
+    with np.load(f) as z:
+        rest = {k: z[k] for k in z.files if k != "features"}
+    np.savez(f.with_suffix(""), features=array, **rest)
+
+
 def wrong_vectors(cache: Path, c: Ctx) -> None:
-    for f in cache.rglob("*.npy"):
-        a = np.load(f)
-        rng = np.random.default_rng(0)
-        b = rng.normal(size=a.shape).astype(a.dtype)
-        np.save(f, b / np.linalg.norm(b, axis=1, keepdims=True))
+    for f in _cache_files(cache):
+        a = _vectors(f)
+        b = np.random.default_rng(0).normal(size=a.shape).astype(a.dtype)
+        _store(f, b / np.linalg.norm(b, axis=1, keepdims=True))
 
 
 def nan_vectors(cache: Path, c: Ctx) -> None:
-    for f in cache.rglob("*.npy"):
-        a = np.load(f)
-        np.save(f, np.full_like(a, np.nan))
+    for f in _cache_files(cache):
+        _store(f, np.full_like(_vectors(f), np.nan))
 
 
 def truncated(cache: Path, c: Ctx) -> None:
-    for f in cache.rglob("*.npy"):
+    for f in _cache_files(cache):
         data = f.read_bytes()
         f.write_bytes(data[: len(data) // 2])
 
 
 def few_rows(cache: Path, c: Ctx) -> None:
-    for f in cache.rglob("*.npy"):
-        a = np.load(f)
-        np.save(f, a[: len(a) // 2])
+    for f in _cache_files(cache):
+        a = _vectors(f)
+        _store(f, a[: len(a) // 2])
 
 
 def inverted_images(cache: Path, c: Ctx) -> None:

@@ -124,6 +124,8 @@ def read_seqinfo(path: str | Path) -> SeqInfo:
     for key, attr in (("name", "name"), ("imdir", "im_dir")):
         if key in values:
             value = values[key].strip()
+            if key == "imdir":
+                value = value.rstrip("/") or value  # "img1/" names the same folder
             reason = why_unsafe(value)
             if reason:
                 raise DataFileError(f"{info.where(key)}: {key} {value!r} cannot be used as a file or folder name: {reason}")
