@@ -522,10 +522,11 @@ def short(r: dict) -> str:
     if r.get("skipped"):
         text += f", skipped: {r['skipped'][0][:80]}"
     last = r.get("stderr_last", "")
-    if last:
+    notes = [n for n in r.get("notes", []) if "skipped" not in n or not r.get("skipped")]
+    if notes and r.get("rc") == 0:
+        text += f"; {notes[0][:160]}"
+    elif last:
         text += f"; `{last[:160]}`"
-    elif r.get("notes"):
-        text += f"; {r['notes'][0][:160]}"
     return text.replace("|", "\\|")
 
 
@@ -533,20 +534,26 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=HERE.parent / "shared" / "data")
     ap.add_argument("--bench", default=str(Path(sys.executable).parent / "bench"))
-    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--out", type=Path)
     ap.add_argument("--only", nargs="*", help="case keys to run (default: all)")
     ap.add_argument("--compare", type=Path, help="an earlier --out file: write the before → after table")
     ap.add_argument("--markdown", type=Path)
+    ap.add_argument("--from-json", type=Path, help="skip running: rebuild the table from this --out file")
     args = ap.parse_args()
-    if not (args.data / "mot17").is_dir():
+    if not args.from_json and not args.out:
+        ap.error("--out is required (or --from-json)")
+    if not args.from_json and not (args.data / "mot17").is_dir():
         ap.error(f"shared data not found at {args.data}")
     keys = args.only or list(CASES)
-    records = []
-    for key in keys:
-        r = run_case(key, args.data.resolve(), args.bench)
-        print(f"{key:24s} {short(r)}", flush=True)
-        records.append(r)
-    args.out.write_text(json.dumps(records, indent=1))
+    if args.from_json:  # only rebuild the table from an earlier run
+        records = json.loads(args.from_json.read_text())
+    else:
+        records = []
+        for key in keys:
+            r = run_case(key, args.data.resolve(), args.bench)
+            print(f"{key:24s} {short(r)}", flush=True)
+            records.append(r)
+        args.out.write_text(json.dumps(records, indent=1))
     if args.compare:
         before = {r["case"]: r for r in json.loads(args.compare.read_text())}
         rows = ["| case | before | after |", "|---|---|---|"]

@@ -107,3 +107,15 @@ def test_seqinfo_name_that_escapes_is_a_file_line_error(tmp_path) -> None:
     with pytest.raises(DataFileError, match=r"seqinfo.ini:3: name .* path separator"):
         load_mot(tmp_path / "data")
     os.environ.pop("TRACKBENCH_DATA", None)
+
+
+@pytest.mark.parametrize("spec", ["../../evil:X", "/tmp/evil:X", ".relative:X", "a b:X", "mod:../X"])
+def test_path_like_plugin_specs_are_refused_before_importing(tmp_path, spec) -> None:
+    from typer.testing import CliRunner
+
+    from trackbench.harness.cli.app import app
+
+    out = CliRunner().invoke(app, ["run", "-t", spec, "-s", "synth-01", "--results", str(tmp_path), "--name", "r"])
+    assert out.exit_code == 2, out.output
+    assert "expected package.module:ClassName" in " ".join(out.output.split())
+    assert not (tmp_path / "r").exists()

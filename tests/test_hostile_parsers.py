@@ -4,8 +4,8 @@ Each parser either returns a valid result or raises its documented error type
 (whose message names the place at fault); any other exception is a bug.
 
 Examples per test in CI (``max_examples``; ``deadline=None`` because the
-shared 2-core machine has noisy timings): MOT text 300, MOT text mutations of
-real-looking rows 300, seqinfo.ini 300, ``--param`` values 300,
+shared 2-core machine has noisy timings): MOT text 300, MOT text byte mutations
+of real-looking rows 300, real-looking rows with hostile fields 300, seqinfo.ini 300, ``--param`` values 300,
 ``--param`` assignments 200, sweep grids 300, CityFlow camera folders 60.
 """
 
@@ -81,6 +81,21 @@ def mutated_rows(draw) -> bytes:
     return bytes(data)
 
 
+@st.composite
+def field_mutated_rows(draw) -> str:
+    """Real-looking rows with a few fields replaced by hostile values, blank lines and trailing commas."""
+    lines = [line.split(",") for line in draw(_valid_rows()).splitlines()]
+    for _ in range(draw(st.integers(1, 3))):
+        row = draw(st.integers(0, len(lines) - 1))
+        col = draw(st.integers(0, len(lines[row]) - 1))
+        lines[row][col] = draw(NUMBERS)
+    trailing = draw(st.booleans())
+    text = [",".join(fields) + ("," if trailing else "") for fields in lines]
+    if draw(st.booleans()):
+        text.insert(draw(st.integers(0, len(text))), draw(st.sampled_from(["", "   ", "\t", " \t "])))
+    return "\n".join(text) + "\n"
+
+
 def _check_mot(data: bytes, kind: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "file.txt"
@@ -112,6 +127,12 @@ def test_mot_text_random(text: str, kind: str) -> None:
 @given(mutated_rows(), st.sampled_from(["det", "gt", "result"]))
 def test_mot_text_mutated(data: bytes, kind: str) -> None:
     _check_mot(data, kind)
+
+
+@FAST
+@given(field_mutated_rows(), st.sampled_from(["det", "gt", "result"]))
+def test_mot_text_hostile_fields(text: str, kind: str) -> None:
+    _check_mot(text.encode(), kind)
 
 
 # --- seqinfo.ini ------------------------------------------------------------------------------

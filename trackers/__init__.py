@@ -152,6 +152,9 @@ def _load_target(spec: str, what: str) -> type[Tracker]:
     module_name, attr = module_name.strip(), attr.strip()
     if not module_name or not attr:
         raise TrackerSpecError(f"{what}: expected package.module:ClassName, got {spec!r}")
+    if not all(part.isidentifier() for part in module_name.split(".") + attr.split(".")):
+        # a path (../evil) or a relative import is never a module name: refuse before importing
+        raise TrackerSpecError(f"{what}: expected package.module:ClassName (dotted Python names), got {spec!r}")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
