@@ -105,7 +105,7 @@ def test_bad_tracker_spec_is_one_clear_line(spec, message, tmp_path) -> None:
 
 
 def test_builtin_trackers_declare_their_paper() -> None:
-    for name in ["sort", "deepsort", "meanshift", "camshift", "optical_flow", "rolo"]:
+    for name in ["sort", "deepsort", "meanshift", "camshift", "optical_flow", "rolo", "bytetrack", "ocsort"]:
         assert trackers.source(name).kind == "built-in"
         assert trackers.tracker_class(name).paper, name
     assert trackers.describe("sort").startswith("built-in; Bewley et al.")

@@ -24,17 +24,6 @@ from trackbench.datasets.sequence import Detections, SequenceInfo
 from trackbench.trackers.base import Tracker, TrackOutput
 
 
-# The methods' papers, shared by every library's version of a method.
-PAPERS = {
-    "sort": "Bewley et al., Simple Online and Realtime Tracking, ICIP 2016",
-    "bytetrack": "Zhang et al., ByteTrack: Multi-Object Tracking by Associating Every Detection Box, ECCV 2022",
-    "ocsort": "Cao et al., Observation-Centric SORT: Rethinking SORT for Robust Multi-Object Tracking, CVPR 2023",
-    "botsort": "Aharon et al., BoT-SORT: Robust Associations Multi-Pedestrian Tracking, arXiv 2022",
-    "cbiou": "Yang et al., Hard to Track Objects with Irregular Motions and Similar Appearances? Make It Easier "
-             "by Buffering the Matching Space, WACV 2023",
-}
-
-
 def _is_checkout(entry: str) -> bool:
     """A sys.path entry that is a trackbench checkout, whose ``trackers/`` folder would shadow a library."""
     root = Path(entry or ".")

@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from trackbench.datasets.sequence import Detections
-from trackbench.trackers.adapters import PAPERS, PeerTracker
+from trackbench.trackers import papers
+from trackbench.trackers.adapters import PeerTracker
 from trackbench.trackers.base import Requirements
 
 ORIGIN = "BoxMOT"
@@ -99,7 +100,7 @@ class BoxmotTracker(PeerTracker):
 
 class BoxmotByteTrack(BoxmotTracker):
     name = "boxmot.bytetrack"
-    paper = PAPERS["bytetrack"]
+    paper = papers.BYTETRACK
     module = "boxmot.trackers.box.bytetrack.tracker"
     library_class = "ByteTrack"
     Params = BoxmotByteTrackParams
@@ -107,7 +108,7 @@ class BoxmotByteTrack(BoxmotTracker):
 
 class BoxmotOcSort(BoxmotTracker):
     name = "boxmot.ocsort"
-    paper = PAPERS["ocsort"]
+    paper = papers.OCSORT
     module = "boxmot.trackers.box.ocsort.tracker"
     library_class = "OcSort"
     Params = BoxmotOcSortParams
@@ -115,7 +116,7 @@ class BoxmotOcSort(BoxmotTracker):
 
 class BoxmotBotSort(BoxmotTracker):
     name = "boxmot.botsort"
-    paper = PAPERS["botsort"] + " (re-id and camera-motion compensation off)"
+    paper = papers.BOTSORT + " (re-id and camera-motion compensation off)"
     module = "boxmot.trackers.box.botsort.tracker"
     library_class = "BotSort"
     Params = BoxmotBotSortParams

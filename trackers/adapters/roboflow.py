@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from trackbench.datasets.sequence import Detections
-from trackbench.trackers.adapters import PAPERS, PeerTracker, import_peer
+from trackbench.trackers import papers
+from trackbench.trackers.adapters import PeerTracker, import_peer
 from trackbench.trackers.base import Requirements
 
 ORIGIN = "roboflow trackers"
@@ -113,35 +114,35 @@ class RoboflowTracker(PeerTracker):
 
 class RfSort(RoboflowTracker):
     name = "rf.sort"
-    paper = PAPERS["sort"]
+    paper = papers.SORT
     library_class = "SORTTracker"
     Params = RfSortParams
 
 
 class RfByteTrack(RoboflowTracker):
     name = "rf.bytetrack"
-    paper = PAPERS["bytetrack"]
+    paper = papers.BYTETRACK
     library_class = "ByteTrackTracker"
     Params = RfByteTrackParams
 
 
 class RfOcSort(RoboflowTracker):
     name = "rf.ocsort"
-    paper = PAPERS["ocsort"]
+    paper = papers.OCSORT
     library_class = "OCSORTTracker"
     Params = RfOcSortParams
 
 
 class RfBotSort(RoboflowTracker):
     name = "rf.botsort"
-    paper = PAPERS["botsort"]
+    paper = papers.BOTSORT
     library_class = "BoTSORTTracker"
     Params = RfBotSortParams
 
 
 class RfCBIoU(RoboflowTracker):
     name = "rf.cbiou"
-    paper = PAPERS["cbiou"]
+    paper = papers.CBIOU
     library_class = "CBIoUTracker"
     Params = RfCBIoUParams
 

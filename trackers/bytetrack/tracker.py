@@ -51,6 +51,7 @@ from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import cost_limited_matching
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.deepsort import motion
+from trackbench.trackers import papers
 
 #: Tracked and lost pairs closer than this IoU distance are duplicates (reference constant).
 DUPLICATE_DISTANCE = 0.15
@@ -102,6 +103,7 @@ class ByteTrack(Tracker):
     """ByteTrack with every track's Kalman filter stepped as one batch."""
 
     name = "bytetrack"
+    paper = papers.BYTETRACK
     Params = ByteTrackParams
     requires = Requirements()
 

@@ -44,6 +44,7 @@ from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.deepsort import cascade, motion
 from trackbench.trackers.deepsort.appearance import Galleries
 from trackbench.trackers.deepsort.detections import select
+from trackbench.trackers import papers
 
 #: Embedder used when none is named: the pretrained offline default (see
 #: trackers.embedders.DEFAULT_REASON for why it is the default).
@@ -87,7 +88,7 @@ class DeepSort(Tracker):
     """Deep SORT with all tracks filtered, gated and compared as one batch."""
 
     name = "deepsort"
-    paper = "Wojke et al., Simple Online and Realtime Tracking with a Deep Association Metric, ICIP 2017"
+    paper = papers.DEEPSORT
     Params = DeepSortParams
     requires = Requirements(features=True)
 

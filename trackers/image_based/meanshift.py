@@ -22,6 +22,7 @@ import numpy as np
 from trackbench.trackers.image_based.boxgeom import Window, centred_box, clipped_window, expand
 from trackbench.trackers.image_based.colour_model import ColourModel, ColourSettings, back_project, build_model, window_mass
 from trackbench.trackers.image_based.lifecycle import ImagePropagatedTracker, LifecycleParams
+from trackbench.trackers import papers
 
 
 @dataclass
@@ -59,7 +60,7 @@ class MeanShift(ImagePropagatedTracker[np.ndarray, ColourModel]):
     """Colour-histogram mean shift with fixed box size."""
 
     name = "meanshift"
-    paper = "Comaniciu et al., Real-Time Tracking of Non-Rigid Objects using Mean Shift, CVPR 2000"
+    paper = papers.MEANSHIFT
     Params = MeanShiftParams
     params: MeanShiftParams
 
@@ -144,7 +145,7 @@ class CamShift(MeanShift):
     """
 
     name = "camshift"
-    paper = "Bradski, Computer Vision Face Tracking for Use in a Perceptual User Interface, 1998"
+    paper = papers.CAMSHIFT
     Params = CamShiftParams
     params: CamShiftParams
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from trackbench.trackers.image_based.boxgeom import centred_box, clipped_window
 from trackbench.trackers.image_based.lifecycle import ImagePropagatedTracker, LifecycleParams
+from trackbench.trackers import papers
 
 
 @dataclass
@@ -52,7 +53,7 @@ class OpticalFlow(ImagePropagatedTracker[np.ndarray, np.ndarray]):
     """Median flow of forward-backward-checked LK points; a model is an (N, 2) float32 point array."""
 
     name = "optical_flow"
-    paper = "median flow: Kalal et al., Forward-Backward Error, ICPR 2010"
+    paper = papers.MEDIAN_FLOW
     Params = OpticalFlowParams
     params: OpticalFlowParams
 

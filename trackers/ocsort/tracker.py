@@ -48,6 +48,7 @@ from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R, predict_tracks, x_to_boxes
+from trackbench.trackers import papers
 
 #: The reference's "no observation yet" box (x1, y1, x2, y2, score).
 NO_OBSERVATION = np.array([-1.0, -1.0, -1.0, -1.0, -1.0])
@@ -125,6 +126,7 @@ class OcSort(Tracker):
     """OC-SORT with every track's Kalman filter stepped as one batch."""
 
     name = "ocsort"
+    paper = papers.OCSORT
     Params = OcSortParams
     requires = Requirements()
 

@@ -66,6 +66,7 @@ from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.deepsort import motion
 from trackbench.trackers.params import ParamError
 from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER
+from trackbench.trackers import papers
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "rolo_mot17_synth.pt"
@@ -169,7 +170,7 @@ class Rolo(Tracker):
     """Tracking-by-detection with an LSTM motion model (see module docstring)."""
 
     name = "rolo"
-    paper = "after Ning et al., Spatially Supervised Recurrent Convolutional Neural Networks for Visual Object Tracking, 2016"
+    paper = papers.ROLO
     Params = RoloParams
     requires = Requirements()  # per instance: features when the checkpoint uses appearance
 

@@ -29,6 +29,7 @@ from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.lifecycle import sort_reported
 from trackbench.trackers.core.sort_motion import x_to_boxes
 from trackbench.trackers.core.tracks import TrackStore
+from trackbench.trackers import papers
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Sort(Tracker):
     """SORT with all Kalman filters stepped as one batch."""
 
     name = "sort"
-    paper = "Bewley et al., Simple Online and Realtime Tracking, ICIP 2016"
+    paper = papers.SORT
     Params = SortParams
     requires = Requirements()
 
