@@ -53,7 +53,7 @@ def metric_bars(overall: pd.DataFrame) -> bytes | None:
     plt = _plt()
     labels = [paper_label(str(t)) for t in overall.index]
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(7.5, 0.55 * n * len(metrics) / 2 + 1.6))
+    fig, ax = plt.subplots(figsize=(7.5, 0.22 * n * len(metrics) + 1.0))
     height = 0.8 / len(metrics)
     y = np.arange(n)
     for k, metric in enumerate(metrics):
@@ -66,7 +66,7 @@ def metric_bars(overall: pd.DataFrame) -> bytes | None:
     ax.set_xlim(low, 100 if low >= 0 else max(100.0, float(np.nanmax(overall[metrics].to_numpy(float))) + 5))
     ax.set_xlabel("%")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(n, 1)), ncol=len(metrics), frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(metrics), frameon=False)  # above, never on a bar
     return _png(fig)
 
 
@@ -99,6 +99,7 @@ def speed_accuracy(overall: pd.DataFrame, end_to_end: dict[str, float] | None = 
     ax.xaxis.set_minor_formatter(NullFormatter())
     xs = list(data["Hz"]) + list(e2e.values())
     ax.set_xlim(min(xs) / 2, max(xs) * 3)
+    ax.margins(y=0.15)  # room for the labels of the highest and lowest points
     ax.set_xlabel("frames per second (log): ● tracker only" + ("   ○ end to end (decode + embed + track)" if e2e else ""))
     ax.set_ylabel(f"{metric} (%)")
     ax.grid(True, which="major", alpha=0.3)

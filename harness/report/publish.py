@@ -24,7 +24,7 @@ import pandas as pd
 
 from trackbench.harness.report import charts, html, latex, markdown
 from trackbench.harness.report.document import Chart, ComparisonBlock, Document, Section, Text
-from trackbench.harness.report.leaderboard import sort_board
+from trackbench.harness.report.leaderboard import legend, sort_board
 from trackbench.harness.report.names import paper_label, paper_name, plural
 from trackbench.harness.report.tables import report_table
 from trackbench.datasets.motfile import atomic_write_text
@@ -72,7 +72,12 @@ def load_run(run_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
 
 
 def end_to_end_hz(manifest: dict[str, Any]) -> dict[str, float]:
-    """Frames per second of each variant counting decoding and embedding too (only where they were timed)."""
+    """Frames per second of each variant counting decoding and embedding too.
+
+    A box-only tracker given detections has nothing to decode or embed: its
+    end-to-end speed is its tracker speed.  Empty when nothing in the run
+    decoded or embedded (then the column would only repeat Hz).
+    """
     frames: dict[str, float] = {}
     seconds: dict[str, float] = {}
     extra: dict[str, float] = {}
@@ -84,7 +89,9 @@ def end_to_end_hz(manifest: dict[str, Any]) -> dict[str, float]:
         spent = (unit.get("decode_seconds") or 0) + (unit.get("embed_seconds") or 0)
         extra[name] = extra.get(name, 0.0) + spent
         seconds[name] = seconds.get(name, 0.0) + (unit.get("tracker_seconds") or 0) + spent
-    return {n: frames[n] / seconds[n] for n in frames if seconds[n] > 0 and extra[n] > 0}
+    if not any(v > 0 for v in extra.values()):
+        return {}
+    return {n: frames[n] / seconds[n] for n in frames if seconds[n] > 0}
 
 
 def incomplete(run: RunData) -> set[str]:
@@ -135,11 +142,22 @@ def parameters(run: RunData) -> Text:
         shared = [k for k in keys if len({repr(p.get(k)) for p in variants.values()}) == 1]
         common = ", ".join(f"{paper_name(k)}={next(iter(variants.values()))[k]}" for k in shared)
         bullets.append(f"{tracker}{' (all settings)' if len(variants) > 1 else ''}: {common}")
+        origin = _origin(tracker)
+        if origin:
+            bullets[-1] = f"{tracker} ({origin}){bullets[-1][len(tracker):]}"
         if len(variants) > 1:
             for name, params in variants.items():
                 own = ", ".join(f"{paper_name(k)}={v}" for k, v in params.items() if k not in shared)
                 bullets.append(f"{paper_label(name)}: {own}")
     return Text(f"Resolved parameters ({run.name})" if first else "", bullets)
+
+
+def _origin(tracker: str) -> str:
+    """Where a tracker comes from and its paper (empty when its plug-in is not installed here)."""
+    try:
+        return legend([tracker])[0].split(": ", 1)[1]
+    except Exception:  # a report of an old run must not fail over a tracker this machine lacks
+        return ""
 
 
 def _leaderboard_section(runs: list[RunData]) -> tuple[Section, pd.DataFrame, pd.DataFrame | None]:
@@ -200,7 +218,7 @@ def _sweep_section(run: RunData) -> Section:
     trackers = table["tracker"].nunique() if "tracker" in table.columns else 1
     keys = (["tracker"] if trackers > 1 else []) + [a for a in axes if a in table.columns]
     title = (f"Sweep of {', '.join(paper_name(a) for a in axes)} on {run.manifest.get('dataset')} "
-             f"({plural(len(run.manifest.get('sequences', [])), 'sequence')}); best HOTA highlighted")
+             f"({plural(len(run.manifest.get('sequences', [])), 'sequence')}); best value of each column in bold")
     shown = report_table(table.reset_index(drop=True).set_index(keys) if keys else table, title)
     if "HOTA" in table.columns and table["HOTA"].notna().any():
         top = table["HOTA"].max()
