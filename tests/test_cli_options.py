@@ -88,3 +88,15 @@ def test_eval_marks_a_tracker_missing_a_sequence(tmp_path) -> None:
                                  "-s", "TUD-Campus", "--format", "json"])
     row = json.loads(campus.stdout)["table"][0]
     assert (row["sequence"], round(row["MOTA"], 1), row["IDsw"]) == ("TUD-Campus", 52.6, 7)
+
+
+def test_run_marks_a_tracker_that_skipped_a_sequence(shared_data, tmp_path) -> None:
+    """camshift needs images: it skips box-only TUD-Campus, so its combined row is marked, not silently averaged."""
+    out = runner.invoke(app, ["run", "-t", "sort,camshift", "-d", "mot15", "--data-root", str(shared_data / "mot15"),
+                              "-s", "TUD-Campus,PETS09-S2L1", "--max-frames", "30", "--format", "json",
+                              "--results", str(tmp_path), "--name", "skip"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout[out.stdout.index("{"):])
+    complete = {r["tracker"]: r["complete"] for r in doc["leaderboard"]}
+    assert complete == {"sort": True, "camshift": False}
+    assert any("camshift's combined row covers 1 of 2" in n for n in doc["notes"])

@@ -238,7 +238,7 @@ def execute(request: RunRequest, console: Console | None = None,
                     report.log(f"note: {note}")
             if overall is not None:
                 overall = leaderboard.sort_board(overall, request.sort)
-                per_seq = leaderboard.sort_board(per_seq, request.sort)
+                per_seq = leaderboard.sort_board(per_seq, request.sort, order=list(overall.index))
             files = []
             legend = leaderboard.legend([v.tracker for v in variants])
             if overall is not None:

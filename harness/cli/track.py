@@ -3,9 +3,9 @@
 Detections come from a MOT-format file (``--detections``) or, for a static
 camera, from the built-in background-subtraction detector
 (:mod:`trackbench.trackers.detectors.bgsub`).  The run writes MOT results (``<out>/<stem>.txt``,
-atomically) and an annotated video (``<out>/<stem>_annotated.mp4``, or
-``.avi`` where this OpenCV cannot write MP4; written under a temporary name
-and renamed when complete), and reports speed three ways: tracker ``update``
+atomically) and an annotated video that browsers play (``<out>/<stem>_annotated.mp4``,
+H.264, where this OpenCV can encode it, else ``.webm``, VP9; the command says
+which and why; written under a temporary name and renamed when complete), and reports speed three ways: tracker ``update``
 calls only (as ``bench run`` does), the detector alone, and end to end
 (decode + detect + track + draw + write).
 
@@ -14,7 +14,6 @@ Kept apart from the CLI so tests call the same path without Typer.
 
 from __future__ import annotations
 
-import sys
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from typing import Callable, Iterator
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from trackbench import trackers as registry
 from trackbench.trackers.detectors.bgsub import BackgroundSubtractionDetector, BgSubParams
@@ -31,6 +29,7 @@ from trackbench.datasets.frames import VideoSource
 from trackbench.datasets.motfile import read_mot_file, write_results
 from trackbench.datasets.sequence import Detections, SequenceInfo
 from trackbench.harness.report.annotate import AtomicVideoWriter, Trails, draw_tracks
+from trackbench.harness.runs.progress import ProgressReport
 from trackbench.trackers.params import ParamError, build_params, parse_assignments
 from trackbench.harness.cli.errors import reported
 
@@ -75,6 +74,7 @@ class TrackOutcome:
     detections: int
     timings: Timings
     source: str = ""  # where the detections came from
+    video_note: str | None = None  # why the video is not H.264, when it is not
 
     def fps(self, seconds: float) -> float:
         return self.frames / seconds if seconds > 0 else float("nan")
@@ -112,14 +112,6 @@ def _timed_frames(source: VideoSource, limit: int, timings: Timings) -> Iterator
         yield image
 
 
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
-        disable=not console.is_terminal and not sys.stderr.isatty(),
-    )
-
-
 def execute(request: TrackRequest, console: Console | None = None) -> TrackOutcome:
     """Track a video, write results (and the annotated video); raises on bad input."""
     console = console or Console(stderr=True)
@@ -143,8 +135,9 @@ def execute(request: TrackRequest, console: Console | None = None) -> TrackOutco
     writer = AtomicVideoWriter(folder / f"{request.video.stem}_annotated", source.fps, (source.width, source.height)) if request.video_out else None
     start = time.perf_counter()
     frame_no = 0
-    with _progress(console) as bar, (writer if writer is not None else nullcontext()):
-        task = bar.add_task(f"{request.tracker} on {request.video.name}", total=limit)
+    with ProgressReport(console, folder / "track.log") as bar, (writer if writer is not None else nullcontext()):
+        task = f"{request.tracker} on {request.video.name}"
+        bar.add(task, limit)
         for frame_no, image in enumerate(_timed_frames(source, limit, timings), start=1):
             t0 = time.perf_counter()
             # The detector sees every frame (a background model must); --detect-every only
@@ -167,14 +160,15 @@ def execute(request: TrackRequest, console: Console | None = None) -> TrackOutco
                 canvas = draw_tracks(image.copy(), out.ids, out.boxes, trails, dets.boxes if request.show_detections else None)
                 writer.write(canvas)
                 timings.draw += time.perf_counter() - t2
-            bar.advance(task)
+            bar.advance(task, 1)
     if frame_no == 0:
         raise ValueError(f"no frames could be decoded from {request.video}")
     timings.wall = time.perf_counter() - start
     result_path = folder / f"{request.video.stem}.txt"
     write_results(result_path, *_stack(rows))
     n_tracks = len(np.unique(np.concatenate([r[1] for r in rows]))) if rows else 0
-    return TrackOutcome(result_path, writer.path if writer else None, frame_no, n_tracks, n_dets, timings, described)
+    return TrackOutcome(result_path, writer.path if writer else None, frame_no, n_tracks, n_dets, timings, described,
+                        writer.note if writer else None)
 
 
 def _stack(rows: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -193,6 +187,8 @@ def execute_track(request: TrackRequest, console: Console, err_console: Console)
     console.print(f"results: {outcome.result_path}")
     if outcome.video_path is not None:
         console.print(f"annotated video: {outcome.video_path}")
+        if outcome.video_note:
+            console.print(f"[yellow]note:[/yellow] {outcome.video_note}")
     console.print(
         f"frames/s: tracker {outcome.fps(t.track):,.1f} | detector {outcome.fps(t.detect):,.1f} | "
         f"decode {outcome.fps(t.decode):,.1f} | end to end {outcome.fps(t.wall):,.1f}"

@@ -5,15 +5,20 @@ colour per id (spread around the hue circle so neighbours differ) makes an
 identity switch visible as a change of colour; a short trail of past box
 centres shows where each track came from.  The video is written to a hidden
 temporary file and renamed when complete, so an interrupted run never leaves
-a truncated video under the final name.
+a truncated video under the final name; its format is the most widely
+playable one this OpenCV build can encode (H.264, else VP9/VP8 WebM, which
+browsers play too; see :class:`AtomicVideoWriter`).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Iterator
 
 import cv2
 import numpy as np
@@ -90,13 +95,25 @@ def draw_tracks(image: np.ndarray, ids: np.ndarray, boxes: np.ndarray, trails: T
 class AtomicVideoWriter:
     """Writes frames to ``<folder>/.<name>.partial<ext>``; renames to the final path on success.
 
-    MP4 (``mp4v``) is tried first; when this OpenCV build cannot write it, the
-    video falls back to Motion-JPEG in an ``.avi``.  ``path`` is the final
-    file name actually used.  Leaving the ``with`` block by an exception
-    deletes the partial file.
+    Codecs are tried in order of how widely browsers play them: H.264 in MP4
+    (``avc1``; needs an OpenCV whose FFmpeg has an H.264 encoder, which the
+    pip wheels lack), then VP9 and VP8 in WebM (Chrome, Firefox, Edge and
+    Safari ≥ 14.1 play them; the pip wheels can write them), then MPEG-4
+    Part 2 and Motion-JPEG, which players such as VLC open but browsers do
+    not.  When no codec opens at all, the frames are written as numbered JPEG
+    files in ``<name>_frames/``.  ``path`` is what was written; ``note``
+    says why it is not H.264 when it is not.  Leaving the ``with`` block by an
+    exception deletes the partial output.
     """
 
-    CODECS = ((".mp4", "mp4v"), (".avi", "MJPG"))
+    #: (extension, fourcc, description, plays in browsers)
+    CODECS = (
+        (".mp4", "avc1", "H.264 MP4", True),
+        (".webm", "VP90", "VP9 WebM", True),
+        (".webm", "VP80", "VP8 WebM", True),
+        (".mp4", "mp4v", "MPEG-4 Part 2 MP4", False),
+        (".avi", "MJPG", "Motion-JPEG AVI", False),
+    )
 
     def __init__(self, stem_path: Path, fps: float, size: tuple[int, int]) -> None:
         self.stem_path = Path(stem_path)
@@ -106,26 +123,50 @@ class AtomicVideoWriter:
         self.path: Path | None = None
         self.partial: Path | None = None
         self.frames = 0
+        self.format = ""
+        self.browser_playable = False
+        self.note: str | None = None
 
     def __enter__(self) -> "AtomicVideoWriter":
         self.stem_path.parent.mkdir(parents=True, exist_ok=True)
-        for ext, codec in self.CODECS:
+        for ext, codec, described, playable in self.CODECS:
             partial = self.stem_path.parent / f".{self.stem_path.name}.partial{ext}"
-            writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*codec), self.fps, self.size)
+            with _quiet_stderr():  # FFmpeg logs every encoder it fails to open
+                writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*codec), self.fps, self.size)
             if writer.isOpened():
-                self.writer, self.partial = writer, partial
+                self.writer, self.partial, self.format, self.browser_playable = writer, partial, described, playable
                 self.path = self.stem_path.with_name(self.stem_path.name + ext)
+                self._explain()
                 return self
             writer.release()
             partial.unlink(missing_ok=True)
-        raise RuntimeError(f"OpenCV cannot write a video here (tried {', '.join(c for _, c in self.CODECS)})")
+        self.partial = self.stem_path.parent / f".{self.stem_path.name}.partial_frames"
+        self.partial.mkdir(exist_ok=True)
+        self.path = self.stem_path.with_name(self.stem_path.name + "_frames")
+        self.format = "JPEG image sequence"
+        self._explain()
+        return self
+
+    def _explain(self) -> None:
+        if self.format == "H.264 MP4":
+            return
+        tried = "this OpenCV build cannot encode H.264"
+        if self.browser_playable:
+            self.note = f"{tried}; wrote {self.format} instead, which browsers play"
+        elif self.writer is not None:
+            self.note = f"{tried} or WebM; wrote {self.format}, which video players open but browsers do not"
+        else:
+            self.note = f"this OpenCV build cannot write any video format; wrote the frames as JPEG files in {self.path}"
 
     def write(self, image: np.ndarray) -> None:
-        assert self.writer is not None, "use AtomicVideoWriter in a with block"
+        assert self.partial is not None, "use AtomicVideoWriter in a with block"
         if (image.shape[1], image.shape[0]) != self.size:
             raise ValueError(f"frame size {image.shape[1]}x{image.shape[0]} differs from the video's {self.size}")
-        self.writer.write(image)
         self.frames += 1
+        if self.writer is not None:
+            self.writer.write(image)
+        elif not cv2.imwrite(str(self.partial / f"{self.frames:06d}.jpg"), image):
+            raise OSError(f"cannot write frame {self.frames} to {self.partial}")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self.writer is not None:
@@ -133,6 +174,27 @@ class AtomicVideoWriter:
         if self.partial is None or self.path is None:
             return
         if exc_type is None:
+            if self.partial.is_dir() and self.path.is_dir():
+                shutil.rmtree(self.path)
             os.replace(self.partial, self.path)
+        elif self.partial.is_dir():
+            shutil.rmtree(self.partial, ignore_errors=True)
         else:
             self.partial.unlink(missing_ok=True)
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence C-level writes to stderr (FFmpeg's log) for the duration; Python's stderr is untouched."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable fd 2 (e.g. some embedded interpreters)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -50,12 +50,13 @@ def resolve_metric(df: pd.DataFrame, metric: str) -> str:
     return by_lower[metric.lower()]
 
 
-def sort_board(df: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
+def sort_board(df: pd.DataFrame, metric: str | None = None, order: list | None = None) -> pd.DataFrame:
     """Rows best first by ``metric`` (default HOTA, else the first column); NaN rows last.
 
     A two-level table (tracker × sequence) keeps each tracker's rows together
     and orders the trackers by their ``COMBINED`` row when there is one, else by
-    their mean, so the per-sequence view ranks the same way as the leaderboard.
+    their mean, so the per-sequence view ranks the same way as the leaderboard;
+    ``order`` (the leaderboard's tracker order) overrides that ranking.
     """
     if df is None or df.empty:
         return df
@@ -66,15 +67,27 @@ def sort_board(df: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
     column = resolve_metric(df, metric)
     ascending = not higher_is_better(column)
     if df.index.nlevels == 1:
-        return df.sort_values(column, ascending=ascending, na_position="last", kind="stable")
+        ranked = df.sort_values(column, ascending=ascending, na_position="last", kind="stable")
+        if "complete" in ranked.columns:  # rows over fewer sequences rank after the comparable ones
+            ranked = pd.concat([ranked[ranked["complete"] != False], ranked[ranked["complete"] == False]])  # noqa: E712
+        return ranked
     outer = df.index.get_level_values(0)
+    if order is not None:
+        ranked = [t for t in order if t in set(outer)] + [t for t in dict.fromkeys(outer) if t not in set(order)]
+        return pd.concat([df.xs(t, level=0, drop_level=False).sort_values(column, ascending=ascending, kind="stable")
+                          for t in ranked])
     inner = df.index.get_level_values(1).astype(str)
     combined = df[inner == "COMBINED"]
     if len(combined):
         key = combined[column].droplevel(1)
     else:
         key = df[column].groupby(level=0, sort=False).mean()
-    order = key.sort_values(ascending=ascending, na_position="last", kind="stable").index.tolist()
+    ranked_keys = key.sort_values(ascending=ascending, na_position="last", kind="stable")
+    order = ranked_keys.index.tolist()
+    if len(combined) and "complete" in combined.columns:  # incomplete trackers after the comparable ones
+        whole = combined["complete"].droplevel(1)
+        done = {t: bool(whole.get(t, True)) for t in order}
+        order = [t for t in order if done[t]] + [t for t in order if not done[t]]
     order += [t for t in dict.fromkeys(outer) if t not in order]
     return pd.concat([df.xs(t, level=0, drop_level=False) for t in order])
 

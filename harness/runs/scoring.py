@@ -87,5 +87,13 @@ def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int
     first = ["IDF1"] if any(s.info.dataset == "aicity" for s in sequences) else None
     overall = (order_columns(pd.DataFrame(overall_rows).set_index("tracker"), first) if overall_rows
                else pd.DataFrame(index=pd.Index([], name="tracker")))
+    scored = {v: {c.name for c in counts} for v, counts in counts_by_variant.items()}
+    everywhere = set().union(*scored.values()) if scored else set()
+    short = {v: sorted(everywhere - scored.get(v, set())) for v in overall.index if scored.get(v, set()) != everywhere}
+    if short:  # never a silently smaller average: mark the row and say which sequences it lacks
+        overall["complete"] = [v not in short for v in overall.index]
+        for variant, missing in short.items():
+            notes.append(f"{variant}'s combined row covers {len(everywhere) - len(missing)} of {len(everywhere)} "
+                         f"scored sequences (no {', '.join(missing)}): complete = False, not comparable with the others")
     per_seq = order_columns(pd.DataFrame(per_rows).set_index(["tracker", "sequence"]), first)
     return overall, per_seq, notes
