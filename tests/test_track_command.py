@@ -158,8 +158,22 @@ def test_video_writer_leaves_nothing_half_written(tmp_path: Path) -> None:
             writer.write(np.zeros((H, W, 3), np.uint8))
     assert [p.name for p in tmp_path.iterdir()] == [writer.path.name]
     assert writer.path.suffix in (".mp4", ".webm") and len(read_video(writer.path)) == 4
-    assert writer.browser_playable  # H.264, or VP9/VP8 WebM where OpenCV has no H.264 encoder
-    assert (writer.note is None) == (writer.format == "H.264 MP4")
+    assert writer.browser_playable  # H.264, or VP8/VP9 WebM where no H.264 encoder is at hand
+    assert (writer.note is None) == (writer.via == "OpenCV" and writer.format == "H.264 MP4")
+
+
+def test_h264_through_imageio_ffmpeg_when_opencv_has_none(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg not installed (pip install 'trackbench[video]')")
+    codecs = tuple(c for c in AtomicVideoWriter.CODECS if c[1] != "avc1")  # as on OpenCV's pip wheels
+    monkeypatch.setattr(AtomicVideoWriter, "CODECS", codecs)
+    with AtomicVideoWriter(tmp_path / "clip", 10.0, (W + 1, H + 1)) as writer:  # odd sides: padded to even
+        for i in range(6):
+            writer.write(np.full((H + 1, W + 1, 3), 30 * i, np.uint8))
+    assert writer.path.suffix == ".mp4" and writer.via == "imageio-ffmpeg" and "libx264" in writer.note
+    capture = cv2.VideoCapture(str(writer.path))
+    assert capture.get(cv2.CAP_PROP_FOURCC) and int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
+    fourcc = int(capture.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little").decode()
+    assert fourcc.lower() in ("avc1", "h264"), fourcc
 
 
 def test_without_any_codec_the_frames_become_images(tmp_path: Path, monkeypatch) -> None:

@@ -106,11 +106,12 @@ class AtomicVideoWriter:
     exception deletes the partial output.
     """
 
-    #: (extension, fourcc, description, plays in browsers)
+    #: (extension, fourcc, description, plays in browsers); fourcc "ffmpeg" is imageio-ffmpeg's libx264.
     CODECS = (
         (".mp4", "avc1", "H.264 MP4", True),
-        (".webm", "VP90", "VP9 WebM", True),
+        (".mp4", "ffmpeg", "H.264 MP4", True),
         (".webm", "VP80", "VP8 WebM", True),
+        (".webm", "VP90", "VP9 WebM", True),
         (".mp4", "mp4v", "MPEG-4 Part 2 MP4", False),
         (".avi", "MJPG", "Motion-JPEG AVI", False),
     )
@@ -119,42 +120,55 @@ class AtomicVideoWriter:
         self.stem_path = Path(stem_path)
         self.fps = fps if fps > 0 else 25.0
         self.size = size
-        self.writer: cv2.VideoWriter | None = None
+        self.writer: cv2.VideoWriter | FfmpegH264Writer | None = None
         self.path: Path | None = None
         self.partial: Path | None = None
         self.frames = 0
         self.format = ""
         self.browser_playable = False
         self.note: str | None = None
+        self.via = ""  # "OpenCV" or "imageio-ffmpeg"
+
+    def _open(self, partial: Path, codec: str) -> "cv2.VideoWriter | FfmpegH264Writer | None":
+        if codec == "ffmpeg":
+            return FfmpegH264Writer.open(partial, self.fps, self.size)
+        with _quiet_stderr():  # FFmpeg logs every encoder it fails to open
+            writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*codec), self.fps, self.size)
+        if writer.isOpened():
+            return writer
+        writer.release()
+        return None
 
     def __enter__(self) -> "AtomicVideoWriter":
         self.stem_path.parent.mkdir(parents=True, exist_ok=True)
         for ext, codec, described, playable in self.CODECS:
             partial = self.stem_path.parent / f".{self.stem_path.name}.partial{ext}"
-            with _quiet_stderr():  # FFmpeg logs every encoder it fails to open
-                writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*codec), self.fps, self.size)
-            if writer.isOpened():
+            writer = self._open(partial, codec)
+            if writer is not None:
                 self.writer, self.partial, self.format, self.browser_playable = writer, partial, described, playable
+                self.via = "imageio-ffmpeg" if codec == "ffmpeg" else "OpenCV"
                 self.path = self.stem_path.with_name(self.stem_path.name + ext)
-                self._explain()
+                self._explain(codec)
                 return self
-            writer.release()
             partial.unlink(missing_ok=True)
         self.partial = self.stem_path.parent / f".{self.stem_path.name}.partial_frames"
         self.partial.mkdir(exist_ok=True)
         self.path = self.stem_path.with_name(self.stem_path.name + "_frames")
         self.format = "JPEG image sequence"
-        self._explain()
+        self._explain("")
         return self
 
-    def _explain(self) -> None:
-        if self.format == "H.264 MP4":
+    def _explain(self, codec: str) -> None:
+        if codec == "avc1":
             return
-        tried = "this OpenCV build cannot encode H.264"
-        if self.browser_playable:
-            self.note = f"{tried}; wrote {self.format} instead, which browsers play"
+        if codec == "ffmpeg":
+            self.note = "this OpenCV build cannot encode H.264; encoded it with imageio-ffmpeg's libx264 instead"
+        elif self.browser_playable:
+            self.note = (f"this OpenCV build cannot encode H.264 (pip install 'trackbench[video]' adds an encoder); "
+                         f"wrote {self.format} instead, which browsers play")
         elif self.writer is not None:
-            self.note = f"{tried} or WebM; wrote {self.format}, which video players open but browsers do not"
+            self.note = (f"this OpenCV build cannot encode H.264 or WebM; wrote {self.format}, which video players "
+                         "open but browsers do not (pip install 'trackbench[video]' adds an H.264 encoder)")
         else:
             self.note = f"this OpenCV build cannot write any video format; wrote the frames as JPEG files in {self.path}"
 
@@ -198,3 +212,39 @@ def _quiet_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+class FfmpegH264Writer:
+    """H.264 (libx264, yuv420p, fast start) through the ffmpeg binary that the imageio-ffmpeg wheel ships.
+
+    The pip builds of OpenCV have no H.264 encoder; this one is optional
+    (``trackbench[video]``) and used only when OpenCV's ``avc1`` is missing.
+    Same ``write``/``release`` interface as ``cv2.VideoWriter``.
+    """
+
+    def __init__(self, frames) -> None:
+        self._frames = frames
+
+    @classmethod
+    def open(cls, path: Path, fps: float, size: tuple[int, int]) -> "FfmpegH264Writer | None":
+        try:
+            import imageio_ffmpeg
+        except ImportError:
+            return None
+        frames = imageio_ffmpeg.write_frames(
+            str(path), size, pix_fmt_in="bgr24", pix_fmt_out="yuv420p", fps=fps, codec="libx264",
+            macro_block_size=1, quality=None, ffmpeg_log_level="error",
+            output_params=["-preset", "veryfast", "-crf", "23", "-movflags", "+faststart",
+                           "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"],  # yuv420p needs even sides
+        )
+        try:
+            frames.send(None)  # starts ffmpeg
+        except (OSError, RuntimeError):
+            return None
+        return cls(frames)
+
+    def write(self, image: np.ndarray) -> None:
+        self._frames.send(np.ascontiguousarray(image).tobytes())
+
+    def release(self) -> None:
+        self._frames.close()
