@@ -13,6 +13,7 @@ long each phase took.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,9 @@ class ProgressReport:
         self.bars: dict[str, _Bar] = {}
         self.t0 = time.perf_counter()
         self.progress: Progress | None = None
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
         if self.live:
             self.progress = Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
@@ -61,9 +65,26 @@ class ProgressReport:
         if self.progress is not None:
             self.progress.__enter__()
         self._log(f"started ({'terminal bars' if self.live else 'plain lines'})")
+        if not self.live and self.every > 0:
+            self._heartbeat = threading.Thread(target=self._beat, name="trackbench-progress", daemon=True)
+            self._heartbeat.start()
         return self
 
+    def _beat(self) -> None:
+        """Plain mode: a line for each running bar every ``every`` s, even while one step takes minutes
+        (a batch of crops in an embedder, a slow scoring call)."""
+        while not self._stop.wait(self.every):
+            now = time.perf_counter()
+            with self._lock:
+                for bar in self.bars.values():
+                    if bar.done and not bar.finished and now - bar.last_line >= self.every:
+                        bar.last_line = now
+                        self._line(bar)
+
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
         for bar in self.bars.values():
             if not bar.finished:
                 self._line(bar, "stopped" if exc_type else "done")
@@ -73,15 +94,20 @@ class ProgressReport:
 
     def add(self, name: str, total: int, unit: str = "frames") -> None:
         """A new bar (adding an existing name again does nothing)."""
-        if name in self.bars:
-            return
-        bar = _Bar(name, max(int(total), 0), unit, started=time.perf_counter())
-        bar.last_line = bar.started
-        if self.progress is not None:
-            bar.task = self.progress.add_task(name, total=bar.total, unit=unit)
-        self.bars[name] = bar
+        with self._lock:
+            if name in self.bars:
+                return
+            bar = _Bar(name, max(int(total), 0), unit, started=time.perf_counter())
+            bar.last_line = bar.started
+            if self.progress is not None:
+                bar.task = self.progress.add_task(name, total=bar.total, unit=unit)
+            self.bars[name] = bar
 
     def advance(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self._advance(name, n)
+
+    def _advance(self, name: str, n: int) -> None:
         bar = self.bars[name]
         if bar.done == 0:  # elapsed time counts from the bar's first step, not from when it was queued
             bar.started = bar.last_line = time.perf_counter()
@@ -90,13 +116,17 @@ class ProgressReport:
             self.progress.advance(bar.task, n)
         now = time.perf_counter()
         if bar.total and bar.done >= bar.total:
-            self.finish(name)
+            self._finish(name)
         elif now - bar.last_line >= self.every:
             bar.last_line = now
             self._line(bar)
 
     def finish(self, name: str) -> None:
         """Mark a bar done (e.g. embedding answered from the cache) and say so once."""
+        with self._lock:
+            self._finish(name)
+
+    def _finish(self, name: str) -> None:
         bar = self.bars[name]
         if bar.finished:
             return
@@ -118,7 +148,8 @@ class ProgressReport:
     def _line(self, bar: _Bar, state: str = "") -> None:
         elapsed = time.perf_counter() - bar.started
         share = f" ({100 * bar.done / bar.total:.0f}%)" if bar.total else ""
-        text = f"{bar.name}: {bar.done}/{bar.total} {bar.unit}{share}, {elapsed:.1f} s" + (f" {state}" if state else "")
+        took = f", {elapsed:.1f} s" if bar.done else ""  # a bar that never started has no elapsed time
+        text = f"{bar.name}: {bar.done}/{bar.total} {bar.unit}{share}{took}" + (f" {state}" if state else "")
         self._log(text)
         if not self.live:
             self.console.print(f"[{time.perf_counter() - self.t0:7.1f} s] {text}", markup=False, highlight=False)
