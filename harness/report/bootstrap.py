@@ -42,13 +42,21 @@ class Interval:
         return self.low <= value <= self.high
 
 
-def resample(strata: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Unit indices drawn with replacement inside each stratum, as many as the stratum has."""
-    picks = []
-    for stratum in np.unique(strata):
-        members = np.flatnonzero(strata == stratum)
-        picks.append(rng.choice(members, size=len(members), replace=True))
-    return np.concatenate(picks)
+def resample(strata: np.ndarray, rng: np.random.Generator, groups: list[np.ndarray] | None = None) -> np.ndarray:
+    """Unit indices drawn with replacement inside each stratum, as many as the stratum has.
+
+    ``groups`` (the member indices of each stratum, in stratum order) may be
+    passed to skip recomputing them on every replicate.
+    """
+    if groups is None:
+        groups = strata_groups(strata)
+    return np.concatenate([members[rng.integers(0, len(members), size=len(members))] for members in groups])
+
+
+def strata_groups(strata: np.ndarray) -> list[np.ndarray]:
+    """The member indices of each stratum, strata in sorted order."""
+    strata = np.asarray(strata)
+    return [np.flatnonzero(strata == stratum) for stratum in np.unique(strata)]
 
 
 def paired_bootstrap(strata: Sequence[int] | np.ndarray, statistic: Statistic, replicates: int = 1000,
@@ -69,8 +77,9 @@ def paired_bootstrap(strata: Sequence[int] | np.ndarray, statistic: Statistic, r
     everything = dict(statistic(np.arange(len(strata))))
     point = dict(point) if point is not None else everything
     draws: dict[str, list[float]] = {name: [] for name in everything}
+    groups = strata_groups(strata)
     for _ in range(replicates):
-        values = statistic(resample(strata, rng))
+        values = statistic(resample(strata, rng, groups))
         for name in draws:
             draws[name].append(values[name])
     tail = (1.0 - level) / 2.0
