@@ -26,7 +26,7 @@ def two_tracker_run(tmp_path_factory):
 
 
 def test_publish_a_run(tmp_path) -> None:
-    ran = runner.invoke(app, ["run", "-t", "sort", "-s", "synth-01", "--results", str(tmp_path), "--name", "r"])
+    ran = runner.invoke(app, ["run", "-t", "sort", "-s", "synth-01", "--max-frames", "60", "--results", str(tmp_path), "--name", "r"])
     assert ran.exit_code == 0, ran.output
     out = runner.invoke(app, ["publish", str(tmp_path / "r")])
     assert out.exit_code == 0, out.output

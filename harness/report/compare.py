@@ -109,7 +109,7 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"{run_dir} is not a trackbench run folder (no manifest.json)")
     manifest = json.loads(path.read_text())
-    if manifest.get("status") != "complete":
+    if manifest.get("status") not in ("complete", "failed"):  # failed: some units failed, the rest were scored
         raise ValueError(f"run {run_dir} did not complete (status {manifest.get('status')!r})")
     return manifest
 

@@ -60,7 +60,7 @@ def load_run(run_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
     if not manifest_path.is_file():
         raise FileNotFoundError(f"{run_dir} is not a trackbench run folder (no manifest.json)")
     manifest = json.loads(manifest_path.read_text())
-    if manifest.get("status") != "complete":
+    if manifest.get("status") not in ("complete", "failed"):  # failed: some units failed, the rest were scored
         raise ValueError(f"run {run_dir} did not complete (status {manifest.get('status')!r}); rerun it before publishing")
     board_path = run_dir / "leaderboard.csv"
     if not board_path.is_file():
@@ -126,6 +126,7 @@ def provenance(run: RunData) -> Text:
         f"command: {' '.join(m.get('command', []))}",
         f"software: Python {env.get('python')}, {packages}; git {env.get('git_commit') or 'unknown'}",
         f"machine: {env.get('platform')} ({env.get('processor', '')})",
+        f"status {m.get('status')}: {'; '.join(m.get('reasons', []))}" if m.get("status") != "complete" else "",
     ]
     return Text(f"Run {run.name}", [b for b in bullets if b])
 
