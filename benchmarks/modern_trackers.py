@@ -15,7 +15,8 @@ The packaged trackers run with their parameters set to the reference's MOT17
 values where they have an equivalent, and every implementation reports
 without the MOT17 output filter (``min_box_area=0``, no aspect test) so the
 outputs are comparable.  Agreement with ``native`` is the share of frames
-whose reported boxes are the same set (to 1e-6 px) with ids that map one to one
+whose reported boxes are the same set (to 1e-6 px; 1e-3 px against the
+packaged ones, as BoxMOT computes in float32) with ids that map one to one
 over the whole sequence.
 
     python benchmarks/modern_trackers.py [--data ../shared/data/mot17] [--repeat 3] [--trackers bytetrack,ocsort] [--sequences …]
@@ -46,6 +47,8 @@ from oracles.ocsort_ref import OCSortRef  # noqa: E402
 from trackbench.datasets import load_dataset  # noqa: E402
 from trackbench.trackers import create  # noqa: E402
 
+#: Box tolerance against packaged trackers: BoxMOT keeps boxes in float32 (about 3e-5 px at 600 px).
+PACKAGED_ATOL = 1e-3
 UNFILTERED = {"min_box_area": 0.0, "aspect_ratio_thresh": float("inf")}
 
 # An implementation: (prepare(frame dets) -> input, make(info) -> step(input) -> (ids, boxes)).
@@ -143,8 +146,9 @@ def one_pass(impl: Impl, prepared, infos) -> tuple[float, list[list[tuple[np.nda
     return spent, outputs
 
 
-def agreement(a, b) -> tuple[int, int]:
-    """Frames (of all) where both report the same boxes, with ids mapping one to one per sequence."""
+def agreement(a, b, atol: float = 1e-6) -> tuple[int, int]:
+    """Frames (of all) where both report the same boxes (to ``atol`` px), with ids mapping one to one
+    per sequence."""
     same = total = 0
     for seq_a, seq_b in zip(a, b):
         fwd: dict[int, int] = {}
@@ -154,7 +158,7 @@ def agreement(a, b) -> tuple[int, int]:
             if len(ia) != len(ib):
                 continue
             oa, ob = np.lexsort(ba.T[::-1]), np.lexsort(bb.T[::-1])
-            if len(ia) and not np.allclose(ba[oa], bb[ob], atol=1e-6, rtol=0):
+            if len(ia) and not np.allclose(ba[oa], bb[ob], atol=atol, rtol=0):
                 continue
             ok = True
             for x, y in zip(ia[oa].tolist(), ib[ob].tolist()):
@@ -196,7 +200,7 @@ def main() -> None:
         print(f"\n{name}")
         print(f"{'implementation':<10}{'seconds':>9}{'frames/s':>11}{'native is':>12}{'same frames as native':>24}")
         for k in impls:
-            same, total = agreement(outputs["native"], outputs[k])
+            same, total = agreement(outputs["native"], outputs[k], PACKAGED_ATOL if k in ("rf", "boxmot") else 1e-6)
             print(f"{k:<10}{best[k]:>9.3f}{n_frames / best[k]:>11,.0f}{best[k] / best['native']:>11.2f}x"
                   f"{same:>14}/{total} ({100 * same / total:.1f}%)")
         if fastest_packaged is not None:
