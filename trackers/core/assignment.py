@@ -7,6 +7,8 @@ unmatched, which is what a tracking-by-detection loop needs.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
@@ -86,7 +88,7 @@ def cost_limited_matching(cost: np.ndarray, limit: float) -> tuple[np.ndarray, n
     return matches, np.sort(unmatched_rows), np.sort(unmatched_cols)
 
 
-def max_iou_matching(iou: np.ndarray, threshold: float, gain: np.ndarray | None = None,
+def max_iou_matching(iou: np.ndarray, threshold: float, gain: np.ndarray | Callable[[], np.ndarray] | None = None,
                      shortcut: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Match rows to columns maximising total IoU; pairs below ``threshold`` stay apart.
 
@@ -94,8 +96,8 @@ def max_iou_matching(iou: np.ndarray, threshold: float, gain: np.ndarray | None 
     candidate above the threshold the candidates are taken directly (unless
     ``shortcut`` is off), otherwise the Hungarian solver maximises total IoU —
     or total ``gain`` when given (OC-SORT adds a motion-direction term to the
-    IoU; the threshold still applies to the IoU) — and sub-threshold pairs are
-    dropped afterwards.  Unmatched rows are listed in the reference order:
+    IoU; the threshold still applies to the IoU; a callable is evaluated only
+    when the solver runs) — and sub-threshold pairs are dropped afterwards.  Unmatched rows are listed in the reference order:
     never-assigned rows ascending, then rows whose assignment fell below the
     threshold.
     """
@@ -109,6 +111,8 @@ def max_iou_matching(iou: np.ndarray, threshold: float, gain: np.ndarray | None 
         if n_above and n_above == np.count_nonzero(row_any) == np.count_nonzero(col_any):
             # At most one candidate per row and column: take them all, no solver needed.
             return np.argwhere(above), np.flatnonzero(~row_any), np.flatnonzero(~col_any)
+    if callable(gain):
+        gain = gain()
     r, c = linear_sum_assignment(-(iou if gain is None else gain))
     low = iou[r, c] < threshold
     matches = _pairs(r[~low], c[~low])

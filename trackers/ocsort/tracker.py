@@ -147,19 +147,15 @@ class OcSort(Tracker):
     # -- observations --------------------------------------------------------------------
 
     def _previous_obs(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each track's observation from ``delta_t`` frames back (the oldest of the last
-        ``delta_t``); ``found`` is False where there is none in that window."""
+        """Each track's oldest observation of the last ``delta_t`` frames (the reference looks
+        ``delta_t`` frames back first, then nearer); ``found`` is False where there is none."""
         t, c = self.tracks, self.tracks.columns
-        k = self.params.delta_t
-        age = t.age[idx]
-        out = np.empty((len(idx), 5))
-        found = np.zeros(len(idx), bool)
-        for dt in range(k, 0, -1):
-            slot = (age - dt) % k
-            hit = ~found & (c["ring_age"][idx, slot] == age - dt)
-            out[hit] = c["ring"][idx[hit], slot[hit]]
-            found |= hit
-        return out, found
+        # The ring holds one slot per age modulo delta_t; slots older than the window are stale.
+        ages = c["ring_age"][idx]
+        ages = np.where(ages >= (t.age[idx] - self.params.delta_t)[:, None], ages, np.iinfo(np.int64).max)
+        slot = ages.argmin(axis=1)
+        rows = np.arange(len(idx))
+        return c["ring"][idx, slot], ages[rows, slot] != np.iinfo(np.int64).max
 
     def _k_previous_obs(self) -> np.ndarray:
         prev, found = self._previous_obs(np.arange(len(self.tracks)))
@@ -239,9 +235,10 @@ class OcSort(Tracker):
 
         # First round: IoU plus observation-centric momentum.
         iou = iou_matrix(high[:, :4], predicted)
-        gain = None
-        if iou.size:
-            gain = iou + momentum_gain(high, high[:, 4], self._k_previous_obs(), c["velocity"], p.inertia)
+
+        def gain() -> np.ndarray:  # only needed when the solver runs
+            return iou + momentum_gain(high, high[:, 4], self._k_previous_obs(), c["velocity"], p.inertia)
+
         matches, u_dets, u_trks = max_iou_matching(iou, p.iou_threshold, gain=gain)
         self._observe(matches[:, 1], high[matches[:, 0]])
 
