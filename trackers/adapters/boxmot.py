@@ -2,7 +2,8 @@
 
 Built as a BoxMOT user builds them (``ByteTrack()``, ``OcSort()``, ``BotSort()``,
 the classes' own defaults; a test checks ``Params`` still match the installed
-version), except BoT-SORT's appearance embeddings and camera-motion
+version; BoxMOT's tuned ``configs/trackers/*.yaml`` values differ and can be
+given with ``--param``), except BoT-SORT's appearance embeddings and camera-motion
 compensation, which are off: both need what a box-only benchmark does not have
 (downloaded re-id weights, images), and every tracker in a table gets the same
 input.  Detections go in as BoxMOT's ``(N, 6)`` array ``x1 y1 x2 y2 conf cls``
@@ -58,6 +59,9 @@ class BoxmotBotSortParams:
     proximity_thresh: float = 0.5
     frame_rate: float | None = None  # None: the sequence's frame rate
     fuse_first_associate: bool = False
+    second_match_thresh: float = 0.5
+    unconfirmed_match_thresh: float = 0.7
+    removed_stracks_buffer: int = 100
     use_cmc: bool = False  # library default True; needs images
     use_embeddings: bool = False  # library default True; needs re-id weights
 
