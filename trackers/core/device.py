@@ -38,6 +38,6 @@ def resolve_device(device: "str | torch.device | None" = "auto") -> "torch.devic
             build = ("a CPU-only torch build" if torch.version.cuda is None
                      else f"torch built for CUDA {torch.version.cuda}, but no GPU is visible")
             raise DeviceUnavailable(f"device {device!r} was requested but CUDA is not available ({build}); "
-                               "use --device cpu or auto")
+                                    "use cpu or auto")
         return torch.device(text)
     raise ValueError(f"unknown device {device!r}: use one of {', '.join(DEVICES)} (or cuda:N)")

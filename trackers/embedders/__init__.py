@@ -108,13 +108,14 @@ def check_device(spec: str, device: str) -> None:
             raise ValueError(f"--param device={device}: this onnxruntime has no CUDA provider "
                              "(install onnxruntime-gpu on a machine with a GPU), or use device=cpu or auto")
     elif name in _TORCH:
+        from trackbench.trackers.core.device import DeviceUnavailable, resolve_device
+
         try:
-            import torch
+            resolve_device(text)
         except ImportError:
-            return
-        if not torch.cuda.is_available():
-            build = "a CPU-only torch build" if torch.version.cuda is None else "no GPU is visible"
-            raise ValueError(f"--param device={device}: CUDA is not available ({build}); use device=cpu or auto")
+            return  # reported as a missing install when the embedder is built
+        except DeviceUnavailable as exc:
+            raise ValueError(f"--param device={device}: {exc}") from None
 
 
 def create_embedder(spec: str, device: str = "auto") -> Embedder:

@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 from torch import nn
 
+from trackbench.trackers.embedders.base import IMAGENET_MEAN, IMAGENET_STD
 from trackbench.trackers.embedders.mobilenet import parse_size
 from trackbench.trackers.embedders.torch_device import TorchEmbedder
 
@@ -82,8 +83,8 @@ class TorchvisionEmbedder(TorchEmbedder):
         self.removed = strip_classifier(model)
         preset = weights.transforms()
         crop = int(getattr(preset, "crop_size", [224])[0])
-        mean = tuple(getattr(preset, "mean", (0.485, 0.456, 0.406)))
-        std = tuple(getattr(preset, "std", (0.229, 0.224, 0.225)))
+        mean = tuple(getattr(preset, "mean", IMAGENET_MEAN))
+        std = tuple(getattr(preset, "std", IMAGENET_STD))
         self.arch = arch
         super().__init__(model, size or (crop, crop), device=device, mean=mean, std=std, batch_size=batch_size,
                          key=f"torchvision-{arch}-{str(weights).rpartition('.')[2]}")

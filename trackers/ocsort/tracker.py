@@ -46,6 +46,7 @@ from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput
 from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import max_iou_matching
+from trackbench.trackers.core.lifecycle import sort_reported
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R, predict_tracks, x_to_boxes
 from trackbench.trackers import papers
@@ -270,10 +271,7 @@ class OcSort(Tracker):
     def _report(self) -> TrackOutput:
         p = self.params
         t, c = self.tracks, self.tracks.columns
-        report = t.time_since_update < 1
-        if self.frame_count > p.min_hits:
-            report &= t.hit_streak >= p.min_hits
-        idx = np.flatnonzero(report)
+        idx = np.flatnonzero(sort_reported(t, self.frame_count, p.min_hits))
         boxes = c["last_obs"][idx, :4].copy()
         unseen = c["last_obs"][idx].sum(axis=1) < 0
         if unseen.any():
