@@ -163,7 +163,7 @@ def track(
     detections: Optional[Path] = typer.Option(None, "--detections", help="MOT-format detection file for this video (frame,id,left,top,width,height,conf,...; frames 1-based)."),
     detector: Optional[str] = typer.Option(None, "--detector", help="Built-in detector when there is no --detections file: bgsub (background subtraction, static cameras only; the default)."),
     param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="Tracker parameter name=value, repeatable (e.g. --param max_age=30)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder for <stem>.txt and the annotated video <stem>_annotated.mp4 (H.264) or .webm (VP9, where this OpenCV cannot encode H.264; both play in browsers). Default: results/track-<video stem>."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder for <stem>.txt and the annotated video <stem>_annotated.mp4 (H.264, through OpenCV or the optional imageio-ffmpeg) or .webm (VP8, where neither can encode H.264; both play in browsers). Default: results/track-<video stem>."),
     detect_every: int = typer.Option(1, "--detect-every", min=1, help="Give the tracker detections only on every K-th frame (the others get none)."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (write only the MOT results)."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Track only the first N frames."),

@@ -4,7 +4,7 @@ Detections come from a MOT-format file (``--detections``) or, for a static
 camera, from the built-in background-subtraction detector
 (:mod:`trackbench.trackers.detectors.bgsub`).  The run writes MOT results (``<out>/<stem>.txt``,
 atomically) and an annotated video that browsers play (``<out>/<stem>_annotated.mp4``,
-H.264, where this OpenCV can encode it, else ``.webm``, VP9; the command says
+H.264 through OpenCV or the optional imageio-ffmpeg, else ``.webm``, VP8; the command says
 which and why; written under a temporary name and renamed when complete), and reports speed three ways: tracker ``update``
 calls only (as ``bench run`` does), the detector alone, and end to end
 (decode + detect + track + draw + write).

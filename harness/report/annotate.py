@@ -6,7 +6,7 @@ identity switch visible as a change of colour; a short trail of past box
 centres shows where each track came from.  The video is written to a hidden
 temporary file and renamed when complete, so an interrupted run never leaves
 a truncated video under the final name; its format is the most widely
-playable one this OpenCV build can encode (H.264, else VP9/VP8 WebM, which
+playable one at hand (H.264, else VP8/VP9 WebM, which
 browsers play too; see :class:`AtomicVideoWriter`).
 """
 
@@ -96,11 +96,12 @@ class AtomicVideoWriter:
     """Writes frames to ``<folder>/.<name>.partial<ext>``; renames to the final path on success.
 
     Codecs are tried in order of how widely browsers play them: H.264 in MP4
-    (``avc1``; needs an OpenCV whose FFmpeg has an H.264 encoder, which the
-    pip wheels lack), then VP9 and VP8 in WebM (Chrome, Firefox, Edge and
-    Safari ≥ 14.1 play them; the pip wheels can write them), then MPEG-4
-    Part 2 and Motion-JPEG, which players such as VLC open but browsers do
-    not.  When no codec opens at all, the frames are written as numbered JPEG
+    through OpenCV (``avc1``; needs an OpenCV whose FFmpeg has an H.264
+    encoder, which the pip wheels lack), then H.264 through the ffmpeg of the
+    optional imageio-ffmpeg wheel (libx264), then VP8 and VP9 in WebM
+    (Chrome, Firefox, Edge and Safari play them; the pip wheels can write
+    them, VP8 about 3x faster), then MPEG-4 Part 2 and Motion-JPEG, which
+    players such as VLC open but browsers do not.  When no codec opens at all, the frames are written as numbered JPEG
     files in ``<name>_frames/``.  ``path`` is what was written; ``note``
     says why it is not H.264 when it is not.  Leaving the ``with`` block by an
     exception deletes the partial output.
