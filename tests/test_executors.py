@@ -40,26 +40,55 @@ def test_only_torch_embedders_that_may_use_cuda_ask_for_a_gpu() -> None:
     assert not _wants_gpu(Variant("sort"))
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'trackbench[ray]')")
-    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
-             configure_logging=False)
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
+# The Ray side runs in a child process inside its own network namespace (`unshare -rn`) where only the
+# loopback interface exists: Ray's servers bind every interface they see, even with
+# _node_ip_address="127.0.0.1", so this is how they listen on 127.0.0.1 only.  The child starts a local
+# instance (2 CPUs), runs the same commands with --executor ray, and shuts Ray down.
+RAY_CHILD = r"""
+import fcntl, socket, struct, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bring up lo, the namespace's only interface
+flags = struct.unpack("16sH14s", fcntl.ioctl(sock, 0x8913, struct.pack("16sH14s", b"lo", 0, b"")))[1]
+fcntl.ioctl(sock, 0x8914, struct.pack("16sH14s", b"lo", flags | 1, b""))
+import ray
+from typer.testing import CliRunner
+from trackbench.harness.cli import app
+ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
+         configure_logging=False)
+try:
+    for args in sys.argv[2:]:
+        result = CliRunner().invoke(app, args.split("|") + ["--executor", "ray", "--results", sys.argv[1]])
+        print(result.output)
+        assert result.exit_code == 0, args
+finally:
+    ray.shutdown()
+"""
 
 
-def test_ray_run_and_sweep_equal_local_file_by_file(tmp_path, local_ray) -> None:
-    results = str(tmp_path)
-    for executor in ("local", "ray"):
-        ran = runner.invoke(app, ["run", "-t", "sort,rolo", "--executor", executor, "--results", results,
-                                  "--name", f"run-{executor}"])
+def _isolated() -> list[str]:
+    import shutil
+    import subprocess
+
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode != 0:
+        pytest.skip("cannot give Ray a loopback-only network namespace here (unshare -rn unavailable)")
+    return [unshare, "-rn"]
+
+
+@pytest.mark.slow
+def test_ray_run_and_sweep_equal_local_file_by_file(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'trackbench[ray]')")
+    commands = {"run": ["run", "-t", "sort,rolo"],
+                "sweep": ["sweep", "-t", "sort", "-p", "max_age=1,3,5", "-s", "synth-01"]}
+    for kind, args in commands.items():
+        ran = runner.invoke(app, [*args, "--executor", "local", "--results", str(tmp_path), "--name", f"{kind}-local"])
         assert ran.exit_code == 0, ran.output
-        swept = runner.invoke(app, ["sweep", "-t", "sort", "-p", "max_age=1,3,5", "-s", "synth-01",
-                                    "--executor", executor, "--results", results, "--name", f"sweep-{executor}"])
-        assert swept.exit_code == 0, swept.output
+    child = subprocess.run([*_isolated(), sys.executable, "-c", RAY_CHILD, str(tmp_path)]
+                           + ["|".join([*args, "--name", f"{kind}-ray"]) for kind, args in commands.items()],
+                           capture_output=True, text=True, timeout=300)
+    assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-3000:]
     local, remote = tmp_path / "run-local", tmp_path / "run-ray"
     assert len(_files(local)) == 6 and _files(local) == _files(remote)
     pd.testing.assert_frame_equal(_table(local, "per_sequence.csv", [0, 1]), _table(remote, "per_sequence.csv", [0, 1]))

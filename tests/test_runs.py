@@ -258,3 +258,8 @@ def test_bad_parameter_for_a_later_tracker_fails_before_anything_runs(tmp_path) 
                                  "--name", "l"])
     assert result.exit_code == 2 and "deepsort" in result.output and "lambda" in result.output
     assert not results.exists()  # no orphan folder
+    # Values that are each fine but clash inside one tracker (a box-only ROLO checkpoint fed appearance vectors)
+    clash = runner.invoke(app, ["run", "-t", "sort,rolo", "-p", "embedder=precomputed", "--results", str(results),
+                                "--name", "l"])
+    assert clash.exit_code == 2 and "rolo" in clash.output and "box-only" in clash.output
+    assert not results.exists()

@@ -78,6 +78,24 @@ def safe_label(text: str) -> str:
     return sanitize_component(text)
 
 
+def check_variant(name: str, overrides: dict[str, str]) -> None:
+    """Raise ParamError unless tracker ``name`` accepts these values, before anything runs.
+
+    Beyond each value's type and range, the tracker is built once, so settings
+    that only clash together (a box-only ROLO checkpoint with an appearance
+    embedder, a checkpoint file that is missing) fail here rather than in
+    every unit.  A missing optional package (torch) is not a parameter error:
+    those units are skipped with the reason when they run.
+    """
+    try:
+        build_params(trackers.tracker_class(name).Params, overrides)
+        trackers.create(name, overrides)
+    except (ValueError, FileNotFoundError) as exc:
+        raise ParamError(f"{name}: {exc}") from None
+    except ImportError:
+        pass
+
+
 def make_variants(names: list[str], params: dict[str, str]) -> list[Variant]:
     """One variant per tracker; every ``--param`` goes to each tracker that has it.
 
@@ -91,10 +109,7 @@ def make_variants(names: list[str], params: dict[str, str]) -> list[Variant]:
         known = field_names(cls.Params)
         unknown -= known
         mine = {k: v for k, v in params.items() if k in known}
-        try:
-            build_params(cls.Params, mine)  # every value checked for every tracker before anything runs
-        except ValueError as exc:
-            raise ParamError(f"{name}: {exc}") from None
+        check_variant(name, mine)
         variants.append(Variant(name, tuple(sorted(mine.items())), name))
     if unknown:
         raise ParamError(f"no selected tracker has parameter(s): {', '.join(sorted(unknown))}")

@@ -34,8 +34,8 @@ from typing import Any
 import pandas as pd
 
 from trackbench import trackers
-from trackbench.harness.runs.runner import Variant
-from trackbench.trackers.params import ParamError, build_params, canonical_name, field_names
+from trackbench.harness.runs.runner import Variant, check_variant
+from trackbench.trackers.params import ParamError, canonical_name, field_names
 
 #: Parameters the harness itself understands (not tracker fields).
 HARNESS_PARAMS = ("detect_every",)
@@ -166,7 +166,7 @@ def plan(tracker_names: list[str], grid: Grid) -> list[Setting]:
             point = dict(zip((a.field for a in axes), combo))
             overrides = {**fixed, **point}
             detect_every = overrides.pop("detect_every", None)
-            build_params(cls.Params, overrides)  # raises on a bad value
+            check_variant(tname, overrides)  # raises on a bad value
             label = tname + ("[" + ",".join(f"{a.name}={v}" for a, v in zip(axes, combo)) + "]" if axes else "")
             variant = Variant(tname, tuple(sorted(overrides.items())), label,
                               _detect_every(detect_every) if detect_every is not None else None)
