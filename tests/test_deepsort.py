@@ -61,7 +61,9 @@ def test_defaults_are_the_reference_applications() -> None:
     p = DeepSortParams()
     assert (p.lambda_, p.max_cosine_distance, p.nn_budget, p.max_iou_distance, p.max_age, p.n_init) == (
         0.0, 0.2, 100, 0.7, 30, 3)
-    assert (p.min_confidence, p.min_detection_height, p.nms_max_overlap) == (0.8, 0.0, 1.0)
+    # No detection is dropped by default: the harness's --min-score is the one score threshold.
+    assert (p.min_confidence, p.min_detection_height, p.nms_max_overlap) == (float("-inf"), 0.0, 1.0)
+    assert p.cost == "paper"
     assert motion.GATING_THRESHOLD == 9.4877
 
 
@@ -84,20 +86,47 @@ def test_box_measurement_round_trip() -> None:
     np.testing.assert_allclose(motion.xyah_to_boxes(z), boxes)
 
 
-def test_lambda_zero_cost_is_appearance_gated_by_motion() -> None:
+def test_cost_is_the_papers_at_every_lambda() -> None:
     maha = np.array([[1.0, 9.4877, 9.5], [0.0, 20.0, 3.0]])
     app = np.array([[0.1, 0.05, 0.01], [0.2, 0.1, 0.21]])
-    cost, ok = cascade.combined_cost(maha, app, 0.0, 0.2)
+    both_gates = [[True, True, False], [True, False, False]]
+    # λ = 0: the cosine distance, gated by motion and appearance; threshold = the appearance gate (reference).
+    cost, ok, threshold = cascade.combined_cost(maha, app, 0.0, 0.2)
     np.testing.assert_array_equal(cost, app)
-    np.testing.assert_array_equal(ok, [[True, True, False], [True, False, False]])
-    # λ = 1: the scaled Mahalanobis distance alone; the gate boundary costs max_cosine_distance.
-    cost, ok = cascade.combined_cost(maha, None, 1.0, 0.2)
-    np.testing.assert_allclose(cost, maha * 0.2 / 9.4877)
-    np.testing.assert_array_equal(ok, maha <= 9.4877)
-    # In between: admissible pairs never cost more than the threshold.
-    cost, ok = cascade.combined_cost(maha, app, 0.4, 0.2)
+    np.testing.assert_array_equal(ok, both_gates)
+    assert threshold == 0.2
+    # λ = 1: the raw squared Mahalanobis distance; the appearance gate still applies.
+    cost, ok, threshold = cascade.combined_cost(maha, app, 1.0, 0.2)
+    np.testing.assert_array_equal(cost, maha)
+    np.testing.assert_array_equal(ok, both_gates)
+    assert threshold == pytest.approx(9.4877)
+    # In between: λ·d1 + (1-λ)·d2 with d1 unscaled; every admissible pair is within the threshold.
+    cost, ok, threshold = cascade.combined_cost(maha, app, 0.4, 0.2)
+    np.testing.assert_allclose(cost, 0.4 * maha + 0.6 * app)
+    np.testing.assert_array_equal(ok, both_gates)
+    assert threshold == pytest.approx(0.4 * 9.4877 + 0.6 * 0.2)
+    assert (cost[ok] <= threshold).all()
+    # The normalised variant scales d1 onto the appearance gate's scale; same gates.
+    cost, ok, threshold = cascade.combined_cost(maha, app, 0.4, 0.2, "normalised")
     np.testing.assert_allclose(cost, 0.4 * maha * 0.2 / 9.4877 + 0.6 * app)
-    assert (cost[ok] <= 0.2).all()
+    np.testing.assert_array_equal(ok, both_gates)
+    assert threshold == pytest.approx(0.2)
+    with pytest.raises(ValueError, match="cost"):
+        cascade.combined_cost(maha, app, 0.4, 0.2, "scaled")
+    with pytest.raises(ValueError, match="cost"):
+        build_params(DeepSortParams, {"cost": "scaled"})
+
+
+def test_half_lambda_weighs_raw_mahalanobis_not_a_rescaled_one() -> None:
+    """Detection A is close in motion (d² 1) but a weaker appearance match (0.19); B the reverse (d² 8, 0.01).
+    With the paper's cost at λ = 0.5 motion dominates (A: 0.595, B: 4.005); rescaled, appearance does."""
+    maha, app = np.array([[1.0, 8.0]]), np.array([[0.19, 0.01]])
+    picks = {}
+    for variant in cascade.COSTS:
+        cost, ok, threshold = cascade.combined_cost(maha, app, 0.5, 0.2, variant)
+        matches, _ = cascade.matching_cascade(cost, ok, np.array([1]), 30, threshold, np.arange(2))
+        picks[variant] = matches.tolist()
+    assert picks == {"paper": [[0, 0]], "normalised": [[0, 1]]}
 
 
 def test_gated_matching_never_pairs_inadmissible_entries() -> None:
@@ -178,10 +207,11 @@ def test_mahalanobis_gate_is_the_chi2_quantile(lam, d2, matched) -> None:
     assert bool(tracker.tracks.time_since_update[0] == 0) is matched
 
 
+@pytest.mark.parametrize("lam", [0.0, 0.5, 1.0])
 @pytest.mark.parametrize("cos, matched", [(0.15, True), (0.25, False)])
-def test_appearance_gate_is_max_cosine_distance(cos, matched) -> None:
+def test_appearance_gate_is_max_cosine_distance(lam, cos, matched) -> None:
     box, feature = [200.0, 100.0, 240.0, 200.0], _unit(1)
-    tracker = _confirmed_then_missed(DeepSortParams(), box, feature)
+    tracker = _confirmed_then_missed(DeepSortParams(lambda_=lam), box, feature)
     other = _unit(1 - cos, np.sqrt(1 - (1 - cos) ** 2))  # cosine similarity 1 - cos with `feature`
     assert 1 - float(other @ feature) == pytest.approx(cos, abs=1e-6)
     out = tracker.update(None, _dets([box], [other]))
@@ -228,7 +258,9 @@ def _same(ours, ref) -> None:
     (dict(), 300),  # the fidelity setting
     pytest.param(dict(), 837, marks=pytest.mark.slow),  # ... over the whole sequence
     (dict(lambda_=0.5, nn_budget=2), 100),
+    (dict(lambda_=0.02), 100),
     (dict(lambda_=1.0, max_age=5), 100),
+    (dict(lambda_=0.5, cost="normalised"), 100),
     (dict(nms_max_overlap=0.6, min_detection_height=50, n_init=2), 100),
 ])
 def test_equals_reference_loop_on_mot17_05(mot17_05, params, frames) -> None:
@@ -239,15 +271,17 @@ def test_equals_reference_loop_on_mot17_05(mot17_05, params, frames) -> None:
 
 
 @pytest.mark.shared
-def test_lambda_one_ignores_appearance(mot17_05) -> None:
-    dets = _frames(mot17_05)
+def test_lambda_one_uses_appearance_only_through_its_gate(mot17_05) -> None:
+    """At λ = 1 the cost ignores appearance but the gate does not: shuffling the vectors changes nothing
+    only when the appearance gate admits every pair (max_cosine_distance 2, the largest cosine distance)."""
+    dets = _frames(mot17_05, 300)
     rng = np.random.default_rng(0)
     shuffled = [dataclasses.replace(d, features=d.features[rng.permutation(len(d))]) for d in dets]
-    for lam, same in ((1.0, True), (0.0, False)):
-        p = DeepSortParams(lambda_=lam, min_confidence=0.3)
+    for lam, gate, same in ((1.0, 2.0, True), (1.0, 0.2, False), (0.0, 2.0, False)):
+        p = DeepSortParams(lambda_=lam, max_cosine_distance=gate, min_confidence=0.3)
         a, b = _run(p, dets, mot17_05.info), _run(p, shuffled, mot17_05.info)
         equal = all(x.ids.tolist() == y.ids.tolist() and np.array_equal(x.boxes, y.boxes) for x, y in zip(a, b))
-        assert equal is same, f"lambda={lam}"
+        assert equal is same, f"lambda={lam}, max_cosine_distance={gate}"
 
 
 @pytest.mark.shared

@@ -11,9 +11,14 @@ solver, over-threshold picks dropped) and the reference application's
 detection selection (height and confidence filters, then non-maximum
 suppression, most confident first).
 
-The motion weight λ mixes the scaled squared Mahalanobis distance with the
-appearance distance, ``λ · d² · max_cosine_distance / χ²₀.₉₅(4) + (1 - λ) · D_a``
-(λ = 0 is the reference).  The batched production tracker must report the
+The motion weight λ is the paper's (Wojke et al. 2017, eq. 5 and 6): the cost
+is ``λ · d² + (1 - λ) · D_a`` with ``d²`` the raw squared Mahalanobis distance
+and ``D_a`` the nearest-neighbour cosine distance, and a pair is admissible only
+inside both gates (``d² ≤ χ²₀.₉₅(4)``, ``D_a ≤ max_cosine_distance``) at every λ;
+the threshold of the assignment is the dearest admissible cost,
+``λ · χ²₀.₉₅(4) + (1 - λ) · max_cosine_distance`` (λ = 0: the reference, whose
+code has no λ).  ``cost="normalised"`` (not the paper's) scales ``d²`` by
+``max_cosine_distance / χ²₀.₉₅(4)``, with threshold ``max_cosine_distance``.  The batched production tracker must report the
 same tracks frame by frame (``tests/test_deepsort.py``).
 
 ``ReferenceDeepSort(params)`` accepts any object with the parameter names
@@ -42,6 +47,7 @@ class RefParams:
     """The reference application's settings (with λ, the seed article's motion weight)."""
 
     lambda_: float = 0.0
+    cost: str = "paper"  # or "normalised" (see module docstring)
     max_cosine_distance: float = 0.2
     nn_budget: int | None = 100
     max_iou_distance: float = 0.7
@@ -198,22 +204,25 @@ class ReferenceDeepSort:
         self.samples = {k: v for k, v in self.samples.items() if k in active}
 
     # -- association -------------------------------------------------------
+    def _cascade_threshold(self) -> float:
+        """Paper: only gates reject, so the threshold is the dearest admissible cost (both terms at their gate)."""
+        p = self.p
+        motion_gate = GATING_THRESHOLD if p.cost == "paper" else p.max_cosine_distance
+        return p.lambda_ * motion_gate + (1.0 - p.lambda_) * p.max_cosine_distance
+
     def _cascade_cost(self, track_idx: list[int], det_idx: list[int], z: np.ndarray,
                       features: np.ndarray | None) -> np.ndarray:
+        """Eq. 5 of the paper, c = λ d1 + (1 - λ) d2, with eq. 6's gates (both, every λ) as 1e5 entries."""
         p = self.p
-        scale = p.max_cosine_distance / GATING_THRESHOLD
         cost = np.zeros((len(track_idx), len(det_idx)))
         for row, k in enumerate(track_idx):
             track = self.tracks[k]
-            maha = self.kf.gating_distance(track.mean, track.cov, z[det_idx])
-            gated = maha > GATING_THRESHOLD
-            if p.lambda_ >= 1.0:
-                cost[row] = maha * scale
-            else:
-                appearance = self._nn_cosine(track.track_id, features[det_idx])
-                gated |= appearance > p.max_cosine_distance
-                cost[row] = appearance if p.lambda_ <= 0.0 else (
-                    p.lambda_ * (maha * scale) + (1.0 - p.lambda_) * appearance)
+            d1 = self.kf.gating_distance(track.mean, track.cov, z[det_idx])
+            d2 = self._nn_cosine(track.track_id, features[det_idx])
+            gated = (d1 > GATING_THRESHOLD) | (d2 > p.max_cosine_distance)
+            if p.cost == "normalised":
+                d1 = d1 * (p.max_cosine_distance / GATING_THRESHOLD)
+            cost[row] = p.lambda_ * d1 + (1.0 - p.lambda_) * d2
             cost[row, gated] = INFTY_COST
         return cost
 
@@ -235,7 +244,7 @@ class ReferenceDeepSort:
             if not at_level:
                 continue
             found, _, free = self._match(at_level, free, lambda t, d: self._cascade_cost(t, d, z, features),
-                                         p.max_cosine_distance)
+                                         self._cascade_threshold())
             matches_a += found
         taken = {k for k, _ in matches_a}
         candidates = tentative + [k for k in confirmed if k not in taken and self.tracks[k].time_since_update == 1]

@@ -1,24 +1,28 @@
 """Deep SORT's association: gated costs, the matching cascade and the IoU stage.
 
-**Cost.**  For confirmed tracks × detections the seed article combines motion
-and appearance as ``D = λ · D_k + (1 - λ) · D_a``:
+**Cost** (Wojke et al. 2017, eq. 5 and 6).  For confirmed tracks × detections
 
-- ``D_a`` is the appearance term, the smallest cosine distance from the
-  detection's vector to the track's gallery (:mod:`.appearance`);
-- ``D_k`` is the motion term, the squared Mahalanobis distance ``d²`` of the
-  detection from the track's predicted measurement, **scaled so that the
-  motion gate lands on the appearance gate**:
-  ``D_k = d² · max_cosine_distance / χ²₀.₉₅(4)`` (χ²₀.₉₅(4) = 9.4877).  A pair
-  exactly at the motion gate then costs ``max_cosine_distance``, like a pair
-  exactly at the appearance gate, so the two terms share one scale and the
-  combined cost of any admissible pair stays within ``max_cosine_distance``,
-  the matching threshold, for every λ.
+    c = λ · d⁽¹⁾ + (1 − λ) · d⁽²⁾
 
-A pair is admissible only if it passes **both gates**: ``d² ≤ 9.4877`` and
-``D_a ≤ max_cosine_distance``.  The appearance gate applies while appearance
-has weight, i.e. for ``λ < 1``; at ``λ = 1`` appearance is ignored entirely and
-Deep SORT becomes a Mahalanobis-cost tracker.  At ``λ = 0`` the cost is the
-cosine distance gated by motion: the reference implementation.
+with ``d⁽¹⁾`` the squared Mahalanobis distance ``d²`` of the detection from the
+track's predicted measurement (raw, in χ² units) and ``d⁽²⁾`` the smallest
+cosine distance from the detection's vector to the track's gallery
+(:mod:`.appearance`).  A pair is admissible only if it passes **both gates**,
+``d² ≤ 9.4877`` (χ²₀.₉₅ with 4 degrees of freedom) and
+``d⁽²⁾ ≤ max_cosine_distance``, for **every** λ, λ = 1 included: λ weighs the
+terms of the cost, it never switches a gate off.
+
+The assignment rejects only inadmissible pairs, as the paper's ``b_ij`` does.
+In the solver (below) they are priced just above the largest cost an
+admissible pair can have, ``λ · 9.4877 + (1 − λ) · max_cosine_distance``: at
+λ = 0 that is ``max_cosine_distance``, exactly the reference implementation's
+threshold, so λ = 0 reproduces nwojke/deep_sort.
+
+``cost="normalised"`` (not the paper's; kept for comparison with earlier
+trackbench results) measures the motion term in the appearance term's units,
+``d⁽¹⁾ = d² · max_cosine_distance / 9.4877``, so a pair at the motion gate
+costs as much as one at the appearance gate and the threshold is
+``max_cosine_distance`` for every λ.  Both gates apply as in ``paper``.
 
 **Matching.**  :func:`trackbench.trackers.core.assignment.gated_matching` solves one
 assignment the way the reference does: inadmissible entries (and any above the threshold) are set
@@ -50,22 +54,30 @@ _EMPTY_PAIRS = np.zeros((0, 2), np.int64)
 IOU_GATED_COST = 1e5
 
 
-def combined_cost(maha: np.ndarray, appearance: np.ndarray | None, lam: float,
-                  max_cosine_distance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Cost ``λ·D_k + (1-λ)·D_a`` and admissibility (both gates), each (K, N); see module docs.
+#: The ways the motion term enters the cost (see module docs); ``paper`` is the default.
+COSTS = ("paper", "normalised")
+
+
+def combined_cost(maha: np.ndarray, appearance: np.ndarray, lam: float, max_cosine_distance: float,
+                  cost: str = "paper") -> tuple[np.ndarray, np.ndarray, float]:
+    """Cost ``λ·d⁽¹⁾ + (1-λ)·d⁽²⁾``, admissibility (both gates), each (K, N), and the matching threshold.
 
     ``appearance`` may be +inf (or anything) where the motion gate already fails.
+    The threshold is the largest cost an admissible pair can have (module docs).
     """
-    admissible = maha <= GATING_THRESHOLD
-    if lam >= 1.0:
-        return maha * (max_cosine_distance / GATING_THRESHOLD), admissible
-    if appearance is None:
-        raise ValueError("appearance distances are needed when lambda < 1")
-    admissible &= appearance <= max_cosine_distance
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {', '.join(COSTS)}, got {cost!r}")
+    admissible = (maha <= GATING_THRESHOLD) & (appearance <= max_cosine_distance)
+    if cost == "paper":
+        motion, motion_gate = maha, GATING_THRESHOLD
+    else:
+        motion, motion_gate = maha * (max_cosine_distance / GATING_THRESHOLD), max_cosine_distance
     if lam <= 0.0:
-        return appearance, admissible
-    motion = maha * (max_cosine_distance / GATING_THRESHOLD)
-    return lam * motion + (1.0 - lam) * appearance, admissible
+        return appearance, admissible, max_cosine_distance
+    threshold = lam * motion_gate + (1.0 - lam) * max_cosine_distance
+    if lam >= 1.0:
+        return motion, admissible, threshold
+    return lam * motion + (1.0 - lam) * appearance, admissible, threshold
 
 
 def matching_cascade(cost: np.ndarray, admissible: np.ndarray, time_since_update: np.ndarray,

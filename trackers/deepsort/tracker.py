@@ -8,10 +8,11 @@ Per frame:
 2. **Predict** every track with the (u, v, a, h) constant-velocity Kalman
    filter whose noise scales with the box height (:mod:`.motion`).
 3. **Matching cascade** (:mod:`.cascade`): confirmed tracks are matched to
-   detections by ``λ·D_k + (1-λ)·D_a`` — scaled squared Mahalanobis distance
-   and nearest-neighbour cosine distance to the track's gallery of appearance
-   vectors (:mod:`.appearance`) — gated by the χ² 95 % quantile (9.4877) and
-   by ``max_cosine_distance``; tracks seen more recently choose first.
+   detections by the paper's ``λ·d⁽¹⁾ + (1-λ)·d⁽²⁾`` — squared Mahalanobis
+   distance and nearest-neighbour cosine distance to the track's gallery of
+   appearance vectors (:mod:`.appearance`) — where both gates pass: the χ²
+   95 % quantile (9.4877) and ``max_cosine_distance``, at every λ; tracks seen
+   more recently choose first.
 4. **IoU matching** of the tentative tracks and of the confirmed tracks missed
    for exactly one frame against the detections left, with gate
    ``max_iou_distance``.
@@ -58,13 +59,14 @@ class DeepSortParams:
     ``lambda_`` is set on the command line as ``--param lambda=...``.
     """
 
-    lambda_: float = 0.0  # weight of the motion term in the cost (0: appearance only, motion gates)
-    max_cosine_distance: float = 0.2  # appearance gate, and the cascade's matching threshold
+    lambda_: float = 0.0  # λ of the paper's cost λ·d1 + (1-λ)·d2 (0: appearance decides, motion only gates)
+    cost: str = "paper"  # paper: d1 = raw squared Mahalanobis; normalised: d1 scaled by max_cosine_distance/9.4877
+    max_cosine_distance: float = 0.2  # appearance gate (d2 above it is inadmissible at every λ); see below
     nn_budget: int | None = 100  # appearance vectors kept per track (None: all)
     max_iou_distance: float = 0.7  # gate of the IoU stage (1 - IoU)
     max_age: int = 30  # consecutive misses before a confirmed track is deleted
     n_init: int = 3  # detections before a track is confirmed
-    min_confidence: float = 0.8  # detections with lower confidence are ignored
+    min_confidence: float = float("-inf")  # detections with lower confidence are ignored (default: none)
     min_detection_height: float = 0.0  # detections lower than this (pixels) are ignored
     nms_max_overlap: float = 1.0  # non-maximum suppression threshold (1.0: none)
     embedder: str = DEFAULT_EMBEDDER  # appearance embedder spec (see trackers.embedders), or "precomputed"
@@ -74,6 +76,8 @@ class DeepSortParams:
     def validate(self) -> None:
         if not 0.0 <= self.lambda_ <= 1.0:
             raise ValueError("lambda must lie in [0, 1]")
+        if self.cost not in cascade.COSTS:
+            raise ValueError(f"cost must be one of {', '.join(cascade.COSTS)}, got {self.cost!r}")
         if self.max_cosine_distance <= 0.0:
             raise ValueError("max_cosine_distance must be > 0")
         if self.nn_budget is not None and self.nn_budget < 1:
@@ -137,14 +141,13 @@ class DeepSort(Tracker):
             x, P = t.x[confirmed], t.P[confirmed]
             mean, var = kalman.project(x, P, motion.measurement_noise(x))
             maha = kalman.squared_mahalanobis(mean, var, z)
-            appearance = None
-            if p.lambda_ < 1.0:
-                if features is None:
-                    raise ValueError("deepsort needs appearance vectors with the detections (lambda < 1)")
-                appearance = self._appearance(confirmed, features, maha <= motion.GATING_THRESHOLD)
-            cost, admissible = cascade.combined_cost(maha, appearance, p.lambda_, p.max_cosine_distance)
+            if features is None:
+                raise ValueError("deepsort needs appearance vectors with the detections (both gates apply at every lambda)")
+            appearance = self._appearance(confirmed, features, maha <= motion.GATING_THRESHOLD)
+            cost, admissible, threshold = cascade.combined_cost(maha, appearance, p.lambda_,
+                                                                p.max_cosine_distance, p.cost)
             pairs, free = cascade.matching_cascade(cost, admissible, t.time_since_update[confirmed],
-                                                   p.max_age, p.max_cosine_distance, free)
+                                                   p.max_age, threshold, free)
             pairs[:, 0] = confirmed[pairs[:, 0]]
             matches.append(pairs)
         # IoU stage: tentative tracks, then confirmed tracks missed only this frame and still free.
