@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from trackbench.harness.cli import app
@@ -84,5 +85,50 @@ def test_parallel_run_scores_identically(tmp_path) -> None:
     for jobs in ("1", "2"):
         result = runner.invoke(app, ["run", "-t", "sort,rolo", "--jobs", jobs, "--results", str(tmp_path), "--name", f"j{jobs}"])
         assert result.exit_code == 0, result.output
-        boards.append(pd.read_csv(tmp_path / f"j{jobs}" / "per_sequence.csv", index_col=[0, 1]).drop(columns="Hz"))
+        boards.append(pd.read_csv(tmp_path / f"j{jobs}" / "per_sequence.csv", index_col=[0, 1]).drop(columns=["Hz", "Hz e2e"]))
     pd.testing.assert_frame_equal(boards[0], boards[1])
+
+
+def test_min_score_is_one_threshold_for_every_tracker(tmp_path) -> None:
+    """--min-score drops the same detections before every tracker: SORT then equals SORT with its own
+    min_confidence at that value, and the manifest, units and tables say what was done."""
+    args = ["run", "-t", "sort,deepsort", "-s", "synth-01", "-p", "embedder=histogram", "--results", str(tmp_path)]
+    result = runner.invoke(app, [*args, "--name", "ms", "--min-score", "0.6", "--clear-backend", "trackeval"])
+    assert result.exit_code == 0, result.output
+    own = runner.invoke(app, ["run", "-t", "sort", "-s", "synth-01", "-p", "min_confidence=0.6",
+                              "--results", str(tmp_path), "--name", "own"])
+    assert own.exit_code == 0, own.output
+    data = "synth/sort/data/synth-01.txt"
+    assert (tmp_path / "ms" / data).read_text() == (tmp_path / "own" / data).read_text()
+    manifest = json.loads((tmp_path / "ms" / "manifest.json").read_text())
+    assert (manifest["min_score"], manifest["clear_backend"]) == (0.6, "trackeval")
+    dropped = {u["variant"]: u["detections_dropped"] for u in manifest["units"]}
+    assert dropped["sort"] == dropped["deepsort"] > 0
+    assert all(u["min_score"] == 0.6 for u in manifest["units"])
+    # Deep SORT applies no threshold of its own: without --min-score it sees every detection.
+    assert all(u["params"]["min_confidence"] == float("-inf") for u in manifest["units"] if u["tracker"] == "deepsort")
+    assert "CLEAR and identity metrics: trackeval" in (tmp_path / "ms" / "leaderboard.md").read_text()
+    assert "CLEAR/ID: trackeval" in result.output
+
+
+def test_end_to_end_speed_counts_embedding_even_from_the_cache(tmp_path, monkeypatch) -> None:
+    """Hz e2e = frames / (tracker + decoding + embedding); a rerun that reads the vectors from the cache
+    still charges what computing them cost, so the column does not change with the cache's state."""
+    monkeypatch.setenv("TRACKBENCH_CACHE", str(tmp_path / "cache"))
+    runs = []
+    for name in ("first", "again"):
+        result = runner.invoke(app, ["run", "-t", "deepsort", "-s", "synth-01", "-p", "embedder=histogram",
+                                     "--results", str(tmp_path), "--name", name])
+        assert result.exit_code == 0, result.output
+        (unit,) = json.loads((tmp_path / name / "manifest.json").read_text())["units"]
+        runs.append(unit)
+    first, again = runs
+    assert (first["embed_source"], again["embed_source"]) == ("computed", "cache")
+    assert again["embed_compute_seconds"] == pytest.approx(first["embed_compute_seconds"], abs=1e-4)
+    assert 0 < first["embed_compute_seconds"] <= first["embed_seconds"]  # computing is part of that call
+    for unit in runs:
+        seconds = unit["tracker_seconds"] + unit["decode_seconds"] + unit["embed_compute_seconds"]
+        assert unit["hz_e2e"] == pytest.approx(unit["frames"] / seconds, rel=1e-2)
+        assert unit["hz_e2e"] < unit["hz"]
+    board = pd.read_csv(tmp_path / "again" / "leaderboard.csv", index_col=0)
+    assert board.loc["deepsort", "Hz e2e"] == pytest.approx(again["hz_e2e"], rel=1e-2)

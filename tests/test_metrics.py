@@ -42,6 +42,8 @@ MM_DATA = Path(mm.__file__).resolve().parent / "data"
 TUD = ("TUD-Campus", "TUD-Stadtmitte")
 MOT17_05 = "MOT17-05-FRCNN"
 MOT17_05_LENGTH = 837
+MOT17_02 = "MOT17-02-FRCNN"
+MOT17_02_LENGTH = 600
 HOTA_FIELDS = ("HOTA", "DetA", "AssA", "LocA", "DetRe", "DetPr", "AssRe", "AssPr")
 
 # motmetrics' own expectations (motmetrics/tests/test_metrics.py::test_motchallenge_files),
@@ -68,9 +70,9 @@ def tud_tables(name: str) -> tuple[FrameTable, FrameTable, int]:
     return gt, result, max(gt.last_frame, result.last_frame)
 
 
-def tud_counts(name: str):
+def tud_counts(name: str, backend: str = "motmetrics"):
     gt, result, length = tud_tables(name)
-    return count_sequence(gt, result, EvalSpec(), length, name=name)
+    return count_sequence(gt, result, EvalSpec(), length, name=name, backend=backend)
 
 
 def write_trackeval_layout(root: Path, seqs: dict[str, tuple[Path, Path]]) -> tuple[Path, Path]:
@@ -127,7 +129,7 @@ def assert_hota_equal(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
         assert ours["metrics"][field] == pytest.approx(100 * float(np.mean(theirs[field])), abs=1e-9), field
 
 
-def perturbed_mot17_result(gt_file: Path, out: Path, seed: int = 17) -> None:
+def perturbed_mot17_result(gt_file: Path, out: Path, seed: int = 17, length: int = MOT17_05_LENGTH) -> None:
     """A plausible tracker file from gt boxes of ALL classes (so distractors get matched):
     jitter, 10 % rows dropped, a few identity swaps; deterministic."""
     rows = np.loadtxt(gt_file, delimiter=",")
@@ -139,24 +141,22 @@ def perturbed_mot17_result(gt_file: Path, out: Path, seed: int = 17) -> None:
     rows[:, 4:6] *= np.exp(rng.normal(0, 0.05, size=(len(rows), 2)))
     ids = np.unique(rows[:, 1])
     for a, b in rng.choice(ids, size=(8, 2), replace=False):
-        later = rows[:, 0] >= rng.integers(1, MOT17_05_LENGTH)
+        later = rows[:, 0] >= rng.integers(1, length)
         is_a, is_b = later & (rows[:, 1] == a), later & (rows[:, 1] == b)
         rows[is_a, 1], rows[is_b, 1] = b, a
     lines = [f"{int(f)},{int(i)},{x:.3f},{y:.3f},{w:.3f},{h:.3f},1,-1,-1,-1" for f, i, x, y, w, h in rows[:, :6]]
     out.write_text("\n".join(lines) + "\n")
 
 
-@pytest.fixture(scope="module")
-def mot17_case(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """MOT17-05 gt, a perturbed all-class tracker file, and TrackEval's own result on them."""
-    gt_file = shared_data / "mot17" / "train" / MOT17_05 / "gt" / "gt.txt"
+def perturbed_mot17_case(shared_data: Path, root: Path, seq: str, length: int) -> dict[str, Any]:
+    """A MOT17 sequence's gt, a perturbed all-class tracker file, and TrackEval's own result on them."""
+    gt_file = shared_data / "mot17" / "train" / seq / "gt" / "gt.txt"
     if not gt_file.is_file():
         pytest.skip(f"{gt_file} not available")
-    root = tmp_path_factory.mktemp("mot17")
     res_file = root / "result.txt"
-    perturbed_mot17_result(gt_file, res_file)
-    gt_root, trk_root = write_trackeval_layout(root, {MOT17_05: (gt_file, res_file)})
-    lengths = {MOT17_05: MOT17_05_LENGTH}
+    perturbed_mot17_result(gt_file, res_file, length=length)
+    gt_root, trk_root = write_trackeval_layout(root, {seq: (gt_file, res_file)})
+    lengths = {seq: length}
     return {
         "gt": read_mot_file(gt_file, "gt"),
         "result": read_mot_file(res_file, "result"),
@@ -165,6 +165,12 @@ def mot17_case(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> d
         "trackeval": run_trackeval(gt_root, trk_root, lengths, "MOT17", preproc=True),
         "dataset": trackeval_dataset(gt_root, trk_root, lengths, "MOT17", preproc=True),
     }
+
+
+@pytest.fixture(scope="module")
+def mot17_case(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """MOT17-05 gt, a perturbed all-class tracker file, and TrackEval's own result on them."""
+    return perturbed_mot17_case(shared_data, tmp_path_factory.mktemp("mot17"), MOT17_05, MOT17_05_LENGTH)
 
 
 # --------------------------------------------------------------------------- 1. motmetrics' published values
@@ -287,6 +293,90 @@ def test_mot17_fast_fragmentation_equals_motmetrics_function(mot17_case: dict[st
     df_map = mm.metrics.events_to_df_map(mm_backend.accumulator(seq).events)
     theirs = mm.metrics.num_fragmentations(df_map, mm.metrics.obj_frequencies(df_map))
     assert mm_backend.num_fragmentations(df_map) == theirs > 0
+
+
+# --------------------------------------------------------------------------- 2b. the trackeval CLEAR backend
+
+
+def assert_trackeval_backend_equal(counts, theirs: dict[str, Any]) -> None:
+    """Every CLEAR, Identity and Count field of TrackEval's own Evaluator, from our ``trackeval`` backend
+    (counts exactly, ratios to 1e-9), and the trackbench columns read from them."""
+    assert counts.backend == "trackeval"
+    ours = {"CLEAR": counts.counts["CLEAR"]["clear"], "Count": counts.counts["CLEAR"]["count"],
+            "Identity": counts.counts["Identity"]}
+    for metric in ("CLEAR", "Identity", "Count"):
+        for key, value in theirs[metric].items():
+            if key == "Frames" and key not in ours[metric]:
+                continue  # Count's frame total is an Evaluator extra; CLEAR's CLR_Frames is checked
+            np.testing.assert_allclose(ours[metric][key], value, rtol=0, atol=1e-9, err_msg=f"{metric} {key}")
+    metrics, clear_te, ident_te = finalize(counts), theirs["CLEAR"], theirs["Identity"]
+    pairs = {"FP": "CLR_FP", "FN": "CLR_FN", "TP": "CLR_TP", "IDsw": "IDSW", "Frag": "Frag", "MT": "MT",
+             "PT": "PT", "ML": "ML", "Frames": "CLR_Frames"}
+    for ours_key, their_key in pairs.items():
+        assert metrics[ours_key] == clear_te[their_key], ours_key
+    for ours_key, their_key in {"MOTA": "MOTA", "MOTP": "MOTP", "Recall": "CLR_Re", "Precision": "CLR_Pr"}.items():
+        assert metrics[ours_key] == pytest.approx(100 * clear_te[their_key], abs=1e-9), ours_key
+    for key in ("IDF1", "IDP", "IDR"):
+        assert metrics[key] == pytest.approx(100 * ident_te[key], abs=1e-9), key
+    assert (metrics["IDTP"], metrics["IDFP"], metrics["IDFN"]) == (ident_te["IDTP"], ident_te["IDFP"], ident_te["IDFN"])
+    assert (metrics["GT_IDs"], metrics["GT_Dets"], metrics["Dets"]) == (
+        theirs["Count"]["GT_IDs"], theirs["Count"]["GT_Dets"], theirs["Count"]["Dets"])  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [*TUD, COMBINED])
+def test_trackeval_backend_equals_trackeval_evaluator_tud(name: str, tud_trackeval: dict[str, Any]) -> None:
+    if name == COMBINED:
+        counts = combine_counts([tud_counts(n, "trackeval") for n in TUD])
+        theirs = tud_trackeval["COMBINED_SEQ"]
+    else:
+        counts, theirs = tud_counts(name, "trackeval"), tud_trackeval[name]
+    assert_trackeval_backend_equal(counts, theirs)
+
+
+@pytest.fixture(scope="module")
+def mot17_02_case(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The same for MOT17-02, where motmetrics and TrackEval count differently."""
+    return perturbed_mot17_case(shared_data, tmp_path_factory.mktemp("mot17_02"), MOT17_02, MOT17_02_LENGTH)
+
+
+@pytest.mark.shared
+def test_trackeval_backend_equals_trackeval_evaluator_mot17(mot17_case: dict[str, Any],
+                                                            mot17_02_case: dict[str, Any]) -> None:
+    """On MOT17-05 and MOT17-02 (where motmetrics counts differently), with MOTChallenge preprocessing."""
+    spec = spec_for_benchmark("MOT17")
+    both = []
+    for case, name, length in ((mot17_case, MOT17_05, MOT17_05_LENGTH), (mot17_02_case, MOT17_02, MOT17_02_LENGTH)):
+        counts = count_sequence(case["gt"], case["result"], spec, length, name=name, backend="trackeval")
+        assert_trackeval_backend_equal(counts, case["trackeval"][name])
+        both.append(counts)
+    # Summed over both sequences: TrackEval's combine rules, so equal to scoring the concatenation.
+    combined = finalize(combine_counts(both))
+    assert combined["FP"] == sum(finalize(c)["FP"] for c in both)
+    # The backends disagree on MOT17-02 (see harness.metrics.clear for why): the choice matters.
+    mm = evaluate_sequence(mot17_02_case["gt"], mot17_02_case["result"], spec, MOT17_02_LENGTH)
+    te = finalize(both[1])
+    assert (mm["FP"], mm["IDsw"], mm["Frag"]) != (te["FP"], te["IDsw"], te["Frag"])
+    assert mm["HOTA"] == te["HOTA"]  # HOTA is TrackEval's under either backend
+
+
+def test_backends_do_not_mix_and_unknown_is_refused() -> None:
+    with pytest.raises(ValueError, match="different CLEAR backends"):
+        combine_counts([tud_counts("TUD-Campus"), tud_counts("TUD-Stadtmitte", "trackeval")])
+    with pytest.raises(ValueError, match="motmetrics, trackeval"):
+        tud_counts("TUD-Campus", "devkit")
+
+
+def test_evaluate_folders_names_its_backend(tmp_path: Path) -> None:
+    for name in TUD:
+        (tmp_path / "gt" / name / "gt").mkdir(parents=True)
+        (tmp_path / "gt" / name / "gt" / "gt.txt").write_bytes((MM_DATA / name / "gt.txt").read_bytes())
+        (tmp_path / "res").mkdir(exist_ok=True)
+        (tmp_path / "res" / f"{name}.txt").write_bytes((MM_DATA / name / "test.txt").read_bytes())
+    table = evaluate_folders(tmp_path / "gt", tmp_path / "res", backend="trackeval")
+    assert table.attrs["clear_backend"] == "trackeval"
+    expected = finalize(combine_counts([tud_counts(n, "trackeval") for n in TUD]))
+    for key in ("MOTA", "IDF1", "FP", "Frag", "MT"):
+        assert table.loc[COMBINED, key] == pytest.approx(expected[key], abs=1e-12), key
 
 
 # --------------------------------------------------------------------------- 3. compat shim

@@ -42,6 +42,19 @@ class TrackOutput:
         return TrackOutput(np.zeros(0, np.int64), np.zeros((0, 4)))
 
 
+def coasted(ids: np.ndarray, boxes: np.ndarray, reported: np.ndarray) -> TrackOutput:
+    """What a box-only tracker reports on a frame without a detector run (see :meth:`Tracker.coast`).
+
+    The tracks among ``ids`` that were reported on the last detector frame, at
+    their predicted ``boxes`` — except predictions that have degenerated (not
+    finite, or no longer of positive width and height, e.g. a shrinking box
+    extrapolated past zero), which no deployed system would draw.
+    """
+    wh = boxes[:, 2:] - boxes[:, :2]
+    shown = np.isin(ids, reported) & np.isfinite(boxes).all(axis=1) & (wh > 0).all(axis=1)
+    return TrackOutput(ids[shown].copy(), boxes[shown].copy())
+
+
 @dataclass
 class NoParams:
     """Parameter set for trackers without parameters."""
@@ -72,6 +85,19 @@ class Tracker(ABC):
     @abstractmethod
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
         """Consume one frame (BGR image or None) and its detections (possibly empty)."""
+
+    def coast(self, frame: np.ndarray | None) -> TrackOutput:
+        """Consume a frame on which the detector did not run (``--detect-every K > 1``).
+
+        Unlike a frame whose detector found nothing, nobody was missed here.  This
+        default treats it as an update without detections, which suits trackers
+        that follow objects in the images themselves.  Box-only trackers override
+        it the way deployed systems with a slow detector do: advance the motion
+        model one frame, leave the life cycle (hits, misses, ages) to detector
+        frames, and report the tracks reported on the last detector frame at
+        their predicted boxes.
+        """
+        return self.update(frame, Detections.empty())
 
     def check_sequence(self, has_images: bool, has_features: bool) -> str | None:
         """Why this tracker cannot run on a sequence, or None if it can."""

@@ -44,6 +44,12 @@ def _channels(text: str) -> tuple[int, ...]:
     if not values or min(values) < 1:
         _fail(f"--channels {text!r}: expected comma-separated positive integers, e.g. 16,32,64,128")
     return values
+MIN_SCORE_HELP = ("Drop detections scored below this before any tracker sees them, the same for every tracker "
+                  "(recorded in the manifest). Default: keep every detection. Trackers apply no score threshold of "
+                  "their own unless you set one (e.g. --param min_confidence=...).")
+CLEAR_BACKEND_HELP = ("Where CLEAR (MOTA, MOTP, FP, FN, IDsw, Frag, MT/PT/ML) and identity (IDF1) metrics come from: "
+                      "motmetrics, or trackeval (TrackEval's own metric classes, the numbers MOTChallenge publishes). "
+                      "HOTA always comes from TrackEval. Named in the tables and the manifest.")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -116,6 +122,8 @@ def run(
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
     resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN", help=RESUME_HELP),
+    min_score: Optional[float] = typer.Option(None, "--min-score", help=MIN_SCORE_HELP),
+    clear_backend: str = typer.Option("motmetrics", "--clear-backend", help=CLEAR_BACKEND_HELP),
 ) -> None:
     """Run trackers over a dataset, score them, and print the leaderboard.
 
@@ -130,7 +138,8 @@ def run(
         sequences=_split(sequences, "--sequences/-s"),
         params=list(param or []), detect_every=detect_every, detector=detector, use_roi=not no_roi,
         name=_resume_name(name, resume), results=results, jobs=jobs, max_frames=max_frames, sort=sort, format=fmt,
-        executor=executor, ray_address=ray_address, resume=resume is not None,
+        executor=executor, ray_address=ray_address, resume=resume is not None, min_score=min_score,
+        clear_backend=clear_backend,
     )
     execute_run(request, console, err_console, _given(ctx))
 
@@ -145,6 +154,7 @@ def eval_(
     sequences: Optional[str] = typer.Option(None, "--sequences", "-s", help="Comma-separated gt sequence names to score (default: every gt sequence that has a result)."),
     sort: Optional[str] = typer.Option(None, "--sort", help=SORT_HELP),
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    clear_backend: str = typer.Option("motmetrics", "--clear-backend", help=CLEAR_BACKEND_HELP),
 ) -> None:
     """Score existing MOTChallenge result files against ground truth (CLEAR, ID, HOTA).
 
@@ -153,7 +163,7 @@ def eval_(
     from trackbench.harness.cli.eval import execute_eval
 
     execute_eval(gt, results_dir, benchmark, out, console, err_console, jobs=jobs, sequences=_split(sequences),
-                 sort=sort, fmt=fmt)
+                 sort=sort, fmt=fmt, clear_backend=clear_backend)
 
 
 @app.command("track")
@@ -206,6 +216,8 @@ def sweep(
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
     resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN", help=RESUME_HELP.replace("run RUN", "sweep RUN")),
+    min_score: Optional[float] = typer.Option(None, "--min-score", help=MIN_SCORE_HELP),
+    clear_backend: str = typer.Option("motmetrics", "--clear-backend", help=CLEAR_BACKEND_HELP),
 ) -> None:
     """Run a tracker over a grid of parameter settings: one leaderboard row per setting, CSV, and a PNG of MOTA/IDF1/HOTA.
 
@@ -217,6 +229,7 @@ def sweep(
         trackers=_split(tracker, "--tracker/-t") or [], params=list(param or []), dataset=dataset,
         data_root=data_root, sequences=_split(sequences, "--sequences/-s"), detect_every=detect_every, name=_resume_name(name, resume), results=results,
         jobs=jobs, executor=executor, ray_address=ray_address, resume=resume is not None,
+        min_score=min_score, clear_backend=clear_backend,
     )
     execute_sweep_cli(request, console, err_console, _given(ctx))
 

@@ -45,21 +45,23 @@ def damaged_result_notes(gt: Path, results: Path, sequences: list[str] | None = 
 
 
 def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
-          sequences: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+          sequences: list[str] | None = None, clear_backend: str = "motmetrics") -> tuple[pd.DataFrame, list[str]]:
     """(table, notes): one tracker's rows, or every tracker's stacked under a ``tracker`` level."""
-    from trackbench.harness.metrics.evaluate import evaluate_folders
+    from trackbench.harness.metrics.evaluate import check_backend, evaluate_folders
 
+    check_backend(clear_backend)
     bench = "auto" if not benchmark else benchmark.upper()
     workers = jobs or os.cpu_count() or 1
     several = tracker_dirs(results)
     if len(several) <= 1:
-        table = evaluate_folders(gt, results, benchmark=bench, workers=workers, sequences=sequences)
+        table = evaluate_folders(gt, results, benchmark=bench, workers=workers, sequences=sequences,
+                                 backend=clear_backend)
         return table, []
     tables = {}
     for name, folder in several.items():
         try:
             tables[name] = evaluate_folders(gt, folder, benchmark=bench, on_missing="skip", workers=workers,
-                                            sequences=sequences)
+                                            sequences=sequences, backend=clear_backend)
         except FileNotFoundError:
             tables[name] = None  # no result for any selected sequence
     return mark_incomplete(tables)
@@ -90,19 +92,20 @@ def mark_incomplete(tables: dict[str, pd.DataFrame | None]) -> tuple[pd.DataFram
 
 def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | None,
                  console: Console, err_console: Console, jobs: int = 1, sequences: list[str] | None = None,
-                 sort: str | None = None, fmt: str = "table") -> pd.DataFrame:
+                 sort: str | None = None, fmt: str = "table", clear_backend: str = "motmetrics") -> pd.DataFrame:
     with reported(err_console):
         leaderboard.check_options(sort, fmt)
-        table, notes = score(gt, results, benchmark, jobs, sequences)
+        table, notes = score(gt, results, benchmark, jobs, sequences, clear_backend)
         notes += damaged_result_notes(gt, results, sequences)
         table = leaderboard.sort_board(leaderboard.order_columns(table), sort)
     if fmt == "json":
-        document = {"results": str(results), "gt": str(gt), "table": leaderboard.to_records(table), "notes": notes}
+        document = {"results": str(results), "gt": str(gt), "clear_backend": clear_backend,
+                    "table": leaderboard.to_records(table), "notes": notes}
         console.out(json.dumps(document, indent=2, default=str), highlight=False)
     else:
-        leaderboard.show(table, f"{results} vs {gt}", console, notes=notes)
+        leaderboard.show(table, f"{results} vs {gt} (CLEAR/ID: {clear_backend})", console, notes=notes)
     if out is not None:
-        for path in leaderboard.save(table, Path(out), "eval"):
+        for path in leaderboard.save(table, Path(out), "eval", caption=leaderboard.metrics_note(clear_backend)):
             if fmt != "json":
                 console.print(f"saved {path}")
     return table

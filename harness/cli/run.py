@@ -22,6 +22,7 @@ from rich.markup import escape
 from trackbench import trackers as registry
 from trackbench.datasets import DatasetNotFound, load_dataset
 from trackbench.datasets.sequence import Sequence
+from trackbench.harness.metrics.evaluate import DEFAULT_BACKEND, check_backend
 from trackbench.harness.report import leaderboard
 from trackbench.harness.runs import manifest
 from trackbench.harness.runs.preflight import check_variants
@@ -58,6 +59,8 @@ class RunRequest:
     executor: str | None = None  # local | process | ray; None: local, or process when jobs > 1
     ray_address: str | None = None  # --executor ray: a cluster to join (None starts a local instance)
     resume: bool = False  # continue run `name`: finished units whose record matches are kept
+    min_score: float | None = None  # detections scored below are dropped before every tracker (None: keep all)
+    clear_backend: str = DEFAULT_BACKEND  # where CLEAR and identity come from: motmetrics or trackeval
 
 
 @dataclass
@@ -134,6 +137,15 @@ def restore_request(saved: dict[str, Any], base: Any, given: set[str] | frozense
     return replace(base, **values)
 
 
+def min_score_note(min_score: float, units: list[UnitResult]) -> str:
+    """How many detections --min-score kept from every tracker (per sequence, the same for all)."""
+    dropped: dict[str, int] = {}
+    for u in units:
+        dropped[u.sequence] = max(dropped.get(u.sequence, 0), u.detections_dropped)
+    return (f"--min-score {min_score:g}: {sum(dropped.values())} detections scored below it were dropped "
+            "before every tracker")
+
+
 def unit_options(request: RunRequest) -> dict[str, Any]:
     """Harness options beyond detect_every that change what a tracker sees (part of every unit key)."""
     return {name: getattr(request, name) for name in ("min_score", "max_frames") if hasattr(request, name)}
@@ -175,6 +187,7 @@ def execute(request: RunRequest, console: Console | None = None,
     manifest from the start (sweeps put their request there, for --resume).
     """
     console = console or Console(stderr=True)
+    check_backend(request.clear_backend)
     sequences = load(request)
     if not sequences:
         raise DatasetNotFound(f"no sequences selected in {request.dataset}")
@@ -194,6 +207,7 @@ def execute(request: RunRequest, console: Console | None = None,
         "use_roi": request.use_roi if request.dataset.lower() == "aicity" else None, "data_root": str(request.data_root) if request.data_root else None,
         "sequences": [s.name for s in sequences], "detect_every": request.detect_every,
         "max_frames": request.max_frames, "frames": {s.name: s.info.length for s in sequences},
+        "min_score": request.min_score, "clear_backend": request.clear_backend,
         "variants": [{"name": v.name, "tracker": v.tracker, "overrides": v.params()} for v in variants],
         "executor": executor, "request": saved_request(replace(request, variants=variants)),
         **(extra_record or {}),
@@ -226,14 +240,18 @@ def execute(request: RunRequest, console: Console | None = None,
 
                 units = run_units(variants, sequences, run_dir, dataset, request.detect_every, request.jobs,
                                   on_progress=report.advance, on_embed=embedding, executor=executor,
-                                  ray_address=request.ray_address, resume=request.resume, options=options)
+                                  ray_address=request.ray_address, resume=request.resume, options=options,
+                                  min_score=request.min_score)
                 for v in variants:  # skipped units never advance their bar
                     report.finish(v.name)
                 for name in [b for b in report.bars if b.endswith(" embedding")]:
                     report.finish(name)
                 wall = time.perf_counter() - t0
                 report.note(f"tracking done in {wall:.1f} s; scoring")
-                overall, per_seq, notes = score_units(units, sequences, workers=request.jobs)
+                overall, per_seq, notes = score_units(units, sequences, workers=request.jobs,
+                                                      backend=request.clear_backend)
+                if request.min_score is not None:
+                    notes.append(min_score_note(request.min_score, units))
                 for note in notes:
                     report.log(f"note: {note}")
             if overall is not None:
@@ -242,8 +260,9 @@ def execute(request: RunRequest, console: Console | None = None,
             files = []
             legend = leaderboard.legend([v.tracker for v in variants])
             if overall is not None:
-                files += leaderboard.save(overall, run_dir, "leaderboard", legend, notes)
-                files += leaderboard.save(per_seq, run_dir, "per_sequence", notes=notes)
+                caption = leaderboard.metrics_note(request.clear_backend)
+                files += leaderboard.save(overall, run_dir, "leaderboard", legend, notes, caption)
+                files += leaderboard.save(per_seq, run_dir, "per_sequence", notes=notes, caption=caption)
             failures = [f"{u.variant} on {u.sequence}: {u.failed}" for u in units if u.failed]
             record.update(status="failed" if failures else "complete", finished=manifest.now_iso(),
                           wall_seconds=round(wall, 3), units=unit_records(units), notes=notes,
@@ -318,7 +337,8 @@ def execute_run(request: RunRequest, console: Console, err_console: Console,
         return outcome
     if outcome.overall is not None:
         first = ["IDF1"] if request.dataset.lower() == "aicity" else None  # the AI City ranking metric
-        leaderboard.show(outcome.overall, f"{request.dataset}: all sequences", console, first=first)
+        title = f"{request.dataset}: all sequences (CLEAR/ID: {request.clear_backend})"
+        leaderboard.show(outcome.overall, title, console, first=first)
         for line in outcome.legend:
             console.print(f"[dim]{line}[/dim]")
         if outcome.per_sequence is not None and len(outcome.per_sequence) > len(outcome.overall):

@@ -23,7 +23,7 @@ from trackbench.harness.runs.sweep import Grid, Setting, parse_grid, plan, plot_
 from trackbench.trackers.params import ParamError
 
 #: Columns shown in the terminal after the swept parameters.
-SHOWN_METRICS = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz"]
+SHOWN_METRICS = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz", "Hz e2e"]
 
 
 @dataclass
@@ -43,6 +43,8 @@ class SweepRequest:
     executor: str | None = None  # local | process | ray (see RunRequest)
     ray_address: str | None = None
     resume: bool = False  # continue sweep `name`; its saved options are used
+    min_score: float | None = None  # harness detection score threshold, the same for every setting
+    clear_backend: str = "motmetrics"  # where CLEAR and identity come from: motmetrics or trackeval
 
 
 @dataclass
@@ -71,6 +73,7 @@ def execute_sweep(request: SweepRequest, console: Console | None = None) -> Swee
         detect_every=request.detect_every, detector=request.detector, name=request.name,
         results=request.results, jobs=request.jobs, variants=[s.variant for s in settings],
         executor=request.executor, ray_address=request.ray_address, resume=request.resume,
+        min_score=request.min_score, clear_backend=request.clear_backend,
     )
     if request.jobs > 1 and request.executor != "ray":
         warm_feature_cache(run_request, settings)
@@ -79,7 +82,8 @@ def execute_sweep(request: SweepRequest, console: Console | None = None) -> Swee
     files: list[Path] = []
     if run.overall is not None:
         table = sweep_table(run.overall, settings, grid.axes)
-        files += leaderboard.save(table, run.run_dir, "leaderboard", notes=run.notes)
+        files += leaderboard.save(table, run.run_dir, "leaderboard", notes=run.notes,
+                                  caption=leaderboard.metrics_note(request.clear_backend))
         title = f"{request.dataset}: {', '.join(sorted({s.variant.tracker for s in settings}))}"
         plot = plot_sweep(table, grid.axes, run.run_dir / "sweep.png", title)
         if plot is None:
@@ -164,7 +168,8 @@ def execute_sweep_cli(request: SweepRequest, console: Console, err_console: Cons
         shown.index = [escape(label) for label in shown.index]  # "[...]" is not rich markup
         shown.index.name = "setting"
         console.print(leaderboard.rich_table(shown, f"{request.dataset}: sweep of "
-                                             + ", ".join(a.name for a in outcome.grid.axes)))
+                                             + ", ".join(a.name for a in outcome.grid.axes)
+                                             + f" (CLEAR/ID: {request.clear_backend})"))
     for note in outcome.run.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
     if outcome.plot:

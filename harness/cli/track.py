@@ -28,6 +28,7 @@ from trackbench.trackers.detectors.bgsub import BackgroundSubtractionDetector, B
 from trackbench.datasets.frames import VideoSource
 from trackbench.datasets.motfile import read_mot_file, write_results
 from trackbench.datasets.sequence import Detections, SequenceInfo
+from trackbench.harness.runs.runner import is_detector_frame
 from trackbench.harness.report.annotate import AtomicVideoWriter, Trails, draw_tracks
 from trackbench.harness.runs.progress import ProgressReport
 from trackbench.trackers.params import ParamError, build_params, parse_assignments
@@ -145,10 +146,13 @@ def execute(request: TrackRequest, console: Console | None = None) -> TrackOutco
             dets = detect(frame_no, image)
             t1 = time.perf_counter()
             timings.detect += t1 - t0
-            if request.detect_every > 1 and (frame_no - 1) % request.detect_every != 0:
+            shown_image = image if tracker.requires.images else None
+            if is_detector_frame(frame_no, request.detect_every):
+                n_dets += len(dets)
+                out = tracker.update(shown_image, dets)
+            else:  # no detector run for the tracker: it coasts (predicted boxes for live tracks)
                 dets = Detections.empty()
-            n_dets += len(dets)
-            out = tracker.update(image if tracker.requires.images else None, dets)
+                out = tracker.coast(shown_image)
             timings.track += time.perf_counter() - t1
             if len(out):
                 scores = out.scores if out.scores is not None else np.ones(len(out))

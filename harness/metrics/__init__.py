@@ -1,4 +1,4 @@
-"""Tracking metrics: CLEAR and identity (motmetrics), HOTA (TrackEval), MOTChallenge preprocessing.
+"""Tracking metrics: CLEAR and identity (motmetrics or TrackEval), HOTA (TrackEval), MOTChallenge preprocessing.
 
 Entry points (see :mod:`trackbench.harness.metrics.evaluate` for conventions: percentages,
 MOTP as mean IoU):
@@ -30,6 +30,7 @@ _EXPORTS = {
     "SequenceCounts": "evaluate",
     "SequenceJob": "evaluate",
     "COLUMNS": "evaluate",
+    "CLEAR_BACKENDS": "evaluate",
     "preprocess": "preprocess",
     "SeqData": "preprocess",
     "spec_for_benchmark": "preprocess",

@@ -1,4 +1,4 @@
-"""Score tracker results against ground truth: CLEAR + identity (motmetrics) and HOTA (TrackEval).
+"""Score tracker results against ground truth: CLEAR + identity (motmetrics or TrackEval) and HOTA (TrackEval).
 
 One call scores one sequence (:func:`evaluate_sequence`); :func:`count_sequence`
 keeps the raw counts so several sequences combine from *summed counts*
@@ -19,6 +19,13 @@ Conventions of every metrics dict and DataFrame produced here:
   gt ids), Frames, TP (matched gt boxes), GT_Dets, Dets, IDTP, IDFP, IDFN.
 * Matching threshold: IoU >= 0.5 for CLEAR and identity; HOTA averages over
   alpha = 0.05..0.95 as TrackEval does.
+
+CLEAR backends (``backend=``, ``--clear-backend``): ``motmetrics`` (default;
+:mod:`.clear`, :mod:`.identity`) or ``trackeval`` (:mod:`.clear_trackeval`,
+:mod:`.identity_trackeval`: TrackEval's own metric classes, the numbers
+MOTChallenge publishes).  Both see the same preprocessed arrays; HOTA is
+always TrackEval's.  The counts remember their backend, so combining and
+finalising never mix the two.
 
 Benchmarks: ``MOT15`` scores every conf != 0 gt row; ``MOT16``/``MOT17``/``MOT20``
 remove tracker boxes matched to distractor gt and score pedestrians only (see
@@ -43,14 +50,31 @@ from trackbench.datasets.limits import check_rows_within, check_span
 from trackbench.datasets.mot_scoring import BENCHMARKS, scoring_benchmark, spec_for_benchmark
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
-from trackbench.harness.metrics import clear, hota, identity
+from trackbench.harness.metrics import clear, clear_trackeval, hota, identity, identity_trackeval
 from trackbench.harness.metrics.preprocess import SeqData, preprocess
 
-#: Metric families in output order; each has evaluate / combine / finalize.
-FAMILIES: tuple[ModuleType, ...] = (clear, identity, hota)
-#: Families that run together in one worker task: CLEAR and identity share the
-#: motmetrics accumulator; HOTA (TrackEval) is independent and about as costly.
-TASK_GROUPS: tuple[tuple[ModuleType, ...], ...] = ((clear, identity), (hota,))
+#: Where CLEAR and identity metrics come from (``--clear-backend``); the first is the default.
+CLEAR_BACKENDS = ("motmetrics", "trackeval")
+DEFAULT_BACKEND = CLEAR_BACKENDS[0]
+#: Families that run together in one worker task, per backend: motmetrics' CLEAR
+#: and identity share one accumulator; HOTA (TrackEval) is independent and about
+#: as costly.  Each family has evaluate / combine / finalize.
+_TASK_GROUPS: dict[str, tuple[tuple[ModuleType, ...], ...]] = {
+    "motmetrics": ((clear, identity), (hota,)),
+    "trackeval": ((clear_trackeval, identity_trackeval), (hota,)),
+}
+
+
+def check_backend(backend: str) -> str:
+    """``backend`` if it is a known CLEAR backend, else a ValueError naming the choices."""
+    if backend not in _TASK_GROUPS:
+        raise ValueError(f"unknown CLEAR backend {backend!r}; choose one of {', '.join(CLEAR_BACKENDS)}")
+    return backend
+
+
+def families(backend: str = DEFAULT_BACKEND) -> tuple[ModuleType, ...]:
+    """The metric families of a CLEAR backend, in output order."""
+    return tuple(f for group in _TASK_GROUPS[check_backend(backend)] for f in group)
 
 #: Column order of :func:`evaluate_folders` (the required set first, extras after).
 COLUMNS = (
@@ -72,40 +96,47 @@ class SequenceCounts:
 
     name: str
     counts: dict[str, dict[str, Any]] = field(default_factory=dict)  # family NAME -> counts
+    backend: str = DEFAULT_BACKEND  # which library counted CLEAR and identity
 
 
 def count_sequence(
-    gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int, name: str = ""
+    gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int, name: str = "",
+    backend: str = DEFAULT_BACKEND,
 ) -> SequenceCounts:
     """Preprocess once, then let every metric family count on the same arrays."""
     seq = preprocess(gt, result, spec, num_frames, name=name)
-    return count_preprocessed(seq)
+    return count_preprocessed(seq, backend)
 
 
-def count_preprocessed(seq: SeqData) -> SequenceCounts:
+def count_preprocessed(seq: SeqData, backend: str = DEFAULT_BACKEND) -> SequenceCounts:
     """Counts of every family for an already preprocessed sequence."""
-    return SequenceCounts(seq.name, {family.NAME: family.evaluate(seq) for family in FAMILIES})
+    return SequenceCounts(seq.name, {family.NAME: family.evaluate(seq) for family in families(backend)}, backend)
 
 
 def finalize(counts: SequenceCounts) -> dict[str, float]:
     """Metrics dict (trackbench names, percent convention) from counts."""
     out: dict[str, float] = {}
-    for family in FAMILIES:
+    for family in families(counts.backend):
         out.update(family.finalize(counts.counts[family.NAME]))
     return {column: out[column] for column in COLUMNS}
 
 
-def evaluate_sequence(gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int) -> dict[str, float]:
+def evaluate_sequence(gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int,
+                      backend: str = DEFAULT_BACKEND) -> dict[str, float]:
     """Score one sequence: CLEAR, identity and HOTA metrics (see module docstring)."""
-    return finalize(count_sequence(gt, result, spec, num_frames))
+    return finalize(count_sequence(gt, result, spec, num_frames, backend=backend))
 
 
 def combine_counts(all_counts: Sequence[SequenceCounts], name: str = COMBINED) -> SequenceCounts:
     """Counts of several sequences merged by each family's ``combine`` (summed counts)."""
     if not all_counts:
         raise ValueError("nothing to combine: no sequences")
-    merged = {f.NAME: f.combine([c.counts[f.NAME] for c in all_counts]) for f in FAMILIES}
-    return SequenceCounts(name, merged)
+    backends = {c.backend for c in all_counts}
+    if len(backends) > 1:
+        raise ValueError(f"cannot combine counts of different CLEAR backends: {', '.join(sorted(backends))}")
+    backend = backends.pop()
+    merged = {f.NAME: f.combine([c.counts[f.NAME] for c in all_counts]) for f in families(backend)}
+    return SequenceCounts(name, merged, backend)
 
 
 def combine(all_counts: Sequence[SequenceCounts]) -> dict[str, float]:
@@ -124,29 +155,32 @@ class SequenceJob:
     num_frames: int
 
 
-def count_sequences(jobs: Sequence[SequenceJob], workers: int = 1) -> list[SequenceCounts]:
+def count_sequences(jobs: Sequence[SequenceJob], workers: int = 1,
+                    backend: str = DEFAULT_BACKEND) -> list[SequenceCounts]:
     """Counts of several sequences, in order; ``workers > 1`` scores them in processes.
 
     Both libraries' algorithms are single-threaded Python loops over frames,
     so the parallel path splits the work into (sequence, family group) tasks,
     largest first, over a process pool; the numbers are the same as serial.
     """
+    check_backend(backend)
     if workers <= 1 or not jobs:
-        return [count_sequence(j.gt, j.result, j.spec, j.num_frames, name=j.name) for j in jobs]
-    tasks = [(i, g) for i in range(len(jobs)) for g in range(len(TASK_GROUPS))]
+        return [count_sequence(j.gt, j.result, j.spec, j.num_frames, name=j.name, backend=backend) for j in jobs]
+    tasks = [(i, g) for i in range(len(jobs)) for g in range(len(_TASK_GROUPS[backend]))]
     tasks.sort(key=lambda task: -(len(jobs[task[0]].gt) + len(jobs[task[0]].result)))
     found: list[dict[str, dict[str, Any]]] = [{} for _ in jobs]
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        futures = [(i, pool.submit(_count_task, jobs[i], g)) for i, g in tasks]
+        futures = [(i, pool.submit(_count_task, jobs[i], backend, g)) for i, g in tasks]
         for i, future in futures:
             found[i].update(future.result())
-    return [SequenceCounts(job.name, {f.NAME: found[i][f.NAME] for f in FAMILIES}) for i, job in enumerate(jobs)]
+    return [SequenceCounts(job.name, {f.NAME: found[i][f.NAME] for f in families(backend)}, backend)
+            for i, job in enumerate(jobs)]
 
 
-def _count_task(job: SequenceJob, group: int) -> dict[str, dict[str, Any]]:
+def _count_task(job: SequenceJob, backend: str, group: int) -> dict[str, dict[str, Any]]:
     """One worker task: preprocess (cheap, repeated per group) and count one family group."""
     seq = preprocess(job.gt, job.result, job.spec, job.num_frames, name=job.name)
-    return {family.NAME: family.evaluate(seq) for family in TASK_GROUPS[group]}
+    return {family.NAME: family.evaluate(seq) for family in _TASK_GROUPS[backend][group]}
 
 
 # --------------------------------------------------------------------------- folders
@@ -170,6 +204,7 @@ def evaluate_folders(
     sequences: Iterable[str] | None = None,
     on_missing: OnMissing = "error",
     workers: int = 1,
+    backend: str = DEFAULT_BACKEND,
 ) -> pd.DataFrame:
     """Score every gt sequence under ``gt_root`` against its result file; one row each plus COMBINED.
 
@@ -183,8 +218,9 @@ def evaluate_folders(
     sequence has no result file: raise, score an empty result, or skip it.
     The sequence length is ``seqLength`` from seqinfo.ini when present, else
     the last frame seen in gt or result.  ``workers > 1`` scores in that many
-    processes (see :func:`count_sequences`).  ``df.attrs['benchmark']`` records
-    the style used per sequence.
+    processes (see :func:`count_sequences`).  ``backend`` picks where CLEAR and
+    identity come from (module docstring).  ``df.attrs['benchmark']`` records
+    the style used per sequence, ``df.attrs['clear_backend']`` the backend.
     """
     gt_seqs = find_gt_sequences(gt_root)
     if sequences is not None:
@@ -207,9 +243,10 @@ def evaluate_folders(
         jobs.append(job)
     if not jobs:
         raise FileNotFoundError(f"no sequence of {gt_root} has a result in {res_dir}")
-    rows = count_sequences(jobs, workers)
+    rows = count_sequences(jobs, workers, backend)
     frame = to_dataframe(rows + [combine_counts(rows)])
     frame.attrs["benchmark"] = used
+    frame.attrs["clear_backend"] = backend
     return frame
 
 

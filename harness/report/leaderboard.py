@@ -3,7 +3,10 @@
 Two tables per run: ``leaderboard`` (one row per tracker variant, metrics over
 all its sequences combined from summed counts) and ``per_sequence`` (one row per
 variant and sequence).  Percent metrics are percentages (MOTA 52.6), counts are
-integers, and ``Hz`` is tracker-only frames per second.
+integers, ``Hz`` is tracker-only frames per second (time in ``update``, as
+MOTChallenge reports it) and ``Hz e2e`` the whole pipeline's: tracker, image
+decoding and appearance embedding (at what computing the vectors costs, even
+when a run read them from the cache).
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from rich.table import Table
 from trackbench.datasets.motfile import atomic_write_text
 
 # Column order shown first; other columns follow in their given order.
-DEFAULT_COLUMNS = ["HOTA", "MOTA", "IDF1", "DetA", "AssA", "MOTP", "IDsw", "FP", "FN", "Frag", "MT", "PT", "ML", "Hz"]
+DEFAULT_COLUMNS = ["HOTA", "MOTA", "IDF1", "DetA", "AssA", "MOTP", "IDsw", "FP", "FN", "Frag", "MT", "PT", "ML", "Hz", "Hz e2e"]
 # The terminal shows these (the saved CSV/Markdown keep every column).
-SHOWN_COLUMNS = ["HOTA", "MOTA", "IDF1", "DetA", "AssA", "IDsw", "FP", "FN", "MT", "ML", "Hz", "complete"]
+SHOWN_COLUMNS = ["HOTA", "MOTA", "IDF1", "DetA", "AssA", "IDsw", "FP", "FN", "MT", "ML", "Hz", "Hz e2e", "complete"]
 INTEGER_COLUMNS = {"IDsw", "FP", "FN", "Frag", "MT", "PT", "ML", "GT_IDs", "Frames", "IDTP", "IDFP", "IDFN"}
 #: Metrics where a smaller value is better (everything else numeric: larger is better).
 LOWER_IS_BETTER = {"IDsw", "FP", "FN", "Frag", "ML", "IDFP", "IDFN", "PT"}
@@ -162,20 +165,27 @@ def legend(trackers: list[str]) -> list[str]:
 
 
 def save(df: pd.DataFrame, folder: Path, stem: str, legend_lines: list[str] | None = None,
-         notes: list[str] | None = None) -> list[Path]:
-    """Write ``<stem>.csv`` and ``<stem>.md`` (legend, then notes, under the table) atomically.
+         notes: list[str] | None = None, caption: str | None = None) -> list[Path]:
+    """Write ``<stem>.csv`` and ``<stem>.md`` (caption, legend, then notes, under the table) atomically.
 
-    ``notes`` (e.g. units that failed) follow the Markdown table, so the table
-    never travels without them.
+    ``caption`` says which library computed the metrics; ``notes`` (e.g. units
+    that failed) follow the Markdown table, so the table never travels without them.
     """
     csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
     atomic_write_text(csv_path, df.to_csv(float_format="%.4f"))
     below = "".join(f"\n- {line}" for line in legend_lines or [])
-    text = to_markdown(df) + ("\nTrackers:\n" + below.lstrip("\n") + "\n" if below else "")
+    text = to_markdown(df) + (f"\n{caption}\n" if caption else "")
+    text += "\nTrackers:\n" + below.lstrip("\n") + "\n" if below else ""
     if notes:
         text += "\n" + "".join(f"> note: {n}\n" for n in notes)
     atomic_write_text(md_path, text)
     return [csv_path, md_path]
+
+
+def metrics_note(clear_backend: str) -> str:
+    """Which library computed which metrics, for every table and report."""
+    return (f"CLEAR and identity metrics: {clear_backend} (IoU >= 0.5); HOTA: trackeval. "
+            "Hz: tracker only; Hz e2e: tracker + decoding + embedding.")
 
 
 def show(df: pd.DataFrame, title: str, console: Console | None = None, notes: list[str] | None = None,

@@ -30,10 +30,11 @@ from trackbench.harness.report.tables import report_table
 from trackbench.datasets.motfile import atomic_write_text
 from trackbench.io.atomic import atomic_path
 
-METRICS_NOTE = ("Metrics: CLEAR (MOTA, FP, FN, IDsw) and identity (IDF1) from motmetrics with IoU ≥ 0.5, HOTA "
+METRICS_NOTE = ("Metrics: CLEAR (MOTA, FP, FN, IDsw) and identity (IDF1) from {backend} with IoU ≥ 0.5, HOTA "
                 "(with DetA, AssA) from TrackEval averaged over IoU thresholds 0.05–0.95; sequences are combined "
                 "from summed counts, never by averaging percentages. Hz is tracker-only speed (time inside update "
-                "calls, as MOTChallenge reports it); Hz e2e adds image decoding and appearance embedding.")
+                "calls, as MOTChallenge reports it); Hz e2e adds image decoding and appearance embedding (at what "
+                "computing the vectors cost, also when they came from the cache).")
 
 
 @dataclass
@@ -86,7 +87,10 @@ def end_to_end_hz(manifest: dict[str, Any]) -> dict[str, float]:
             continue
         name = unit["variant"]
         frames[name] = frames.get(name, 0) + unit.get("frames", 0)
-        spent = (unit.get("decode_seconds") or 0) + (unit.get("embed_seconds") or 0)
+        embed = unit.get("embed_compute_seconds")  # what computing the vectors cost, even if cached
+        if embed is None:
+            embed = unit.get("embed_seconds")
+        spent = (unit.get("decode_seconds") or 0) + (embed or 0)
         extra[name] = extra.get(name, 0.0) + spent
         seconds[name] = seconds.get(name, 0.0) + (unit.get("tracker_seconds") or 0) + spent
     if not any(v > 0 for v in extra.values()):
@@ -122,6 +126,8 @@ def provenance(run: RunData) -> Text:
         f"dataset: {m.get('dataset')} — {plural(len(seqs), 'sequence')}: {', '.join(seqs)}{limit}",
         f"frames scored: {sum(frames.values())}" if frames else "",
         f"detections every {m.get('detect_every', 1)} frame(s)" if m.get("detect_every", 1) != 1 else "",
+        f"detections scored below {m['min_score']:g} dropped before every tracker (--min-score)"
+        if m.get("min_score") is not None else "",
         f"started {m.get('started')}, finished {m.get('finished')}, tracking wall time {m.get('wall_seconds')} s",
         f"command: {' '.join(m.get('command', []))}",
         f"software: Python {env.get('python')}, {packages}; git {env.get('git_commit') or 'unknown'}",
@@ -263,7 +269,8 @@ def build_document(runs: list[RunData], comparisons: list[Any] | None = None) ->
     if notes:
         doc.sections.append(Section("Notes", [Text(bullets=notes)]))
     doc.sections.append(Section("Provenance", [provenance(r) for r in runs] + [parameters(r) for r in runs]
-                                + [Text(METRICS_NOTE)]))
+                                + [Text(METRICS_NOTE.format(backend=" / ".join(sorted(
+                                    {r.manifest.get("clear_backend", "motmetrics") for r in runs}))))]))
     return doc
 
 

@@ -36,6 +36,7 @@ class Job:
     seq: Sequence
     detect_every: int
     wants_gpu: bool = False  # a torch embedder that may compute appearance vectors
+    min_score: float | None = None  # the harness's detection score threshold (runner.with_min_score)
 
 
 def choose_executor(executor: str | None, jobs: int) -> str:
@@ -50,7 +51,7 @@ def choose_executor(executor: str | None, jobs: int) -> str:
 def _track(job: Job):
     from trackbench.harness.runs.runner import track_unit
 
-    return track_unit(job.variant, job.seq, job.detect_every)
+    return track_unit(job.variant, job.seq, job.detect_every, min_score=job.min_score)
 
 
 def run_local(jobs: list[Job], on_frames: Callable[[int, int], None] | None = None,
@@ -60,7 +61,7 @@ def run_local(jobs: list[Job], on_frames: Callable[[int, int], None] | None = No
     for i, job in enumerate(jobs):
         cb = (lambda n, i=i: on_frames(i, n)) if on_frames else None
         ecb = (lambda n, i=i: on_embed(i, n)) if on_embed else None
-        yield i, track_unit(job.variant, job.seq, job.detect_every, cb, ecb)
+        yield i, track_unit(job.variant, job.seq, job.detect_every, cb, ecb, job.min_score)
 
 
 def run_process(jobs: list[Job], workers: int) -> Iterator[tuple[int, object]]:
@@ -113,7 +114,7 @@ def run_ray(jobs: list[Job], address: str | None, workers: int) -> Iterator[tupl
                 seq_refs[id(job.seq)] = ray.put(job.seq)
             seq_ref = seq_refs[id(job.seq)]
             options = {"num_cpus": 1, "num_gpus": 1 if (has_gpu and job.wants_gpu) else 0, "max_retries": 0}
-            refs[task.options(**options).remote(job.variant, seq_ref, job.detect_every)] = i
+            refs[task.options(**options).remote(job.variant, seq_ref, job.detect_every, job.min_score)] = i
         while refs:
             done, _ = ray.wait(list(refs), num_returns=1)
             for ref in done:
@@ -125,10 +126,10 @@ def run_ray(jobs: list[Job], address: str | None, workers: int) -> Iterator[tupl
             ray.shutdown()
 
 
-def _track_remote(variant, seq, detect_every):
+def _track_remote(variant, seq, detect_every, min_score=None):
     from trackbench.harness.runs.runner import track_unit
 
-    return track_unit(variant, seq, detect_every)
+    return track_unit(variant, seq, detect_every, min_score=min_score)
 
 
 def run_jobs(jobs: list[Job], executor: str, workers: int = 1, ray_address: str | None = None,

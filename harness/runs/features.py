@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import time
 import zipfile
@@ -32,6 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from trackbench.datasets.motfile import atomic_write_text
 from trackbench.io.atomic import atomic_path
 from trackbench.datasets.frames import source_fingerprint
 from trackbench.datasets.sequence import Sequence
@@ -138,9 +140,22 @@ def compute_features(seq: Sequence, embedder: Embedder, batch_size: int = 256,
 @dataclasses.dataclass
 class FeatureReport:
     source: str  # "precomputed", "cache" or "computed"
-    seconds: float
+    seconds: float  # spent in this call (computing, or reading the cache or file)
     path: str | None
     note: str | None = None  # e.g. a cache file that failed its checks and was recomputed
+    compute_seconds: float | None = None  # what computing the vectors cost, now or when cached (None: unknown)
+
+
+def _cost_path(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def _recorded_cost(path: Path) -> float | None:
+    """Seconds the cached array took to compute, from its sidecar (None if absent or unreadable)."""
+    try:
+        return float(json.loads(_cost_path(path).read_text())["compute_seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def with_features(seq: Sequence, embedder_spec: str, features_path: str | None = None,
@@ -166,16 +181,19 @@ def with_features(seq: Sequence, embedder_spec: str, features_path: str | None =
         features, why = load_cached(path, key, len(seq.detections), embedder.dim)
         if why:
             note = f"appearance cache {path} {why}: recomputed"
-    source = "cache"
+    source, cost = "cache", _recorded_cost(path)
     if features is None:
         features = compute_features(seq, embedder, progress=progress)
+        cost = time.perf_counter() - t0
         source = "computed"
         try:
             save_cached(path, key, features)
+            atomic_write_text(_cost_path(path), json.dumps({"compute_seconds": round(cost, 4), "key": key}))
         except OSError as exc:
             note = f"could not write the appearance cache ({exc.strerror or exc}: {exc.filename or path}); vectors computed, not cached"
     table = dataclasses.replace(seq.detections, features=features)
-    return dataclasses.replace(seq, detections=table), FeatureReport(source, time.perf_counter() - t0, str(path), note)
+    report = FeatureReport(source, time.perf_counter() - t0, str(path), note, cost)
+    return dataclasses.replace(seq, detections=table), report
 
 
 def feature_options(params: Any) -> tuple[str, str | None, str]:

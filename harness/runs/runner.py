@@ -2,7 +2,9 @@
 
 Each (tracker variant, sequence) pair is a unit.  A unit resets the tracker,
 feeds it every frame in order and times only the ``update`` calls (tracker Hz,
-as MOTChallenge reports it); image decoding is timed separately.  Results land
+as MOTChallenge reports it); image decoding and appearance embedding are timed
+separately, and ``hz_e2e`` adds them back: frames over tracker + decoding +
+embedding time, the speed a user of the whole pipeline sees.  Results land
 as ``results/<run>/<dataset>/<variant>/data/<sequence>.txt`` (TrackEval's
 layout), each written atomically, and ``manifest.json`` records resolved
 parameters, versions and timings.  Workers (in-process, a process pool, or
@@ -10,10 +12,16 @@ Ray tasks: :mod:`~trackbench.harness.runs.executors`) only track; this
 process writes every result file and, after it, the unit's record
 (:mod:`~trackbench.harness.runs.units`), which is what ``--resume`` trusts.
 A unit that fails is recorded with its reason and the others carry on.
+
+Every tracker gets the same input: the harness's ``min_score`` (``--min-score``)
+drops low-scored detections once, before any tracker sees them (after
+appearance vectors are attached, so precomputed files are filtered too), and
+the unit records the threshold and how many detections it dropped.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -60,7 +68,10 @@ class UnitResult:
     tracker_seconds: float = 0.0
     decode_seconds: float = 0.0
     embed_seconds: float = 0.0  # appearance vectors (computed, cached or read), not in tracker time
+    embed_compute_seconds: float | None = None  # what computing them cost, also when read from the cache
     embed_source: str | None = None
+    min_score: float | None = None  # the harness's detection score threshold (None: every detection kept)
+    detections_dropped: int = 0  # detections below min_score, never shown to the tracker
     result_path: str | None = None
     skipped: str | None = None  # why the unit cannot run here (e.g. needs images on box-only data)
     failed: str | None = None  # why the unit failed (bad input it met, tracker exception, non-finite output)
@@ -71,6 +82,17 @@ class UnitResult:
     @property
     def hz(self) -> float:
         return self.frames / self.tracker_seconds if self.tracker_seconds > 0 else float("nan")
+
+    @property
+    def pipeline_seconds(self) -> float:
+        """Tracker + decoding + embedding time; embedding as computing it costs, even when it was cached."""
+        embed = self.embed_compute_seconds if self.embed_compute_seconds is not None else self.embed_seconds
+        return self.tracker_seconds + self.decode_seconds + embed
+
+    @property
+    def hz_e2e(self) -> float:
+        seconds = self.pipeline_seconds
+        return self.frames / seconds if seconds > 0 else float("nan")
 
 
 def safe_label(text: str) -> str:
@@ -116,9 +138,25 @@ def make_variants(names: list[str], params: dict[str, str]) -> list[Variant]:
     return variants
 
 
+def with_min_score(seq: Sequence, min_score: float | None) -> tuple[Sequence, int]:
+    """The sequence with detections scored below ``min_score`` removed, and how many were removed."""
+    if min_score is None:
+        return seq, 0
+    keep = seq.detections.scores >= min_score
+    dropped = int(len(keep) - keep.sum())
+    if dropped == 0:
+        return seq, 0
+    return dataclasses.replace(seq, detections=seq.detections.select(keep)), dropped
+
+
+def is_detector_frame(frame: int, detect_every: int) -> bool:
+    """Whether the detector runs on ``frame`` (1-based): frames 1, 1 + K, 1 + 2K, ..."""
+    return detect_every <= 1 or (frame - 1) % detect_every == 0
+
+
 def detections_for(seq: Sequence, frame: int, detect_every: int) -> Detections:
     """The detections a tracker gets: all on detection frames, none in between."""
-    if detect_every > 1 and (frame - 1) % detect_every != 0:
+    if not is_detector_frame(frame, detect_every):
         return Detections.empty()
     return seq.detections.detections(frame)
 
@@ -159,15 +197,16 @@ def _non_finite(frames: np.ndarray, ids: np.ndarray, boxes: np.ndarray, scores: 
 
 def track_unit(variant: Variant, seq: Sequence, detect_every: int = 1,
                progress: Callable[[int], None] | None = None,
-               embed_progress: Callable[[int], None] | None = None) -> UnitOutput:
+               embed_progress: Callable[[int], None] | None = None, min_score: float | None = None) -> UnitOutput:
     """Track one sequence with one variant; never raises for what the unit meets.
 
     A tracker exception or non-finite output makes the unit *failed* (with the
     reason) instead of ending the run, so one bad sequence costs only itself.
     ``progress(n)`` is called as frames are tracked, ``embed_progress(n)`` as
     frames are decoded and embedded for appearance vectors (before tracking).
+    ``min_score`` drops low-scored detections before the tracker sees any.
     """
-    result = UnitResult(variant.name, variant.tracker, seq.name)
+    result = UnitResult(variant.name, variant.tracker, seq.name, min_score=min_score)
     try:
         return _track(variant, seq, detect_every, progress, embed_progress, result)
     except Exception as exc:  # noqa: BLE001 - any tracker error is this unit's failure, reported with its type
@@ -190,6 +229,8 @@ def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callabl
             result.skipped = str(exc)
             return UnitOutput(result)
         result.embed_seconds, result.embed_source, result.note = report.seconds, report.source, report.note
+        result.embed_compute_seconds = report.compute_seconds
+    seq, result.detections_dropped = with_min_score(seq, result.min_score)
     reason = tracker.check_sequence(seq.has_images, seq.detections.features is not None)
     if reason:
         result.skipped = reason
@@ -200,9 +241,10 @@ def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callabl
     frames_out, ids_out, boxes_out, scores_out = [], [], [], []
     spent = 0.0
     for frame_no, image in enumerate(_frames(seq, needs_images, decode_clock), start=1):
-        dets = detections_for(seq, frame_no, detect_every)
+        # Between detector frames the tracker coasts (Tracker.coast: predicted boxes for live tracks).
+        dets = seq.detections.detections(frame_no) if is_detector_frame(frame_no, detect_every) else None
         t0 = time.perf_counter()
-        out = tracker.update(image, dets)
+        out = tracker.update(image, dets) if dets is not None else tracker.coast(image)
         spent += time.perf_counter() - t0
         if len(out):
             frames_out.append(np.full(len(out), frame_no))
@@ -243,9 +285,9 @@ def write_output(output: UnitOutput, out_path: Path) -> UnitResult:
 
 def run_unit(variant: Variant, seq: Sequence, out_path: Path, detect_every: int = 1,
              progress: Callable[[int], None] | None = None,
-             embed_progress: Callable[[int], None] | None = None) -> UnitResult:
+             embed_progress: Callable[[int], None] | None = None, min_score: float | None = None) -> UnitResult:
     """Track one sequence with one variant, write its result file, return timings."""
-    return write_output(track_unit(variant, seq, detect_every, progress, embed_progress), out_path)
+    return write_output(track_unit(variant, seq, detect_every, progress, embed_progress, min_score), out_path)
 
 
 def run_dir_for(results: Path, name: str) -> Path:
@@ -337,7 +379,8 @@ def run_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path,
               on_progress: Callable[[str, int], None] | None = None,
               on_embed: Callable[[str, int], None] | None = None, *, executor: str | None = None,
               ray_address: str | None = None, resume: bool = False, options: dict[str, Any] | None = None,
-              on_unit: Callable[[UnitResult], None] | None = None) -> list[UnitResult]:
+              on_unit: Callable[[UnitResult], None] | None = None,
+              min_score: float | None = None) -> list[UnitResult]:
     """Run every variant on every sequence; results in (variant, sequence) order.
 
     ``on_progress(variant, frames)`` reports tracked frames and
@@ -363,7 +406,7 @@ def run_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path,
         if on_progress:
             on_progress(unit.variant.name, unit.seq.info.length)
     job_list = [Job(planned[i].variant, planned[i].seq, detect_every,
-                    executor == "ray" and _wants_gpu(planned[i].variant)) for i in todo]
+                    executor == "ray" and _wants_gpu(planned[i].variant), min_score) for i in todo]
     local_progress = (lambda j, n: on_progress(planned[todo[j]].variant.name, n)) if on_progress else None
     local_embed = (lambda j, n: on_embed(planned[todo[j]].variant.name, n)) if on_embed else None
     for j, output in run_jobs(job_list, executor, jobs, ray_address, local_progress, local_embed):
@@ -381,5 +424,6 @@ def unit_records(results: list[UnitResult]) -> list[dict[str, Any]]:
     for r in results:
         row = asdict(r)
         row["hz"] = None if np.isnan(r.hz) else round(r.hz, 2)
+        row["hz_e2e"] = None if np.isnan(r.hz_e2e) else round(r.hz_e2e, 2)
         rows.append(row)
     return rows

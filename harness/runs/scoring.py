@@ -4,8 +4,10 @@ Per-sequence metrics and, per tracker variant, metrics over all its sequences
 combined from summed counts (never averaged percentages).  A variant that
 failed on some sequence is left out of the combined table (its totals would
 cover fewer sequences than its rivals'), with a note; its other sequences
-stay in the per-sequence table.  Tracker speed (Hz)
-is total frames over total ``update`` time.  Units that were skipped (a tracker
+stay in the per-sequence table.  Tracker speed (Hz) is total frames over
+total ``update`` time; ``Hz e2e`` is total frames over tracker + decoding +
+embedding time (see :class:`~trackbench.harness.runs.runner.UnitResult`).
+CLEAR and identity come from the chosen backend (motmetrics or TrackEval).  Units that were skipped (a tracker
 that needs images on box-only data) or sequences without gt are reported as
 notes rather than failing the run.
 """
@@ -19,17 +21,18 @@ import pandas as pd
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import Sequence
 from trackbench.harness.report.leaderboard import order_columns
-from trackbench.harness.metrics.evaluate import SequenceJob, combine_counts, count_sequences, finalize
+from trackbench.harness.metrics.evaluate import DEFAULT_BACKEND, SequenceJob, combine_counts, count_sequences, finalize
 from trackbench.harness.runs.runner import UnitResult
 
 
-def _speed(units: list[UnitResult]) -> float:
+def _speed(units: list[UnitResult], end_to_end: bool = False) -> float:
     frames = sum(u.frames for u in units)
-    seconds = sum(u.tracker_seconds for u in units)
+    seconds = sum(u.pipeline_seconds if end_to_end else u.tracker_seconds for u in units)
     return frames / seconds if seconds > 0 else float("nan")
 
 
-def _count_units(units: list[UnitResult], by_name: dict[str, Sequence], workers: int) -> dict[int, object]:
+def _count_units(units: list[UnitResult], by_name: dict[str, Sequence], workers: int,
+                 backend: str) -> dict[int, object]:
     """Counts of every scorable unit (keyed by its position), several sequences at once when workers > 1."""
     jobs, keys = [], []
     for i, unit in enumerate(units):
@@ -38,16 +41,16 @@ def _count_units(units: list[UnitResult], by_name: dict[str, Sequence], workers:
             jobs.append(SequenceJob(unit.sequence, seq.ground_truth, read_mot_file(unit.result_path, "result"),
                                     seq.eval_spec, seq.info.length))
             keys.append(i)
-    return dict(zip(keys, count_sequences(jobs, workers)))
+    return dict(zip(keys, count_sequences(jobs, workers, backend)))
 
 
-def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int = 1
-                ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int = 1,
+                backend: str = DEFAULT_BACKEND) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
     """(overall, per_sequence, notes); tables are None when nothing could be scored."""
     by_name = {s.name: s for s in sequences}
     notes: list[str] = []
     per_rows, counts_by_variant, ran_by_variant = [], defaultdict(list), defaultdict(list)
-    counted = _count_units(units, by_name, workers)
+    counted = _count_units(units, by_name, workers, backend)
     for i, unit in enumerate(units):
         if unit.note:
             notes.append(f"{unit.variant} on {unit.sequence}: {unit.note}")
@@ -63,6 +66,7 @@ def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int
             counts_by_variant[unit.variant].append(counted[i])
             row.update(finalize(counted[i]))
         row["Hz"] = unit.hz
+        row["Hz e2e"] = unit.hz_e2e
         per_rows.append(row)
     if not per_rows:
         return None, None, notes
@@ -83,6 +87,7 @@ def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int
         if counts_by_variant.get(variant):
             row.update(finalize(combine_counts(counts_by_variant[variant])))
         row["Hz"] = _speed(ran)
+        row["Hz e2e"] = _speed(ran, end_to_end=True)
         overall_rows.append(row)
     first = ["IDF1"] if any(s.info.dataset == "aicity" for s in sequences) else None
     overall = (order_columns(pd.DataFrame(overall_rows).set_index("tracker"), first) if overall_rows

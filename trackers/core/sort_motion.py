@@ -71,15 +71,18 @@ def predict(x: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return kalman.predict(x, P, Q_POS, Q_VEL)
 
 
-def predict_tracks(t: TrackStore) -> np.ndarray:
+def predict_tracks(t: TrackStore, count_frame: bool = True) -> np.ndarray:
     """:func:`predict` for every track in ``t`` (marked predicted); returns the predicted boxes.
 
     Tracks whose prediction is not finite are dropped.  SORT and OC-SORT predict this way.
+    ``count_frame=False`` (a frame without a detector run) moves the filters only and
+    leaves the life-cycle counters.
     """
     if len(t) == 0:
         return np.zeros((0, 4))
     t.x, t.P = predict(t.x, t.P)
-    t.mark_predicted()
+    if count_frame:
+        t.mark_predicted()
     boxes = x_to_boxes(t.x)
     if not math.isfinite(boxes.sum()):  # a NaN or inf anywhere makes the sum non-finite
         finite = np.isfinite(boxes).all(axis=1)

@@ -34,6 +34,14 @@ model it corrects finds plausible, and a model that has collapsed on unfamiliar
 motion degrades to a Kalman tracker rather than to nothing.  ``fallbacks``
 counts how often the guard stepped in.
 
+On frames without a detector run (:meth:`Rolo.coast`, ``--detect-every K > 1``)
+the guard's filter predicts one frame and each window advances one missing
+step, so the LSTM predicts on as it does through any gap, while the life cycle
+(``min_hits``, ``max_age``) counts detector frames only; the tracks reported on
+the last detector frame are reported at the (guarded) boxes predicted for this
+frame.  A track whose window no longer holds a detection ends, as in
+:meth:`Rolo.update`.
+
 The life cycle (``min_hits``, reporting only tracks matched this frame) is
 SORT's, on the shared :class:`~trackbench.trackers.core.tracks.TrackStore`, whose
 ``x``/``P`` hold the guard's Kalman state; the LSTM's ``[next box | refined
@@ -58,7 +66,7 @@ import numpy as np
 
 from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.sequence import Detections
-from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import max_iou_matching, min_cost_matching
 from trackbench.trackers.core.lifecycle import sort_reported
@@ -210,6 +218,7 @@ class Rolo(Tracker):
         self.fallbacks = {"predicted": 0, "refined": 0, "predictions": 0}
         self.gallery = np.zeros((0, self.model.feature_dim), np.float32)
         self.frame_count = 0
+        self.reported = np.zeros(0, np.int64)  # ids reported on the last detector frame
 
     def reset(self, info) -> None:
         super().reset(info)
@@ -253,9 +262,7 @@ class Rolo(Tracker):
                                  f"the embedder gave {dets.features.shape[1]}-d ones")
         t, h = self.tracks, self.history
         t.mark_predicted()
-        q_pos, q_vel = motion.process_noise(t.x)
-        t.x, t.P = kalman.predict(t.x, t.P, q_pos, q_vel)
-        predicted = self._guarded(self.lstm_boxes[:, :4], "predicted")
+        predicted = self._predict()
         matches, unmatched = self._associate(dets, predicted)
         d, k = matches[:, 0], matches[:, 1]
         feats = dets.features
@@ -278,14 +285,7 @@ class Rolo(Tracker):
                 assert feats is not None
                 self.gallery = np.concatenate([self.gallery, feats[unmatched].astype(np.float32)])
         longest = self.model.steps - 1 if p.max_age is None else min(p.max_age, self.model.steps - 1)
-        alive = (t.time_since_update <= longest) & h.has_anchor()
-        t.keep(alive)
-        h.keep(alive)
-        self.lstm_boxes = self.lstm_boxes[alive]
-        if self.appearance:
-            self.gallery = self.gallery[alive]
-        if len(t):
-            self._forward()
+        self._step((t.time_since_update <= longest) & h.has_anchor())
         report = sort_reported(t, self.frame_count, p.min_hits)
         if p.refine:
             refined = self.lstm_boxes[:, 4:].copy()
@@ -297,7 +297,34 @@ class Rolo(Tracker):
             boxes = refined[report]
         else:
             boxes = h.boxes[report, -1]
-        return TrackOutput(t.ids[report].copy(), boxes.copy())
+        self.reported = t.ids[report].copy()
+        return TrackOutput(self.reported, boxes.copy())
+
+    def coast(self, frame: np.ndarray | None) -> TrackOutput:
+        """A frame without a detector run: report last detector frame's tracks at this frame's
+        predicted boxes, then advance every window one missing step (module docstring)."""
+        assert self.model is not None and self.info is not None, "reset() first"
+        out = coasted(self.tracks.ids, self._predict(), self.reported)
+        self.history.push(np.zeros(0, np.int64), np.zeros((0, 4)), np.zeros(0))
+        self._step(self.history.has_anchor())
+        return out
+
+    def _predict(self) -> np.ndarray:
+        """Move the guard's filters one frame; this frame's predicted boxes (the LSTM's, guarded)."""
+        t = self.tracks
+        q_pos, q_vel = motion.process_noise(t.x)
+        t.x, t.P = kalman.predict(t.x, t.P, q_pos, q_vel)
+        return self._guarded(self.lstm_boxes[:, :4], "predicted")
+
+    def _step(self, alive: np.ndarray) -> None:
+        """End the tracks not ``alive``, then predict the others' next boxes (one batched LSTM pass)."""
+        self.tracks.keep(alive)
+        self.history.keep(alive)
+        self.lstm_boxes = self.lstm_boxes[alive]
+        if self.appearance:
+            self.gallery = self.gallery[alive]
+        if len(self.tracks):
+            self._forward()
 
     def _forward(self) -> None:
         """One batched LSTM pass over all windows: next box and refined current box per track."""

@@ -9,6 +9,12 @@ unseen for more than ``max_age`` frames.  A track is reported on frames where it
 was matched, once it has ``min_hits`` consecutive matches (or during the first
 ``min_hits`` frames of the sequence), with its corrected box.
 
+On frames without a detector run (:meth:`Sort.coast`, ``--detect-every K > 1``)
+every filter predicts one frame ahead, the life cycle counts only detector
+frames (``max_age`` and ``min_hits`` are in detector frames), and the tracks
+reported on the last detector frame are reported at their predicted boxes.
+With detections on every frame this never runs: the reference rule is unchanged.
+
 Noise settings, initial covariance, the area-velocity clamp and the association
 shortcut follow the authors' reference implementation (abewley/sort), so
 results agree with it on the same detections.  All tracks are filtered together
@@ -23,7 +29,7 @@ import numpy as np
 
 from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.sequence import Detections
-from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import sort_motion
 from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.lifecycle import sort_reported
@@ -60,15 +66,20 @@ class Sort(Tracker):
         super().__init__(params)
         self.tracks = TrackStore(4)
         self.frame_count = 0
+        self.reported = np.zeros(0, np.int64)  # ids reported on the last detector frame
 
     def reset(self, info) -> None:
         super().reset(info)
         self.tracks = TrackStore(4)
         self.frame_count = 0
+        self.reported = np.zeros(0, np.int64)
 
-    def _predict(self) -> np.ndarray:
-        """Advance every track one frame; returns predicted boxes.  Drops non-finite ones."""
-        return sort_motion.predict_tracks(self.tracks)
+    def _predict(self, count_frame: bool = True) -> np.ndarray:
+        """Advance every track one frame; returns predicted boxes.  Drops non-finite ones.
+
+        ``count_frame=False`` (a frame without a detector run) moves the filters only.
+        """
+        return sort_motion.predict_tracks(self.tracks, count_frame)
 
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
         p = self.params
@@ -93,7 +104,13 @@ class Sort(Tracker):
             t.add(*sort_motion.initiate(dets[unmatched_dets]))
         report = sort_reported(t, self.frame_count, p.min_hits)
         out = TrackOutput(t.ids[report], x_to_boxes(t.x[report]))  # fancy indexing copies
+        self.reported = out.ids
         since = t.time_since_update
         if len(since) and since.max() > p.max_age:
             t.keep(since <= p.max_age)
         return out
+
+    def coast(self, frame: np.ndarray | None) -> TrackOutput:
+        """A frame without a detector run: predict, and report last detector frame's tracks there."""
+        predicted = self._predict(count_frame=False)
+        return coasted(self.tracks.ids, predicted, self.reported)
