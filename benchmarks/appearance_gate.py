@@ -16,7 +16,9 @@ gate would still admit.
 Data: ``mot17-mini`` from ``../shared`` (the first 4–8 full-size frames of all 7
 MOT17 train sequences; gt rows of visible pedestrians, conf 1, class 1,
 visibility ≥ 0.5, at least 32 px tall).  No tracker, leaderboard or test
-scores these frames, so the gate is not tuned on the numbers it is judged by.
+scores these frames, so the gate is not tuned on the numbers it is judged by
+(but an embedder trained on MOT17, such as ``reid``, has seen them: check it
+on other data with ``--sequences``).
 Those gaps are short (1–7 frames); ``--sequences`` with ``--every`` and
 ``--max-gap`` measures longer ones on any MOT-layout sequence with images
 (only gallery crops at most ``--max-gap`` frames earlier count, as a track's
