@@ -266,3 +266,23 @@ def test_bad_parameter_for_a_later_tracker_fails_before_anything_runs(tmp_path) 
                                 "--name", "l"])
     assert clash.exit_code == 2 and "rolo" in clash.output and "box-only" in clash.output
     assert not results.exists()
+
+
+def test_sweep_resume_keeps_finished_points_and_rebuilds_the_table(tmp_path) -> None:
+    results = str(tmp_path / "results")
+    first = runner.invoke(app, ["sweep", "-t", "sort", "-p", "max_age=1,3", "-s", "synth-01", "--results", results,
+                                "--name", "sw"])
+    assert first.exit_code == 0, first.output
+    run_dir = tmp_path / "results" / "sw"
+    before = pd.read_csv(run_dir / "leaderboard.csv", index_col=0).drop(columns="Hz")
+    for record in (run_dir / "synth" / "sort_max_age=3" / "units").glob("*.json"):
+        record.unlink()  # as if killed before that point's record
+    wrong = runner.invoke(app, ["run", "--resume", "sw", "--results", results])
+    assert wrong.exit_code == 2 and "bench sweep --resume sw" in wrong.output
+    resumed = runner.invoke(app, ["sweep", "--resume", "sw", "--results", results])  # no --tracker needed
+    assert resumed.exit_code == 0, resumed.output
+    manifest = _manifest(run_dir)
+    assert manifest["status"] == "complete" and [u["resumed"] for u in manifest["units"]] == [True, False]
+    assert manifest["sweep"]["request"]["trackers"] == ["sort"]
+    pd.testing.assert_frame_equal(pd.read_csv(run_dir / "leaderboard.csv", index_col=0).drop(columns="Hz"), before)
+    assert (run_dir / "sweep.png").is_file()

@@ -204,7 +204,7 @@ def track(
 @app.command("sweep")
 def sweep(
     ctx: typer.Context,
-    tracker: str = typer.Option(..., "--tracker", "-t", help="Tracker to sweep (or comma-separated trackers; each gets the parameters it has). See `bench trackers`."),
+    tracker: Optional[str] = typer.Option(None, "--tracker", "-t", help="Tracker to sweep (or comma-separated trackers; each gets the parameters it has); required unless --resume. See `bench trackers`."),
     param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=values, repeatable: a range start:stop:step with both ends (lambda=0:1:0.1), a list (max_age=10,30,60), or one fixed value (embedder=precomputed). Several swept parameters form a grid. detect_every may be swept too."),
     dataset: str = typer.Option("synth", "--dataset", "-d", help="synth (built-in, no download), mot15, mot16, mot17, mot20, aicity, or a folder in MOTChallenge layout."),
     data_root: Optional[Path] = typer.Option(None, "--data-root", help="Folder of the dataset itself (e.g. ~/data/MOT17). Default: $TRACKBENCH_DATA/<DATASET>."),
