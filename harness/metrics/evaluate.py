@@ -37,6 +37,8 @@ MOT20-*) unless ``benchmark`` forces one.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -51,7 +53,7 @@ from trackbench.datasets.mot_scoring import BENCHMARKS, scoring_benchmark, spec_
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
 from trackbench.harness.metrics import clear, clear_trackeval, hota, identity, identity_trackeval
-from trackbench.harness.metrics.preprocess import SeqData, preprocess
+from trackbench.harness.metrics.preprocess import PreparedGt, SeqData, prepare_gt, preprocess, preprocess_result
 
 #: Where CLEAR and identity metrics come from (``--clear-backend``); the first is the default.
 CLEAR_BACKENDS = ("motmetrics", "trackeval")
@@ -159,13 +161,58 @@ def count_sequences(jobs: Sequence[SequenceJob], workers: int = 1,
                     backend: str = DEFAULT_BACKEND) -> list[SequenceCounts]:
     """Counts of several sequences, in order; ``workers > 1`` scores them in processes.
 
-    Both libraries' algorithms are single-threaded Python loops over frames,
-    so the parallel path splits the work into (sequence, family group) tasks,
-    largest first, over a process pool; the numbers are the same as serial.
+    Scoring work is never repeated within one call: jobs sharing a ground truth
+    (the same gt table object, spec and length: every unit and sweep point of
+    a run on one sequence) share its preprocessing (:func:`prepare_gt`), and a
+    job whose result is identical to an earlier one's against the same gt
+    (sweep points that change nothing) reuses its counts, which are a pure
+    function of (gt, result).  Both libraries' algorithms are single-threaded
+    Python loops over frames, so the parallel path splits the remaining work
+    into (sequence, family group) tasks, largest first, over a process pool;
+    the numbers are the same as serial.
     """
     check_backend(backend)
+    first_of: dict[tuple[int, int, int, str], int] = {}
+    source = []  # per job: the index of the job whose counts it takes
+    for i, job in enumerate(jobs):
+        source.append(first_of.setdefault((*_gt_key(job), _table_digest(job.result)), i))
+    unique = [i for i, s in enumerate(source) if s == i]
+    counted = dict(zip(unique, _count_unique([jobs[i] for i in unique], workers, backend)))
+    return [counted[i] if source[i] == i else _renamed(counted[source[i]], jobs[i].name) for i in range(len(jobs))]
+
+
+def _gt_key(job: SequenceJob) -> tuple[int, int, int]:
+    """Identity of a job's gt side; the objects live as long as ``jobs``, so their ids are stable keys."""
+    return id(job.gt), id(job.spec), job.num_frames
+
+
+def _table_digest(table: FrameTable) -> str:
+    """Content hash of every column a result contributes to scoring."""
+    h = hashlib.sha256()
+    for column in (table.frames, table.ids, table.boxes, table.scores, table.classes, table.visibility):
+        h.update(str(column.shape).encode())
+        h.update(column.tobytes())
+    return h.hexdigest()
+
+
+def _renamed(counts: SequenceCounts, name: str) -> SequenceCounts:
+    """A private copy of reused counts under another job's name (callers may combine or mutate either)."""
+    return SequenceCounts(name, copy.deepcopy(counts.counts), counts.backend)
+
+
+def _count_unique(jobs: Sequence[SequenceJob], workers: int, backend: str) -> list[SequenceCounts]:
+    """Counts of jobs with pairwise different (gt, result); gt prepared once per gt in the serial path."""
     if workers <= 1 or not jobs:
-        return [count_sequence(j.gt, j.result, j.spec, j.num_frames, name=j.name, backend=backend) for j in jobs]
+        prepared: dict[tuple[int, int, int], PreparedGt] = {}
+        out = []
+        for job in jobs:
+            key = _gt_key(job)
+            if key not in prepared:
+                prepared[key] = prepare_gt(job.gt, job.spec, job.num_frames, name=job.name)
+            seq = preprocess_result(prepared[key], job.result)
+            seq.name = job.name
+            out.append(count_preprocessed(seq, backend))
+        return out
     tasks = [(i, g) for i in range(len(jobs)) for g in range(len(_TASK_GROUPS[backend]))]
     tasks.sort(key=lambda task: -(len(jobs[task[0]].gt) + len(jobs[task[0]].result)))
     found: list[dict[str, dict[str, Any]]] = [{} for _ in jobs]

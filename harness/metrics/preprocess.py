@@ -79,36 +79,82 @@ class SeqData:
         }
 
 
+@dataclass(frozen=True)
+class PreparedGt:
+    """The result-independent half of :func:`preprocess`: one sequence's ground truth, ready to score.
+
+    Computed once per (gt, spec, length) and reused for every result scored
+    against it (every unit and sweep point of a run), so the gt side (ROI,
+    scored rows, distractor table, relabelled ids) is never redone.
+    """
+
+    gt: FrameTable  # after the ROI, every class (distractor matching needs them all)
+    gt_rows: np.ndarray  # rows of the input table that ``gt`` holds
+    gt_keep: np.ndarray  # rows of ``gt`` that are scored
+    scored: FrameTable  # ``gt.select(gt_keep)``
+    is_distractor: np.ndarray | None  # per row of ``gt``; None when the spec removes no distractors
+    distractors: FrameTable | None
+    gt_ids: list[np.ndarray]
+    num_gt_ids: int
+    spec: EvalSpec
+    num_frames: int
+    name: str = ""
+
+
+def prepare_gt(gt: FrameTable, spec: EvalSpec, num_frames: int, name: str = "") -> PreparedGt:
+    """Check and preprocess the ground truth alone (steps 1, 3 and 4 of the module docstring for gt)."""
+    _check_table(gt, f"{name} gt", num_frames)
+    if spec.eval_classes is not None and len(gt) and bool((gt.classes < 0).all()):
+        raise ValueError(
+            f"{name} gt: has no class column, but the spec scores classes {spec.eval_classes} "
+            "(MOT16/17/20 style needs a 9-column gt.txt; score MOT15-style instead)"
+        )
+    gt_rows = np.arange(len(gt))
+    if spec.roi is not None:
+        gt_in = inside_roi(gt.boxes, spec.roi)
+        gt, gt_rows = gt.select(gt_in), gt_rows[gt_in]
+    gt_keep = scored_gt_mask(gt, spec)
+    is_distractor = distractors = None
+    if spec.distractor_classes:
+        is_distractor = np.isin(gt.classes, np.asarray(spec.distractor_classes, dtype=np.int64))
+        distractors = gt.select(is_distractor)
+    gt_ids, n_gt = _relabel_per_frame(gt.frames[gt_keep], gt.ids[gt_keep], num_frames)
+    return PreparedGt(gt, gt_rows, gt_keep, gt.select(gt_keep), is_distractor, distractors, gt_ids, n_gt,
+                      spec, num_frames, name)
+
+
 def preprocess(gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int, name: str = "") -> SeqData:
     """Apply MOTChallenge preprocessing (see module docstring) and build :class:`SeqData`."""
-    _check_inputs(gt, result, spec, num_frames, name)
-    gt_rows, trk_rows = np.arange(len(gt)), np.arange(len(result))
+    return preprocess_result(prepare_gt(gt, spec, num_frames, name), result)
+
+
+def preprocess_result(prep: PreparedGt, result: FrameTable) -> SeqData:
+    """:func:`preprocess` of one result against already prepared gt (the result-dependent half)."""
+    num_frames, spec = prep.num_frames, prep.spec
+    _check_table(result, f"{prep.name} result", num_frames)
+    trk_rows = np.arange(len(result))
     if spec.roi is not None:
-        gt_in, trk_in = inside_roi(gt.boxes, spec.roi), inside_roi(result.boxes, spec.roi)
-        gt, gt_rows = gt.select(gt_in), gt_rows[gt_in]
+        trk_in = inside_roi(result.boxes, spec.roi)
         result, trk_rows = result.select(trk_in), trk_rows[trk_in]
-    gt_keep = scored_gt_mask(gt, spec)
-    if spec.distractor_classes:
-        trk_keep, sims = _frames_with_distractors(gt, result, gt_keep, spec, num_frames)
+    if prep.distractors is not None:
+        trk_keep, sims = _frames_with_distractors(prep, result)
     else:
-        gt, gt_rows = gt.select(gt_keep), gt_rows[gt_keep]
-        gt_keep = np.ones(len(gt), bool)
         trk_keep = np.ones(len(result), bool)
-        sims = [iou_matrix(gt.boxes[gt.rows(f)], result.boxes[result.rows(f)]) for f in range(1, num_frames + 1)]
-    gt_ids, n_gt = _relabel_per_frame(gt.frames[gt_keep], gt.ids[gt_keep], num_frames)
+        scored = prep.scored
+        sims = [iou_matrix(scored.boxes[scored.rows(f)], result.boxes[result.rows(f)]) for f in range(1, num_frames + 1)]
     trk_ids, n_trk = _relabel_per_frame(result.frames[trk_keep], result.ids[trk_keep], num_frames)
     return SeqData(
         num_frames=num_frames,
-        gt_ids=gt_ids,
+        gt_ids=prep.gt_ids,
         tracker_ids=trk_ids,
         similarity=sims,
-        num_gt_ids=n_gt,
+        num_gt_ids=prep.num_gt_ids,
         num_tracker_ids=n_trk,
-        num_gt_dets=int(gt_keep.sum()),
+        num_gt_dets=int(prep.gt_keep.sum()),
         num_tracker_dets=int(trk_keep.sum()),
-        gt_rows=gt_rows[gt_keep],
+        gt_rows=prep.gt_rows[prep.gt_keep],
         tracker_rows=trk_rows[trk_keep],
-        name=name,
+        name=prep.name,
     )
 
 
@@ -151,20 +197,19 @@ def distractor_matches(iou: np.ndarray, is_distractor: np.ndarray) -> np.ndarray
     return cols[is_distractor[rows]]
 
 
-def _frames_with_distractors(
-    gt: FrameTable, result: FrameTable, gt_keep: np.ndarray, spec: EvalSpec, num_frames: int
-) -> tuple[np.ndarray, list[np.ndarray]]:
+def _frames_with_distractors(prep: PreparedGt, result: FrameTable) -> tuple[np.ndarray, list[np.ndarray]]:
     """Per frame: distractor removal where it can bite, then IoU of scored gt vs kept boxes.
 
     The full IoU matrix (every gt row, as TrackEval matches against) is only
     built in frames where a distractor box overlaps some tracker box at
     IoU >= 0.5; elsewhere only the scored rows are compared.
     """
-    is_distractor = np.isin(gt.classes, np.asarray(spec.distractor_classes, dtype=np.int64))
-    scored, distractors = gt.select(gt_keep), gt.select(is_distractor)
+    gt, gt_keep, is_distractor = prep.gt, prep.gt_keep, prep.is_distractor
+    scored, distractors = prep.scored, prep.distractors
+    assert is_distractor is not None and distractors is not None
     trk_keep = np.ones(len(result), bool)
     sims: list[np.ndarray] = []
-    for frame in range(1, num_frames + 1):
+    for frame in range(1, prep.num_frames + 1):
         ts = result.rows(frame)
         boxes = result.boxes[ts]
         ds = distractors.rows(frame)
@@ -200,17 +245,11 @@ def _relabel_per_frame(frames: np.ndarray, ids: np.ndarray, num_frames: int) -> 
     return np.split(contiguous.astype(np.int64, copy=False), bounds), len(unique)
 
 
-def _check_inputs(gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int, name: str) -> None:
+def _check_table(table: FrameTable, what: str, num_frames: int) -> None:
     """Refuse input every metric would silently get wrong (TrackEval refuses it too)."""
-    for table, what in ((gt, f"{name} gt"), (result, f"{name} result")):
-        if len(table) and table.last_frame > num_frames:
-            raise ValueError(f"{what}: frame {table.last_frame} is past the sequence length {num_frames}")
-        _check_unique_ids(table, what)
-    if spec.eval_classes is not None and len(gt) and bool((gt.classes < 0).all()):
-        raise ValueError(
-            f"{name} gt: has no class column, but the spec scores classes {spec.eval_classes} "
-            "(MOT16/17/20 style needs a 9-column gt.txt; score MOT15-style instead)"
-        )
+    if len(table) and table.last_frame > num_frames:
+        raise ValueError(f"{what}: frame {table.last_frame} is past the sequence length {num_frames}")
+    _check_unique_ids(table, what)
 
 
 def _check_unique_ids(table: FrameTable, what: str) -> None:
