@@ -15,7 +15,7 @@ import pytest
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
 from trackbench.harness.metrics import evaluate
-from trackbench.harness.metrics.evaluate import SequenceJob, count_sequence, count_sequences, finalize
+from trackbench.harness.metrics.evaluate import CLEAR_BACKENDS, SequenceJob, count_sequence, count_sequences, finalize
 from trackbench.harness.metrics.preprocess import spec_for_benchmark
 
 from test_metrics import MOT17_05, MOT17_05_LENGTH, perturbed_mot17_result, tud_tables
@@ -45,12 +45,13 @@ def _calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
 
 
 def _assert_reused_equals_alone(gt: FrameTable, result: FrameTable, spec: EvalSpec, length: int,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+                                monkeypatch: pytest.MonkeyPatch, backend: str = "motmetrics") -> None:
     results = [result, _copy(result), _shifted(result), _copy(result)]
     jobs = [SequenceJob(f"unit{i}", gt, r, spec, length) for i, r in enumerate(results)]
-    alone = [count_sequence(j.gt, j.result, j.spec, j.num_frames, name=j.name) for j in jobs]
+    alone = [count_sequence(j.gt, j.result, j.spec, j.num_frames, name=j.name, backend=backend) for j in jobs]
     prepared, counted = _calls(monkeypatch, "prepare_gt"), _calls(monkeypatch, "count_preprocessed")
-    together = count_sequences(jobs)
+    together = count_sequences(jobs, backend=backend)
+    assert {c.backend for c in together} == {backend}
     assert len(prepared) == 1, "the gt of one sequence is prepared once for all its jobs"
     assert len(counted) == 2, "identical results are counted once"
     assert [c.name for c in together] == [j.name for j in jobs]
@@ -61,9 +62,10 @@ def _assert_reused_equals_alone(gt: FrameTable, result: FrameTable, spec: EvalSp
     np.testing.assert_equal(together[3].counts, alone[3].counts)
 
 
-def test_tud_jobs_share_gt_and_reuse_identical_results(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("backend", CLEAR_BACKENDS)
+def test_tud_jobs_share_gt_and_reuse_identical_results(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     gt, result, length = tud_tables("TUD-Campus")
-    _assert_reused_equals_alone(gt, result, EvalSpec(), length, monkeypatch)
+    _assert_reused_equals_alone(gt, result, EvalSpec(), length, monkeypatch, backend)
 
 
 @pytest.mark.shared
