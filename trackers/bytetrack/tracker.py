@@ -27,6 +27,13 @@ score low).  Per frame:
    of area ``<= min_box_area`` or wider than ``aspect_ratio_thresh · height``
    (the reference's MOT17 output filter).
 
+On frames without a detector run (:meth:`ByteTrack.coast`, ``--detect-every K
+> 1``) the confirmed tracks' filters predict one frame (lost ones without
+height velocity, as in step 2), the frame count that ages lost tracks counts
+detector frames only, and the tracked tracks are reported at their predicted
+boxes through the same output filter.  K = 1 never coasts: results equal the
+reference's.
+
 Everything follows ifzhang/ByteTrack (``yolox/tracker/byte_tracker.py`` with
 its ``matching.py``), including the details that decide ids: IoU with
 inclusive pixel extents (``cython_bbox``), lap's ``cost_limit`` assignment,
@@ -224,6 +231,16 @@ class ByteTrack(Tracker):
             t.keep(keep)
         boxes = motion.xyah_to_boxes(t.x)
         self._remove_duplicates(boxes)
+        return self._report()
+
+    def coast(self, frame: np.ndarray | None) -> TrackOutput:
+        """A frame without a detector run: predict the confirmed tracks, report the tracked ones."""
+        t, c = self.tracks, self.tracks.columns
+        pool = np.flatnonzero(t.confirmed)
+        if len(pool):
+            x = t.x[pool]
+            x[c["lost"][pool], _VH] = 0.0
+            t.x[pool], t.P[pool] = kalman.predict(x, t.P[pool], *motion.process_noise(x))
         return self._report()
 
     def _remove_duplicates(self, boxes: np.ndarray) -> None:
