@@ -77,7 +77,7 @@ def _root(
 
 
 EXECUTOR_HELP = ("Where units run: local (this process), process (a pool of --jobs worker processes; the default "
-                 "when --jobs > 1), or ray (each unit a Ray task; needs `pip install 'trackbench[ray]'`). "
+                 "when --jobs > 1), or ray (each unit a Ray task; needs `pip install 'trackbench\\[ray]'`). "
                  "Result files are identical whichever runs them.")
 RAY_ADDRESS_HELP = ("--executor ray: the Ray cluster to join (e.g. auto, or ray://head:10001). Default: start a "
                     "private local Ray instance on 127.0.0.1 with --jobs CPUs. Data paths must be valid on every "
