@@ -9,7 +9,8 @@ filled:
 - ``precomputed``: read ``<features>/<sequence>.npy`` (deep_sort's format); its
   boxes replace the sequence's detections.
 - any crop embedder: look the vectors up in the cache, keyed by the content
-  hash of (sequence, detection boxes, the frames' fingerprint, embedder key);
+  hash of (sequence, detection boxes, the frames' fingerprint, the embedder's
+  spec and weights-file digest: no model is built for the lookup);
   on a miss, decode the frames in order, embed the crops of many frames per
   forward pass, and store them atomically in an ``.npz`` together with their
   key and SHA-256.  Sweeps and repeated runs then never recompute.  A cache
@@ -39,11 +40,13 @@ from trackbench.datasets.frames import source_fingerprint
 from trackbench.datasets.sequence import Sequence
 from trackbench.trackers.embedders import create_embedder, is_precomputed
 from trackbench.trackers.embedders.base import Embedder, crop_boxes
+from trackbench.trackers.embedders.spec_key import spec_key
 from trackbench.trackers.embedders.precomputed import find_features_file, load_precomputed
 
 CACHE_ENV = "TRACKBENCH_CACHE"
-#: Bumped when the cache file layout changes (2: .npz holding vectors, key and SHA-256).
-CACHE_FORMAT = 2
+#: Bumped when the cache file layout or key changes (2: .npz holding vectors, key and SHA-256;
+#: 3: the embedder enters the key by its spec and weights-file digest, so hits build no model).
+CACHE_FORMAT = 3
 
 
 def cache_dir() -> Path:
@@ -57,10 +60,10 @@ class FeaturesUnavailable(ValueError):
 def cache_key(seq: Sequence, embedder_key: str) -> str:
     """Content hash: changes when the detections, the frames' content, the sequence or the embedder change.
 
-    Everything here is known without building the embedder's model except
-    ``embedder_key`` (the embedder's :attr:`~Embedder.key`): a caller that can
-    name the key from the spec alone may look the cache up before loading any
-    model.  The frames enter through the source's fingerprint (file sizes,
+    Everything here is known without building the embedder's model;
+    ``embedder_key`` is :func:`~trackbench.trackers.embedders.spec_key.spec_key`
+    of the spec (name, options, weights-file digest), so a cache hit never
+    builds a model nor imports torch.  The frames enter through the source's fingerprint (file sizes,
     mtimes and a sampled content hash: see
     :func:`~trackbench.datasets.frames.files_fingerprint`).
     """
@@ -173,16 +176,16 @@ def with_features(seq: Sequence, embedder_spec: str, features_path: str | None =
             f"embedder {embedder_spec!r} computes vectors from images, and {seq.name} is box-only "
             "(vectors for box-only data can only come from files: embedder=precomputed, where the tracker supports it)"
         )
-    embedder = create_embedder(embedder_spec, device=device)
-    key = cache_key(seq, embedder.key)
+    key = cache_key(seq, spec_key(embedder_spec))  # no model built, no torch imported: a hit costs a file read
     path = cache_dir() / f"{key}.npz"
     features, note = None, None
     if path.is_file():
-        features, why = load_cached(path, key, len(seq.detections), embedder.dim)
+        features, why = load_cached(path, key, len(seq.detections))  # the key fixes the vectors' width
         if why:
             note = f"appearance cache {path} {why}: recomputed"
     source, cost = "cache", _recorded_cost(path)
     if features is None:
+        embedder = create_embedder(embedder_spec, device=device)
         features = compute_features(seq, embedder, progress=progress)
         cost = time.perf_counter() - t0
         source = "computed"

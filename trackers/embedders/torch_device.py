@@ -31,6 +31,7 @@ except ImportError:  # onnxruntime-only installs still use the numpy helpers
 
 from trackbench.trackers.core.device import resolve_device
 from trackbench.trackers.embedders.base import IMAGENET_MEAN, IMAGENET_STD, Embedder, l2_normalise
+from trackbench.trackers.embedders.spec_key import file_digest  # noqa: F401  (public here as before)
 CPU_BATCH = 32  # crops per forward pass on CPU
 GPU_BATCH = 256  # and on CUDA
 
@@ -63,15 +64,6 @@ def to_tensor(stack: np.ndarray, device: "torch.device", dtype: "torch.dtype | N
     m = torch.tensor(mean, dtype=dtype, device=device).view(1, 3, 1, 1)
     s = torch.tensor(std, dtype=dtype, device=device).view(1, 3, 1, 1)
     return x.sub_(m).div_(s)
-
-
-def file_digest(path: str | Path, length: int = 12) -> str:
-    """Short SHA-256 of a file's bytes (cache keys change when weights change)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:length]
 
 
 def state_digest(state: dict[str, torch.Tensor], length: int = 12) -> str:
