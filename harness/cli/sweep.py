@@ -18,6 +18,7 @@ from trackbench.harness.report import leaderboard
 from trackbench.harness.runs import manifest
 from trackbench.harness.cli.run import (RunOutcome, RunRequest, execute, exit_if_failed, restore_request,
                                         run_name, run_reported, saved_request)
+from trackbench.harness.runs.executors import choose_executor
 from trackbench.harness.runs.folder import saved_manifest
 from trackbench.harness.runs.sweep import Grid, Setting, parse_grid, plan, plot_sweep, sweep_table
 from trackbench.trackers.params import ParamError
@@ -75,7 +76,9 @@ def execute_sweep(request: SweepRequest, console: Console | None = None) -> Swee
         executor=request.executor, ray_address=request.ray_address, resume=request.resume,
         min_score=request.min_score, clear_backend=request.clear_backend,
     )
-    if request.jobs > 1 and request.executor != "ray":
+    executor = choose_executor(request.executor, request.jobs)
+    if executor == "process" or (executor == "ray" and not request.ray_address):
+        # workers on this machine share its appearance cache; a remote cluster's workers have their own
         warm_feature_cache(run_request, settings)
     run = execute(run_request, console, extra_record={"sweep": {"request": saved_request(request)}})
     table, plot = None, None
