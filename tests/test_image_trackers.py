@@ -318,10 +318,14 @@ def test_pets09_every_frame_detections_track_as_well_as_sort(pets: Sequence, nam
 def test_pets09_detections_every_fifth_frame_keep_people_tracked_between(pets: Sequence, name: str, tmp_path: Path) -> None:
     ours, result = _score(pets, name, 5, tmp_path)
     sort, _ = _score(pets, "sort", 5, tmp_path, max_age=5, min_hits=1)
-    # SORT reports only on detection frames; the image carries our tracks through the other four.
+    # Between detector frames SORT can only coast on its motion model (predicted boxes); the image
+    # carries our tracks through the other four frames, so they follow people far better.
     between = np.isin(result.frames, [f for f in range(1, PETS_FRAMES + 1) if (f - 1) % 5])
     assert np.count_nonzero(between) > 2 * np.count_nonzero(~between)
-    assert ours["MOTA"] > 20.0 and ours["HOTA"] > sort["HOTA"] + 10.0, (ours, sort)
+    # Measured (main at 368f32d): SORT coasting HOTA 25.9 / MOTA 12.2; meanshift 36.6 / 34.8,
+    # camshift 32.1 / 28.7, optical_flow 36.7 / 26.0.
+    assert ours["MOTA"] > 20.0 and ours["MOTA"] > 2 * sort["MOTA"], (ours, sort)
+    assert ours["HOTA"] > sort["HOTA"] + 5.0, (ours, sort)
 
 
 def test_window_of_non_finite_or_outside_box_is_none() -> None:

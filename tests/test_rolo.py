@@ -230,6 +230,24 @@ def test_one_forward_pass_per_frame() -> None:
     assert len(calls) == 30 and max(c[0] for c in calls) > 3  # every live track in one batch
 
 
+def test_a_box_without_extent_is_not_tracked_and_poisons_nothing() -> None:
+    """A zero-size detection (seen in the wild) would make the guard's Kalman state NaN."""
+    from trackbench.datasets.sequence import Detections
+
+    seq = load_synth(sequences=["synth-01"])[0]
+    tracker, plain = trackers.create("rolo"), trackers.create("rolo")
+    tracker.reset(seq.info)
+    plain.reset(seq.info)
+    for frame in range(1, 31):
+        dets = seq.detections.detections(frame)
+        bad = Detections(np.vstack([dets.boxes, [[100.0, 100.0, 100.0, 100.0], [50.0, 60.0, 40.0, 90.0]]]),
+                         np.concatenate([dets.scores, [1.0, 1.0]]))
+        out, want = tracker.update(None, bad), plain.update(None, dets)
+        assert np.isfinite(out.boxes).all()
+        np.testing.assert_array_equal(out.ids, want.ids)
+        np.testing.assert_allclose(out.boxes, want.boxes)
+
+
 def test_missing_checkpoint_says_how_to_train_one(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="bench train-rolo"):
         trackers.create("rolo", {"checkpoint": str(tmp_path / "nope.pt")})

@@ -254,6 +254,10 @@ class Rolo(Tracker):
         dets = detections
         if p.min_confidence > float("-inf"):
             dets = dets.subset(dets.scores >= p.min_confidence)
+        # A box without extent has no aspect ratio (the guard's Kalman state) and no log-size (the
+        # LSTM's encoding): it would turn a track's state into NaN, so rolo does not track it.
+        extent = dets.boxes[:, 2:4] - dets.boxes[:, 0:2]
+        dets = dets.subset(np.all(extent > 0, axis=1))
         if self.appearance:
             if dets.features is None:
                 raise ValueError("rolo with an appearance checkpoint got detections without appearance vectors")
