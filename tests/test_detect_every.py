@@ -27,7 +27,7 @@ def _walker(frame: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name, params", [("sort", {}), ("deepsort", {"embedder": "histogram"}), ("rolo", {}),
-                                          ("bytetrack", {})])
+                                          ("bytetrack", {}), ("ocsort", {})])
 def test_box_only_trackers_report_predictions_between_detector_frames(name, params) -> None:
     tracker = create(name, params)
     tracker.reset(INFO)
@@ -68,12 +68,12 @@ def test_detect_every_scores_box_only_trackers_on_synth(tmp_path) -> None:
     """On synth at K = 5 every box-only tracker keeps most of its K = 1 MOTA, and writes boxes on frames
     without detections."""
     for k in ("1", "5"):
-        result = runner.invoke(app, ["run", "-t", "sort,rolo,bytetrack", "-s", "synth-01", "--detect-every", k,
+        result = runner.invoke(app, ["run", "-t", "sort,rolo,bytetrack,ocsort", "-s", "synth-01", "--detect-every", k,
                                      "--results", str(tmp_path), "--name", f"k{k}"])
         assert result.exit_code == 0, result.output
     one = pd.read_csv(tmp_path / "k1" / "leaderboard.csv", index_col=0)
     five = pd.read_csv(tmp_path / "k5" / "leaderboard.csv", index_col=0)
-    for name in ("sort", "rolo", "bytetrack"):
+    for name in ("sort", "rolo", "bytetrack", "ocsort"):
         assert five.loc[name, "MOTA"] > 0.6 * one.loc[name, "MOTA"] > 0, name
         frames = set(read_mot_file(tmp_path / "k5" / "synth" / name / "data" / "synth-01.txt", "result").frames.tolist())
         assert {2, 3, 4, 5} & frames and any((f - 1) % 5 for f in frames), name

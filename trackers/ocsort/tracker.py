@@ -43,7 +43,7 @@ import numpy as np
 
 from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.sequence import Detections
-from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.lifecycle import sort_reported
@@ -144,6 +144,7 @@ class OcSort(Tracker):
         columns = dict(_COLUMNS_BASE, ring=(np.float64, (k, 5)), ring_age=(np.int64, (k,)))
         self.tracks = TrackStore(4, columns)
         self.frame_count = 0
+        self.reported = np.zeros(0, np.int64)  # ids reported on the last detector frame
 
     # -- observations --------------------------------------------------------------------
 
@@ -268,6 +269,16 @@ class OcSort(Tracker):
             t.add(x0, P0, last_obs=NO_OBSERVATION, ring_age=_NEVER, last_z=z)
         return self._report()
 
+    def coast(self, frame: np.ndarray | None) -> TrackOutput:
+        """A frame without a detector run (``--detect-every``): the filters move one frame.
+
+        Observations, their ages and the life-cycle counters stay as they are, so the
+        momentum and re-update rules count detector frames (as SORT's coasting does); the
+        tracks reported on the last detector frame are shown at their predicted boxes.
+        """
+        predicted = predict_tracks(self.tracks, count_frame=False)
+        return coasted(self.tracks.ids, predicted, self.reported)
+
     def _report(self) -> TrackOutput:
         p = self.params
         t, c = self.tracks, self.tracks.columns
@@ -279,6 +290,7 @@ class OcSort(Tracker):
         w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
         ok = (w * h > p.min_box_area) & ~(w / h > p.aspect_ratio_thresh)
         out = TrackOutput(t.ids[idx[ok]], boxes[ok])
+        self.reported = out.ids
         since = t.time_since_update
         if len(since) and since.max() > p.max_age:
             t.keep(since <= p.max_age)
