@@ -17,6 +17,16 @@ sys.path[:] = [p for p in sys.path if p not in ("", ".") and Path(p).resolve() !
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture
+def torch_one_thread():
+    """torch on one thread (skips without torch): fast and repeatable on small or busy CI runners."""
+    torch = pytest.importorskip("torch", reason="needs torch: pip install trackbench[deep]")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` beside the checkout; tests that need it skip when it is absent."""

@@ -18,13 +18,7 @@ from trackbench.trackers.embedders import available, create_embedder  # noqa: E4
 from trackbench.trackers.embedders.base import crop_boxes  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: fast and repeatable on small CI runners (and on shared, busy ones)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def random_crops(n: int = 6, seed: int = 0) -> list[np.ndarray]:

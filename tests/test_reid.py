@@ -147,13 +147,9 @@ def test_retrieval_metrics_by_hand():
 
 
 @pytest.fixture
-def torch():
-    """torch (skip without it), on one thread: fast and repeatable on small or busy CI runners."""
-    module = pytest.importorskip("torch", reason="siamese training needs torch: pip install trackbench[deep]")
-    before = module.get_num_threads()
-    module.set_num_threads(1)
-    yield module
-    module.set_num_threads(before)
+def torch(torch_one_thread):
+    """The training tests' name for conftest's one-thread torch."""
+    return torch_one_thread
 
 
 def small_config(**overrides):

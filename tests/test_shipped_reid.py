@@ -13,12 +13,7 @@ from trackbench.trackers.embedders import DEFAULT_EMBEDDER, create_embedder  # n
 HELD_OUT = ["MOT17-09-FRCNN", "MOT17-13-FRCNN"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")
