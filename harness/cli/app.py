@@ -51,6 +51,10 @@ CLEAR_BACKEND_HELP = ("Where CLEAR (MOTA, MOTP, FP, FN, IDsw, Frag, MT/PT/ML) an
                       "motmetrics, or trackeval (TrackEval's own metric classes, the numbers MOTChallenge publishes). "
                       "HOTA always comes from TrackEval. Named in the tables and the manifest.")
 
+VERIFY_HELP = ("Also count every result with the libraries' own code (motmetrics' accumulator, TrackEval's loops) "
+               "beside trackbench's vectorised scoring, and fail (exit 1) unless every count is equal and every "
+               "ratio agrees within 1e-9. About 10x slower; the table is the same.")
+
 
 def _fail(message: str, code: int = 2) -> None:
     err_console.print(f"[bold red]error:[/bold red] {message}")
@@ -155,6 +159,7 @@ def eval_(
     sort: Optional[str] = typer.Option(None, "--sort", help=SORT_HELP),
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
     clear_backend: str = typer.Option("motmetrics", "--clear-backend", help=CLEAR_BACKEND_HELP),
+    verify: bool = typer.Option(False, "--verify", help=VERIFY_HELP),
 ) -> None:
     """Score existing MOTChallenge result files against ground truth (CLEAR, ID, HOTA).
 
@@ -163,7 +168,7 @@ def eval_(
     from trackbench.harness.cli.eval import execute_eval
 
     execute_eval(gt, results_dir, benchmark, out, console, err_console, jobs=jobs, sequences=_split(sequences),
-                 sort=sort, fmt=fmt, clear_backend=clear_backend)
+                 sort=sort, fmt=fmt, clear_backend=clear_backend, verify=verify)
 
 
 @app.command("track")

@@ -45,8 +45,14 @@ def damaged_result_notes(gt: Path, results: Path, sequences: list[str] | None = 
 
 
 def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
-          sequences: list[str] | None = None, clear_backend: str = "motmetrics") -> tuple[pd.DataFrame, list[str]]:
-    """(table, notes): one tracker's rows, or every tracker's stacked under a ``tracker`` level."""
+          sequences: list[str] | None = None, clear_backend: str = "motmetrics",
+          verify: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """(table, notes): one tracker's rows, or every tracker's stacked under a ``tracker`` level.
+
+    ``verify`` also counts with motmetrics' and TrackEval's own code and raises
+    :class:`~trackbench.harness.metrics.evaluate.VerificationError` on any difference;
+    ``table.attrs['verified']`` is the number of (tracker, sequence) results checked.
+    """
     from trackbench.harness.metrics.evaluate import check_backend, evaluate_folders
 
     check_backend(clear_backend)
@@ -55,16 +61,18 @@ def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
     several = tracker_dirs(results)
     if len(several) <= 1:
         table = evaluate_folders(gt, results, benchmark=bench, workers=workers, sequences=sequences,
-                                 backend=clear_backend)
+                                 backend=clear_backend, verify=verify)
         return table, []
     tables = {}
     for name, folder in several.items():
         try:
             tables[name] = evaluate_folders(gt, folder, benchmark=bench, on_missing="skip", workers=workers,
-                                            sequences=sequences, backend=clear_backend)
+                                            sequences=sequences, backend=clear_backend, verify=verify)
         except FileNotFoundError:
             tables[name] = None  # no result for any selected sequence
-    return mark_incomplete(tables)
+    table, notes = mark_incomplete(tables)
+    table.attrs["verified"] = sum(t.attrs.get("verified", 0) for t in tables.values() if t is not None)
+    return table, notes
 
 
 def mark_incomplete(tables: dict[str, pd.DataFrame | None]) -> tuple[pd.DataFrame, list[str]]:
@@ -92,14 +100,26 @@ def mark_incomplete(tables: dict[str, pd.DataFrame | None]) -> tuple[pd.DataFram
 
 def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | None,
                  console: Console, err_console: Console, jobs: int = 1, sequences: list[str] | None = None,
-                 sort: str | None = None, fmt: str = "table", clear_backend: str = "motmetrics") -> pd.DataFrame:
+                 sort: str | None = None, fmt: str = "table", clear_backend: str = "motmetrics",
+                 verify: bool = False) -> pd.DataFrame:
+    import typer
+
+    from trackbench.harness.metrics.evaluate import VerificationError
+
     with reported(err_console):
         leaderboard.check_options(sort, fmt)
-        table, notes = score(gt, results, benchmark, jobs, sequences, clear_backend)
+        try:
+            table, notes = score(gt, results, benchmark, jobs, sequences, clear_backend, verify)
+        except VerificationError as exc:
+            err_console.print(f"[bold red]verification failed:[/bold red] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        verified = table.attrs.get("verified", 0)
         notes += damaged_result_notes(gt, results, sequences)
+        if verify:
+            notes.append(verified_note(verified, clear_backend))
         table = leaderboard.sort_board(leaderboard.order_columns(table), sort)
     if fmt == "json":
-        document = {"results": str(results), "gt": str(gt), "clear_backend": clear_backend,
+        document = {"results": str(results), "gt": str(gt), "clear_backend": clear_backend, "verified": verified,
                     "table": leaderboard.to_records(table), "notes": notes}
         console.out(json.dumps(document, indent=2, default=str), highlight=False)
     else:
@@ -109,3 +129,10 @@ def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | Non
             if fmt != "json":
                 console.print(f"saved {path}")
     return table
+
+
+def verified_note(count: int, clear_backend: str) -> str:
+    """The line ``--verify`` adds when the fast engine and the libraries agree."""
+    libraries = "motmetrics' and TrackEval's" if clear_backend == "motmetrics" else "TrackEval's"
+    return (f"verified: {count} result(s) counted again with {libraries} own code; every count equal, "
+            "every ratio within 1e-9")

@@ -52,31 +52,54 @@ from trackbench.datasets.limits import check_rows_within, check_span
 from trackbench.datasets.mot_scoring import BENCHMARKS, scoring_benchmark, spec_for_benchmark
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
-from trackbench.harness.metrics import clear, clear_trackeval, hota, identity, identity_trackeval
+from trackbench.harness.metrics import (clear, clear_fast, clear_trackeval, hota, hota_fast, identity, identity_fast,
+                                        identity_trackeval)
+from trackbench.harness.metrics import verify as verify_counts
 from trackbench.harness.metrics.preprocess import PreparedGt, SeqData, prepare_gt, preprocess, preprocess_result
 
-#: Where CLEAR and identity metrics come from (``--clear-backend``); the first is the default.
+#: Where CLEAR and identity come from (``--clear-backend``); the first is the default.
 CLEAR_BACKENDS = ("motmetrics", "trackeval")
 DEFAULT_BACKEND = CLEAR_BACKENDS[0]
-#: Families that run together in one worker task, per backend: motmetrics' CLEAR
+#: How the counts are computed: ``fast`` (whole-sequence arrays, :mod:`.clear_fast`,
+#: :mod:`.identity_fast`, :mod:`.hota_fast`) or ``library`` (motmetrics' accumulator and
+#: TrackEval's loops).  Both give the same counts (the libraries are the
+#: definition; ``bench eval --verify`` runs both and compares); only speed differs.
+ENGINES = ("fast", "library")
+DEFAULT_ENGINE = ENGINES[0]
+#: Families that run together in one worker task, per (backend, engine): motmetrics' CLEAR
 #: and identity share one accumulator; HOTA (TrackEval) is independent and about
-#: as costly.  Each family has evaluate / combine / finalize.
-_TASK_GROUPS: dict[str, tuple[tuple[ModuleType, ...], ...]] = {
-    "motmetrics": ((clear, identity), (hota,)),
-    "trackeval": ((clear_trackeval, identity_trackeval), (hota,)),
+#: as costly; the fast families share one flattened view of the sequence.  Each
+#: family has evaluate / combine / finalize; a fast family combines and
+#: finalises with its library twin's functions (the counts are the same).
+_TASK_GROUPS: dict[tuple[str, str], tuple[tuple[ModuleType, ...], ...]] = {
+    ("motmetrics", "library"): ((clear, identity), (hota,)),
+    ("trackeval", "library"): ((clear_trackeval, identity_trackeval), (hota,)),
+    ("motmetrics", "fast"): ((clear_fast, identity_fast, hota_fast),),
+    ("trackeval", "fast"): ((clear_trackeval, identity_trackeval), (hota_fast,)),
 }
 
 
 def check_backend(backend: str) -> str:
     """``backend`` if it is a known CLEAR backend, else a ValueError naming the choices."""
-    if backend not in _TASK_GROUPS:
+    if backend not in CLEAR_BACKENDS:
         raise ValueError(f"unknown CLEAR backend {backend!r}; choose one of {', '.join(CLEAR_BACKENDS)}")
     return backend
 
 
-def families(backend: str = DEFAULT_BACKEND) -> tuple[ModuleType, ...]:
-    """The metric families of a CLEAR backend, in output order."""
-    return tuple(f for group in _TASK_GROUPS[check_backend(backend)] for f in group)
+def check_engine(engine: str) -> str:
+    """``engine`` if it is a known counting engine, else a ValueError naming the choices."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown scoring engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    return engine
+
+
+def families(backend: str = DEFAULT_BACKEND, engine: str = DEFAULT_ENGINE) -> tuple[ModuleType, ...]:
+    """The metric families of a CLEAR backend and engine, in output order."""
+    return tuple(f for group in _task_groups(backend, engine) for f in group)
+
+
+def _task_groups(backend: str, engine: str) -> tuple[tuple[ModuleType, ...], ...]:
+    return _TASK_GROUPS[check_backend(backend), check_engine(engine)]
 
 #: Column order of :func:`evaluate_folders` (the required set first, extras after).
 COLUMNS = (
@@ -103,16 +126,16 @@ class SequenceCounts:
 
 def count_sequence(
     gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int, name: str = "",
-    backend: str = DEFAULT_BACKEND,
+    backend: str = DEFAULT_BACKEND, engine: str = DEFAULT_ENGINE,
 ) -> SequenceCounts:
     """Preprocess once, then let every metric family count on the same arrays."""
     seq = preprocess(gt, result, spec, num_frames, name=name)
-    return count_preprocessed(seq, backend)
+    return count_preprocessed(seq, backend, engine)
 
 
-def count_preprocessed(seq: SeqData, backend: str = DEFAULT_BACKEND) -> SequenceCounts:
+def count_preprocessed(seq: SeqData, backend: str = DEFAULT_BACKEND, engine: str = DEFAULT_ENGINE) -> SequenceCounts:
     """Counts of every family for an already preprocessed sequence."""
-    return SequenceCounts(seq.name, {family.NAME: family.evaluate(seq) for family in families(backend)}, backend)
+    return SequenceCounts(seq.name, {f.NAME: f.evaluate(seq) for f in families(backend, engine)}, backend)
 
 
 def finalize(counts: SequenceCounts) -> dict[str, float]:
@@ -124,9 +147,9 @@ def finalize(counts: SequenceCounts) -> dict[str, float]:
 
 
 def evaluate_sequence(gt: FrameTable, result: FrameTable, spec: EvalSpec, num_frames: int,
-                      backend: str = DEFAULT_BACKEND) -> dict[str, float]:
+                      backend: str = DEFAULT_BACKEND, engine: str = DEFAULT_ENGINE) -> dict[str, float]:
     """Score one sequence: CLEAR, identity and HOTA metrics (see module docstring)."""
-    return finalize(count_sequence(gt, result, spec, num_frames, backend=backend))
+    return finalize(count_sequence(gt, result, spec, num_frames, backend=backend, engine=engine))
 
 
 def combine_counts(all_counts: Sequence[SequenceCounts], name: str = COMBINED) -> SequenceCounts:
@@ -158,7 +181,7 @@ class SequenceJob:
 
 
 def count_sequences(jobs: Sequence[SequenceJob], workers: int = 1,
-                    backend: str = DEFAULT_BACKEND) -> list[SequenceCounts]:
+                    backend: str = DEFAULT_BACKEND, engine: str = DEFAULT_ENGINE) -> list[SequenceCounts]:
     """Counts of several sequences, in order; ``workers > 1`` scores them in processes.
 
     Scoring work is never repeated within one call: jobs sharing a ground truth
@@ -171,13 +194,14 @@ def count_sequences(jobs: Sequence[SequenceJob], workers: int = 1,
     into (sequence, family group) tasks, largest first, over a process pool;
     the numbers are the same as serial.
     """
+    check_engine(engine)
     check_backend(backend)
     first_of: dict[tuple[int, int, int, str], int] = {}
     source = []  # per job: the index of the job whose counts it takes
     for i, job in enumerate(jobs):
         source.append(first_of.setdefault((*_gt_key(job), _table_digest(job.result)), i))
     unique = [i for i, s in enumerate(source) if s == i]
-    counted = dict(zip(unique, _count_unique([jobs[i] for i in unique], workers, backend)))
+    counted = dict(zip(unique, _count_unique([jobs[i] for i in unique], workers, backend, engine)))
     return [counted[i] if source[i] == i else _renamed(counted[source[i]], jobs[i].name) for i in range(len(jobs))]
 
 
@@ -200,7 +224,7 @@ def _renamed(counts: SequenceCounts, name: str) -> SequenceCounts:
     return SequenceCounts(name, copy.deepcopy(counts.counts), counts.backend)
 
 
-def _count_unique(jobs: Sequence[SequenceJob], workers: int, backend: str) -> list[SequenceCounts]:
+def _count_unique(jobs: Sequence[SequenceJob], workers: int, backend: str, engine: str) -> list[SequenceCounts]:
     """Counts of jobs with pairwise different (gt, result); gt prepared once per gt in the serial path."""
     if workers <= 1 or not jobs:
         prepared: dict[tuple[int, int, int], PreparedGt] = {}
@@ -211,26 +235,30 @@ def _count_unique(jobs: Sequence[SequenceJob], workers: int, backend: str) -> li
                 prepared[key] = prepare_gt(job.gt, job.spec, job.num_frames, name=job.name)
             seq = preprocess_result(prepared[key], job.result)
             seq.name = job.name
-            out.append(count_preprocessed(seq, backend))
+            out.append(count_preprocessed(seq, backend, engine))
         return out
-    tasks = [(i, g) for i in range(len(jobs)) for g in range(len(_TASK_GROUPS[backend]))]
+    names = [f.NAME for f in families(backend, engine)]
+    tasks = [(i, g) for i in range(len(jobs)) for g in range(len(_task_groups(backend, engine)))]
     tasks.sort(key=lambda task: -(len(jobs[task[0]].gt) + len(jobs[task[0]].result)))
     found: list[dict[str, dict[str, Any]]] = [{} for _ in jobs]
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        futures = [(i, pool.submit(_count_task, jobs[i], backend, g)) for i, g in tasks]
+        futures = [(i, pool.submit(_count_task, jobs[i], backend, engine, g)) for i, g in tasks]
         for i, future in futures:
             found[i].update(future.result())
-    return [SequenceCounts(job.name, {f.NAME: found[i][f.NAME] for f in families(backend)}, backend)
-            for i, job in enumerate(jobs)]
+    return [SequenceCounts(job.name, {name: found[i][name] for name in names}, backend) for i, job in enumerate(jobs)]
 
 
-def _count_task(job: SequenceJob, backend: str, group: int) -> dict[str, dict[str, Any]]:
+def _count_task(job: SequenceJob, backend: str, engine: str, group: int) -> dict[str, dict[str, Any]]:
     """One worker task: preprocess (cheap, repeated per group) and count one family group."""
     seq = preprocess(job.gt, job.result, job.spec, job.num_frames, name=job.name)
-    return {family.NAME: family.evaluate(seq) for family in _TASK_GROUPS[backend][group]}
+    return {family.NAME: family.evaluate(seq) for family in _task_groups(backend, engine)[group]}
 
 
 # --------------------------------------------------------------------------- folders
+
+
+class VerificationError(RuntimeError):
+    """The fast engine's counts differ from motmetrics' / TrackEval's own (``bench eval --verify``)."""
 
 
 @dataclass(frozen=True)
@@ -252,6 +280,8 @@ def evaluate_folders(
     on_missing: OnMissing = "error",
     workers: int = 1,
     backend: str = DEFAULT_BACKEND,
+    engine: str = DEFAULT_ENGINE,
+    verify: bool = False,
 ) -> pd.DataFrame:
     """Score every gt sequence under ``gt_root`` against its result file; one row each plus COMBINED.
 
@@ -266,8 +296,12 @@ def evaluate_folders(
     The sequence length is ``seqLength`` from seqinfo.ini when present, else
     the last frame seen in gt or result.  ``workers > 1`` scores in that many
     processes (see :func:`count_sequences`).  ``backend`` picks where CLEAR and
-    identity come from (module docstring).  ``df.attrs['benchmark']`` records
-    the style used per sequence, ``df.attrs['clear_backend']`` the backend.
+    identity come from (module docstring), ``engine`` how they are counted.
+    ``verify`` counts a second time with the libraries' own code and raises
+    :class:`VerificationError` listing every field that differs.
+    ``df.attrs['benchmark']`` records the style used per sequence,
+    ``df.attrs['clear_backend']`` the backend, ``df.attrs['verified']`` the
+    number of sequences verified (0 without ``verify``).
     """
     gt_seqs = find_gt_sequences(gt_root)
     if sequences is not None:
@@ -290,8 +324,14 @@ def evaluate_folders(
         jobs.append(job)
     if not jobs:
         raise FileNotFoundError(f"no sequence of {gt_root} has a result in {res_dir}")
-    rows = count_sequences(jobs, workers, backend)
+    rows = count_sequences(jobs, workers, backend, engine)
+    if verify:
+        wrong = verify_counts.differences(rows, count_sequences(jobs, workers, backend, "library"))
+        if wrong:
+            raise VerificationError(f"{len(wrong)} count(s) of the {engine} engine differ from the libraries': "
+                                    + "; ".join(wrong[:10]))
     frame = to_dataframe(rows + [combine_counts(rows)])
+    frame.attrs["verified"] = len(rows) if verify else 0
     frame.attrs["benchmark"] = used
     frame.attrs["clear_backend"] = backend
     return frame

@@ -26,19 +26,19 @@ _SCORES = ("HOTA", "DetA", "AssA", "LocA", "DetRe", "DetPr", "AssRe", "AssPr")
 
 
 @lru_cache(maxsize=1)
-def _metric() -> trackeval.metrics.HOTA:
+def metric() -> trackeval.metrics.HOTA:
     """One TrackEval HOTA metric object (stateless between calls)."""
     return trackeval.metrics.HOTA()
 
 
 def evaluate(seq: SeqData) -> dict[str, Any]:
     """Per-sequence HOTA record from TrackEval."""
-    return _metric().eval_sequence(seq.trackeval_data())
+    return metric().eval_sequence(seq.trackeval_data())
 
 
 def combine(all_counts: list[dict[str, Any]]) -> dict[str, Any]:
     """TrackEval's ``combine_sequences`` over several sequences' records."""
-    return _metric().combine_sequences({str(i): res for i, res in enumerate(all_counts)})
+    return metric().combine_sequences({str(i): res for i, res in enumerate(all_counts)})
 
 
 def finalize(counts: dict[str, Any]) -> dict[str, float]:

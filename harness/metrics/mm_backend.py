@@ -25,6 +25,7 @@ from typing import Any, Iterable
 import motmetrics as mm
 import numpy as np
 
+from trackbench.harness.metrics.fragmentation import fragmentations
 from trackbench.harness.metrics.preprocess import SeqData
 
 #: Largest distance (1 - IoU) motmetrics may pair: IoU >= 0.5.
@@ -56,19 +57,8 @@ def num_fragmentations(df: Any) -> int:
     noraw = df.noraw
     oids = noraw["OId"].to_numpy(dtype=float)
     present = ~np.isnan(oids)
-    oids = oids[present]
-    miss = (noraw["Type"] == "MISS").to_numpy(dtype=bool)[present]
-    if len(oids) < 2:
-        return 0
-    order = np.argsort(oids, kind="stable")  # group by object, events stay in log order
-    oids, miss = oids[order], miss[order]
-    group = np.concatenate(([0], np.cumsum(oids[1:] != oids[:-1])))
-    tracked = np.flatnonzero(~miss)
-    last_tracked = np.full(group[-1] + 1, -1)
-    np.maximum.at(last_tracked, group[tracked], tracked)
-    k = np.arange(1, len(oids))
-    starts = miss[1:] & ~miss[:-1] & (group[1:] == group[:-1]) & (k < last_tracked[group[1:]])
-    return int(starts.sum())
+    miss = (noraw["Type"] == "MISS").to_numpy(dtype=bool)
+    return fragmentations(oids[present], miss[present])
 
 
 def iou_to_distance(iou: np.ndarray) -> np.ndarray:

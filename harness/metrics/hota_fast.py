@@ -1,0 +1,108 @@
+"""HOTA under TrackEval's definition, computed on whole-sequence arrays instead of TrackEval's frame loops.
+
+The default engine's HOTA family (``engine="fast"``): the record is the dict
+``trackeval.metrics.HOTA().eval_sequence`` returns (same keys, counts equal,
+ratios equal to rounding, checked by ``tests/test_fast_metrics.py``), and
+:func:`combine` / :func:`finalize` are :mod:`.hota`'s, i.e. TrackEval's.
+
+TrackEval loops over frames twice and, inside the second loop, over the 19
+alpha thresholds.  Here:
+
+1. The global alignment score of every co-occurring (gt id, tracker id) pair
+   comes from the flat pair arrays (:mod:`.pairs`): each pair's
+   ``IoU / (row sum + column sum - IoU)`` is accumulated per id pair in frame
+   order, the same additions in the same order as TrackEval's.
+2. Per frame TrackEval solves a Hungarian assignment maximising
+   ``alignment score x IoU``.  Only pairs with a positive score can count
+   (a match needs IoU >= alpha >= 0.05), so where no row and no column of a
+   frame holds two positive pairs every optimum takes exactly those pairs and
+   no solver is needed.  The other frames are solved with scipy's
+   ``linear_sum_assignment`` on the very matrix TrackEval builds.
+3. The alpha loop is one comparison of the matched IoUs with all 19
+   thresholds; association counts per id pair are bincounts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from trackbench.harness.metrics import hota
+from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs
+from trackbench.harness.metrics.preprocess import EPS, SeqData
+
+NAME = hota.NAME
+combine = hota.combine
+finalize = hota.finalize
+
+
+def evaluate(seq: SeqData) -> dict[str, Any]:
+    """Per-sequence HOTA record, the dict TrackEval's ``HOTA.eval_sequence`` returns."""
+    if seq.num_tracker_dets == 0 or seq.num_gt_dets == 0:
+        return hota.evaluate(seq)  # TrackEval's constant early return: no loop to save
+    metric = hota.metric()
+    flat = flat_pairs(seq)
+    gt_count = np.bincount(flat.gt_id, minlength=seq.num_gt_ids).astype(float)
+    trk_count = np.bincount(flat.trk_id, minlength=seq.num_tracker_ids).astype(float)
+    # 1. Global alignment score per co-occurring id pair.
+    iou = flat.pair_iou
+    g, h = flat.gt_id[flat.pair_gt], flat.trk_id[flat.pair_trk]
+    denom = flat.trk_col_sum[flat.pair_trk] + flat.gt_row_sum[flat.pair_gt] - iou
+    sim_iou = np.zeros_like(iou)
+    ok = denom > 0 + EPS
+    sim_iou[ok] = iou[ok] / denom[ok]
+    id_pair, pair_of = np.unique(g * seq.num_tracker_ids + h, return_inverse=True)
+    pair_g, pair_h = id_pair // seq.num_tracker_ids, id_pair % seq.num_tracker_ids
+    potential = np.zeros(len(id_pair))
+    np.add.at(potential, pair_of, sim_iou)
+    alignment = potential / (gt_count[pair_g] + trk_count[pair_h] - potential)
+    score = alignment[pair_of] * iou
+    # 2. Which pairs the per-frame assignment matches.
+    matched = _matched_pairs(seq, flat, score)
+    # 3. Counts and association scores for every alpha at once.
+    alphas = metric.array_labels
+    passes = iou[matched][None, :] >= (alphas - EPS)[:, None]  # (alphas, matched pairs)
+    res = {f: np.zeros(len(alphas)) for f in metric.float_array_fields + metric.integer_array_fields}
+    res.update({f: 0 for f in metric.float_fields})
+    res["HOTA_TP"] = passes.sum(1).astype(float)
+    res["HOTA_FN"] = seq.num_gt_dets - res["HOTA_TP"]
+    res["HOTA_FP"] = seq.num_tracker_dets - res["HOTA_TP"]
+    loca = (passes * iou[matched]).sum(1)
+    counts = np.stack([np.bincount(pair_of[matched], weights=p, minlength=len(id_pair)) for p in passes])
+    tp = np.maximum(1, res["HOTA_TP"])
+    gc, tc = gt_count[pair_g], trk_count[pair_h]
+    res["AssA"] = (counts * (counts / np.maximum(1, gc + tc - counts))).sum(1) / tp
+    res["AssRe"] = (counts * (counts / np.maximum(1, gc))).sum(1) / tp
+    res["AssPr"] = (counts * (counts / np.maximum(1, tc))).sum(1) / tp
+    res["LocA"] = np.maximum(1e-10, loca) / np.maximum(1e-10, res["HOTA_TP"])
+    return metric._compute_final_fields(res)
+
+
+def _matched_pairs(seq: SeqData, flat: FlatPairs, score: np.ndarray) -> np.ndarray:
+    """Indices of the pairs TrackEval's per-frame Hungarian step matches (among pairs with IoU > 0)."""
+    positive = score > 0
+    rows, cols = flat.pair_gt[positive], flat.pair_trk[positive]
+    crowded = (np.bincount(rows, minlength=len(flat.gt_id)) > 1)[rows]
+    crowded |= (np.bincount(cols, minlength=len(flat.trk_id)) > 1)[cols]
+    frame = flat.pair_frame
+    hard = np.unique(frame[positive][crowded])
+    easy = positive & ~np.isin(frame, hard)
+    solved = [_solve_frame(seq, flat, score, t) for t in hard]
+    return np.sort(np.concatenate([np.flatnonzero(easy), *solved]))
+
+
+def _solve_frame(seq: SeqData, flat: FlatPairs, score: np.ndarray, t: int) -> np.ndarray:
+    """TrackEval's assignment of one frame; the pair indices it matches with IoU > 0."""
+    a, b = flat.pair_start[t], flat.pair_start[t + 1]
+    r = flat.pair_gt[a:b] - flat.gt_start[t]
+    c = flat.pair_trk[a:b] - flat.trk_start[t]
+    sim = seq.similarity[t]
+    score_mat = np.zeros(sim.shape)
+    score_mat[r, c] = score[a:b]
+    rid, cid = linear_sum_assignment(-score_mat)
+    index = np.full(sim.shape, -1, np.int64)
+    index[r, c] = np.arange(a, b)
+    found = index[rid, cid]
+    return found[found >= 0]

@@ -1,0 +1,99 @@
+"""A preprocessed sequence as flat arrays: every detection once, every overlapping (gt, tracker) pair once.
+
+Both libraries walk a sequence frame by frame and re-derive the same things in
+every frame (which pairs overlap, row and column sums of the IoU matrix).
+The fast metric paths (:mod:`.clear_fast`, :mod:`.identity_fast`,
+:mod:`.hota_fast`) instead work on one set of arrays per sequence, built here
+once and cached on :attr:`SeqData.cache <trackbench.harness.metrics.preprocess.SeqData.cache>`:
+
+* per detection (gt and tracker, in frame order): its frame and its id;
+* per pair with IoU > 0 (frame order, row-major inside a frame, i.e. the order
+  of ``similarity[t].ravel()``): frame, gt detection, tracker detection, IoU.
+
+Pairs with IoU 0 are left out: they cannot match under any metric here, and
+they add exact zeros to every sum they would enter.  The per-frame row and
+column sums of the IoU matrices are taken with NumPy's own ``sum`` on each
+frame's matrix, as TrackEval's HOTA does, so derived values agree to the bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from trackbench.harness.metrics.preprocess import SeqData
+
+_CACHE_KEY = "flat_pairs"
+
+
+@dataclass(frozen=True)
+class FlatPairs:
+    """Flat view of a :class:`SeqData` (see module docstring); ``t`` is the 0-based frame index."""
+
+    gt_start: np.ndarray  # (T + 1,) first gt detection of each frame; gt_start[T] = number of gt dets
+    trk_start: np.ndarray  # (T + 1,) same for tracker detections
+    gt_id: np.ndarray  # (G,) id of each gt detection
+    trk_id: np.ndarray  # (H,) id of each tracker detection
+    gt_row_sum: np.ndarray  # (G,) IoU summed over the tracker boxes of its frame
+    trk_col_sum: np.ndarray  # (H,) IoU summed over the gt boxes of its frame
+    pair_start: np.ndarray  # (T + 1,) first pair of each frame
+    pair_gt: np.ndarray  # (P,) gt detection of each pair
+    pair_trk: np.ndarray  # (P,) tracker detection of each pair
+    pair_iou: np.ndarray  # (P,) IoU > 0
+
+    @property
+    def pair_frame(self) -> np.ndarray:
+        """Frame index of each pair."""
+        return np.repeat(np.arange(len(self.pair_start) - 1), np.diff(self.pair_start))
+
+
+def flat_pairs(seq: SeqData) -> FlatPairs:
+    """The sequence's :class:`FlatPairs`, built on first use and cached on ``seq``."""
+    flat = seq.cache.get(_CACHE_KEY)
+    if flat is None:
+        flat = build(seq)
+        seq.cache[_CACHE_KEY] = flat
+    return flat
+
+
+def build(seq: SeqData) -> FlatPairs:
+    """Flatten ``seq`` (one pass over its frames, then whole-sequence array work)."""
+    n_gt = np.fromiter((len(ids) for ids in seq.gt_ids), np.int64, seq.num_frames)
+    n_trk = np.fromiter((len(ids) for ids in seq.tracker_ids), np.int64, seq.num_frames)
+    gt_start = np.concatenate(([0], np.cumsum(n_gt)))
+    trk_start = np.concatenate(([0], np.cumsum(n_trk)))
+    both = np.flatnonzero((n_gt > 0) & (n_trk > 0))
+    gt_row_sum = np.zeros(gt_start[-1])
+    trk_col_sum = np.zeros(trk_start[-1])
+    iou_parts = []
+    for t in both:
+        sim = seq.similarity[t]
+        gt_row_sum[gt_start[t] : gt_start[t + 1]] = sim.sum(1)
+        trk_col_sum[trk_start[t] : trk_start[t + 1]] = sim.sum(0)
+        iou_parts.append(sim.ravel())
+    all_iou = np.concatenate(iou_parts) if iou_parts else np.zeros(0)
+    # Position of every (row, col) cell of every frame, then keep the overlapping ones.
+    cells = n_gt[both] * n_trk[both]
+    cell_frame = np.repeat(both, cells)
+    local = np.arange(len(all_iou)) - np.repeat(np.cumsum(cells) - cells, cells)
+    keep = np.flatnonzero(all_iou > 0)
+    frame, local = cell_frame[keep], local[keep]
+    row, col = np.divmod(local, n_trk[frame])
+    pair_start = np.searchsorted(frame, np.arange(seq.num_frames + 1), side="left")
+    return FlatPairs(
+        gt_start=gt_start,
+        trk_start=trk_start,
+        gt_id=_concat(seq.gt_ids),
+        trk_id=_concat(seq.tracker_ids),
+        gt_row_sum=gt_row_sum,
+        trk_col_sum=trk_col_sum,
+        pair_start=pair_start,
+        pair_gt=gt_start[frame] + row,
+        pair_trk=trk_start[frame] + col,
+        pair_iou=all_iou[keep],
+    )
+
+
+def _concat(per_frame: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(per_frame).astype(np.int64, copy=False) if per_frame else np.zeros(0, np.int64)
