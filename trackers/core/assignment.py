@@ -56,6 +56,37 @@ def gated_matching(cost: np.ndarray, threshold: float, admissible: np.ndarray | 
     return matches, unmatched_rows, unmatched_cols
 
 
+def gate_costs(cost: np.ndarray, threshold: float, admissible: np.ndarray | None = None) -> np.ndarray:
+    """``cost`` with entries above ``threshold``, non-finite or not ``admissible`` set to ``threshold + 1e-5``.
+
+    The matrix :func:`gated_matching` hands the solver, built once so that many
+    :func:`solve_gated` steps (Deep SORT's cascade levels) can share it.
+    """
+    ok = cost <= threshold  # False for NaN; +inf fails too
+    if admissible is not None:
+        ok &= admissible
+    return np.where(ok, cost, threshold + 1e-5)
+
+
+def solve_gated(gated: np.ndarray, threshold: float, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`gated_matching` on a matrix already passed through :func:`gate_costs`, in fewer array steps.
+
+    ``cols`` (labels of the columns, e.g. detection indices) are carried
+    through, which is what a cascade of solves over shrinking column sets
+    needs.  Returns ``(matched row positions, their column labels, column
+    labels left)``; the labels left come in :func:`gated_matching`'s order
+    (never assigned ascending, then rejected in row order).  ``gated`` must
+    have at least one row and one column.
+    """
+    r, c = linear_sum_assignment(gated)
+    good = gated[r, c] <= threshold
+    free = np.ones(len(cols), bool)
+    free[c] = False
+    if good.all():
+        return r, cols[c], cols[free]
+    return r[good], cols[c[good]], np.concatenate([cols[free], cols[c[~good]]])
+
+
 def min_cost_matching(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`gated_matching` with infeasible pairs priced out entirely (a large constant).
 

@@ -32,17 +32,21 @@ def predict(x: np.ndarray, P: np.ndarray, q_pos: np.ndarray, q_vel: np.ndarray) 
     ``q_pos``/``q_vel`` are the process-noise variances, (m,) or per track (K, m).
     Returns new arrays.
     """
+    x_new, P_new = x.copy(), P.copy()
+    predict_inplace(x_new, P_new, q_pos, q_vel)
+    return x_new, P_new
+
+
+def predict_inplace(x: np.ndarray, P: np.ndarray, q_pos: np.ndarray, q_vel: np.ndarray) -> None:
+    """:func:`predict` writing into ``x`` and ``P`` (a tracker's own arrays: two copies fewer per frame)."""
     m = P.shape[2]
-    x_new = x.copy()
-    x_new[:, :m] += x[:, m:]
+    x[:, :m] += x[:, m:]
     # F P F^T + Q per axis: a' = a + 2b + c + q_pos, b' = b + c, c' = c + q_vel,
     # in few in-place steps (this runs every frame for every track).
-    P_new = P.copy()
-    P_new[:, :2] += P[:, 1:]  # a + b, b + c
-    P_new[:, 0] += P_new[:, 1]  # a + 2b + c
-    P_new[:, 0] += q_pos
-    P_new[:, 2] += q_vel
-    return x_new, P_new
+    P[:, :2] += P[:, 1:]  # a + b, b + c (numpy buffers the overlapping operands)
+    P[:, 0] += P[:, 1]  # a + 2b + c
+    P[:, 0] += q_pos
+    P[:, 2] += q_vel
 
 
 def project(x: np.ndarray, P: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
