@@ -94,7 +94,8 @@ class Galleries:
             total = max(start + shortfall, 2 * start)
             self._free.extend(range(total - 1, start - 1, -1))
             self._grow(None, 1, total)
-        new = np.array([self._free.pop() for _ in range(k)], np.int64)
+        new = np.array(self._free[-k:][::-1], np.int64)  # the same rows k pops would give, in one slice
+        del self._free[-k:]
         self.rows = np.concatenate([self.rows, new])
         if isinstance(features, int):
             self.count[new] = 0
@@ -109,8 +110,13 @@ class Galleries:
             return
         rows = self.rows[tracks]
         count = self.count[rows]
-        self._grow(features.shape[1], int(count.max()) + 1, len(self.count))
-        slot = count if self.budget is None else count % self.budget
+        if self.budget is None or self.pool is None or self.pool.shape[1] < self.budget:
+            self._grow(features.shape[1], int(count.max()) + 1, len(self.count))
+            slot = count if self.budget is None else count % self.budget
+        else:  # the usual case once any gallery filled: full capacity already, nothing to grow
+            if self.pool.shape[2] != features.shape[1]:
+                raise ValueError(f"appearance vectors changed length: {self.pool.shape[2]} -> {features.shape[1]}")
+            slot = count % self.budget
         self.pool[rows, slot] = features
         self.count[rows] = count + 1
 
@@ -127,6 +133,32 @@ class Galleries:
             return np.zeros((0, 0), np.float32)
         row = self.rows[track]
         return self.pool[row, : int(self.sizes(np.array([track]))[0])].copy()
+
+    def pair_distance(self, tracks: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """Nearest-neighbour cosine distance (P,) of the gallery of ``tracks[p]`` to ``features[p]``, pair by pair.
+
+        The cascade needs the distance only where the motion gate passes (about one
+        or two detections per track in a crowd), so this gathers one gallery per
+        pair and takes one dot product per gallery vector: against all
+        detections (:meth:`distance`) the work grows with tracks x detections.
+        An empty gallery is at distance +inf.  Equals :meth:`distance` at those
+        pairs (both are float32 dot products of the same vectors).
+        """
+        p = len(tracks)
+        if p == 0 or self.pool is None:
+            return np.full(p, np.inf)
+        rows = self.rows[tracks]
+        count = self.count[rows]
+        sizes = count if self.budget is None else np.minimum(count, self.budget)
+        width = int(sizes.max())
+        if width == 0:
+            return np.full(p, np.inf)
+        gallery = self.pool[rows, :width]  # (P, width, D)
+        queries = np.asarray(features, np.float32)[:, :, None]  # (P, D, 1)
+        sims = np.matmul(gallery, queries)[:, :, 0]  # (P, width)
+        if sizes.min() < width:
+            sims[np.arange(width) >= sizes[:, None]] = -np.inf  # unfilled slots never win
+        return (1.0 - sims.max(axis=1)).astype(np.float64)  # float32 difference, as the reference's
 
     def distance(self, tracks: np.ndarray, features: np.ndarray) -> np.ndarray:
         """Nearest-neighbour cosine distance (len(tracks), N) of the galleries of ``tracks`` to ``features``.

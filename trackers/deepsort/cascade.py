@@ -46,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from trackbench.datasets.boxes import iou_matrix
-from trackbench.trackers.core.assignment import gated_matching
+from trackbench.trackers.core.assignment import gate_costs, gated_matching, solve_gated
 from trackbench.trackers.deepsort.motion import GATING_THRESHOLD
 
 _EMPTY_PAIRS = np.zeros((0, 2), np.int64)
@@ -89,22 +89,53 @@ def matching_cascade(cost: np.ndarray, admissible: np.ndarray, time_since_update
     against the detections no earlier level took.  Returns
     ``(matches (P, 2) of (row, column), detections left, in the reference order)``.
     """
-    found = []
+    return gated_cascade(gate_costs(cost, threshold, admissible), time_since_update, max_age, threshold, detections)
+
+
+def gated_cascade(gated: np.ndarray, time_since_update: np.ndarray, max_age: int, threshold: float,
+                  detections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`matching_cascade` on costs already gated once (:func:`~trackbench.trackers.core.assignment.gate_costs`).
+
+    The rows are ordered by level once (a stable sort keeps the reference's
+    track order inside a level), so each level is a slice of one matrix; the
+    levels themselves stay a sequence of solves, since each sees only the
+    detections the earlier ones left.
+    """
     free = detections
-    levels = np.unique(time_since_update)
-    for level in levels[(levels >= 1) & (levels <= max_age)]:
+    if len(free) == 0 or len(gated) == 0:
+        return _EMPTY_PAIRS, free
+    tsu = time_since_update
+    lo_level, hi_level = int(tsu.min()), int(tsu.max())
+    if lo_level == hi_level:  # one level (the usual frame): no sorting
+        if not 1 <= lo_level <= max_age:
+            return _EMPTY_PAIRS, free
+        r, d, free = solve_gated(gated[:, free], threshold, free)
+        return _pairs(r, d), free
+    order = np.argsort(tsu, kind="stable")
+    level_of = tsu[order]
+    cuts = np.flatnonzero(level_of[1:] != level_of[:-1]) + 1
+    starts = [0, *cuts.tolist()]
+    ends = [*starts[1:], len(order)]
+    ordered = gated[order]
+    rows, dets = [], []
+    for lo, hi, level in zip(starts, ends, level_of[starts].tolist()):
+        if level < 1 or level > max_age:
+            continue
         if len(free) == 0:
             break
-        rows = np.flatnonzero(time_since_update == level)
-        sub = np.ix_(rows, free)
-        pairs, _, left = gated_matching(cost[sub], threshold, admissible[sub])
-        if len(pairs):
-            pairs[:, 0] = rows[pairs[:, 0]]
-            pairs[:, 1] = free[pairs[:, 1]]
-            found.append(pairs)
-        free = free[left]
-    matches = np.concatenate(found) if found else _EMPTY_PAIRS
-    return matches, free
+        r, d, free = solve_gated(ordered[lo:hi, free], threshold, free)
+        rows.append(order[lo:hi][r])
+        dets.append(d)
+    if not rows:
+        return _EMPTY_PAIRS, free
+    return _pairs(np.concatenate(rows), np.concatenate(dets)), free
+
+
+def _pairs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    out = np.empty((len(rows), 2), np.int64)
+    out[:, 0] = rows
+    out[:, 1] = cols
+    return out
 
 
 def iou_stage(track_boxes: np.ndarray, time_since_update: np.ndarray, det_boxes: np.ndarray,
@@ -112,8 +143,13 @@ def iou_stage(track_boxes: np.ndarray, time_since_update: np.ndarray, det_boxes:
     """Match candidate tracks to detections by ``1 - IoU``; tracks missed for more than a frame are barred."""
     if len(track_boxes) == 0 or len(det_boxes) == 0:
         return _EMPTY_PAIRS, np.arange(len(track_boxes)), np.arange(len(det_boxes))
+    return gated_matching(iou_costs(track_boxes, time_since_update, det_boxes), max_iou_distance)
+
+
+def iou_costs(track_boxes: np.ndarray, time_since_update: np.ndarray, det_boxes: np.ndarray) -> np.ndarray:
+    """The IoU stage's cost ``1 - IoU``, with tracks missed for more than a frame priced out."""
     cost = 1.0 - iou_matrix(track_boxes, det_boxes)
     stale = time_since_update > 1
     if stale.any():
         cost[stale] = IOU_GATED_COST
-    return gated_matching(cost, max_iou_distance)
+    return cost

@@ -47,6 +47,7 @@ from trackbench.datasets.sequence import Detections
 from trackbench.trackers import embedders
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import kalman
+from trackbench.trackers.core.assignment import gate_costs, solve_gated
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.deepsort import cascade, motion
 from trackbench.trackers.deepsort.appearance import Galleries
@@ -56,6 +57,7 @@ from trackbench.trackers import papers
 #: Embedder used when none is named: the pretrained offline default (see
 #: trackers.embedders.DEFAULT_REASON for why it is the default).
 DEFAULT_EMBEDDER = embedders.DEFAULT_EMBEDDER
+_NO_PAIRS = np.zeros((0, 2), np.int64)
 
 
 @dataclass
@@ -145,7 +147,7 @@ class DeepSort(Tracker):
         if len(t) == 0:
             return
         q_pos, q_vel = motion.process_noise(t.x)
-        t.x, t.P = kalman.predict(t.x, t.P, q_pos, q_vel)
+        kalman.predict_inplace(t.x, t.P, q_pos, q_vel)
         if count_frame:
             t.age += 1
             t.time_since_update += 1
@@ -159,40 +161,55 @@ class DeepSort(Tracker):
             out[np.ix_(rows, cols)] = self.galleries.distance(tracks[rows], features[cols])
         return out
 
+    def _cascade_costs(self, confirmed: np.ndarray, z: np.ndarray, features: np.ndarray) -> tuple[np.ndarray, float]:
+        """The cascade's gated cost matrix (confirmed tracks x detections) and its threshold.
+
+        Appearance is computed only for the pairs inside the motion gate (a
+        track's gate holds one or two detections even in a crowd); every other
+        pair is inadmissible whatever its appearance, so it is priced at the gate.
+        """
+        p, t = self.params, self.tracks
+        x = t.x[confirmed]
+        mean, var = kalman.project(x, t.P[confirmed], motion.measurement_noise(x))
+        maha = kalman.squared_mahalanobis(mean, var, z)
+        pr, pd = np.nonzero(maha <= motion.GATING_THRESHOLD)
+        appearance = self.galleries.pair_distance(confirmed[pr], features[pd])
+        cost, admissible, threshold = cascade.combined_cost(maha[pr, pd], appearance, p.lambda_,
+                                                            p.max_cosine_distance, p.cost)
+        admissible &= cost <= threshold
+        gated = np.full(maha.shape, threshold + 1e-5)
+        gated[pr[admissible], pd[admissible]] = cost[admissible]
+        return gated, threshold
+
     def _associate(self, z: np.ndarray, boxes: np.ndarray, features: np.ndarray | None
                    ) -> tuple[np.ndarray, np.ndarray]:
         """Matches (P, 2) of (track index, detection index) and the detections left over."""
         p, t = self.params, self.tracks
         free = np.arange(len(z))
+        if len(t) == 0 or len(z) == 0:
+            return _NO_PAIRS, free
         confirmed = np.flatnonzero(t.confirmed)
-        matches = [np.zeros((0, 2), np.int64)]
-        if len(confirmed) and len(z):
-            x, P = t.x[confirmed], t.P[confirmed]
-            mean, var = kalman.project(x, P, motion.measurement_noise(x))
-            maha = kalman.squared_mahalanobis(mean, var, z)
+        since = t.time_since_update
+        matches = _NO_PAIRS
+        if len(confirmed):
             if features is None:
                 raise ValueError("deepsort needs appearance vectors with the detections (both gates apply at every lambda)")
-            appearance = self._appearance(confirmed, features, maha <= motion.GATING_THRESHOLD)
-            cost, admissible, threshold = cascade.combined_cost(maha, appearance, p.lambda_,
-                                                                p.max_cosine_distance, p.cost)
-            pairs, free = cascade.matching_cascade(cost, admissible, t.time_since_update[confirmed],
-                                                   p.max_age, threshold, free)
-            pairs[:, 0] = confirmed[pairs[:, 0]]
-            matches.append(pairs)
+            gated, threshold = self._cascade_costs(confirmed, z, features)
+            matches, free = cascade.gated_cascade(gated, since[confirmed], p.max_age, threshold, free)
+            matches[:, 0] = confirmed[matches[:, 0]]
         # IoU stage: tentative tracks, then confirmed tracks missed only this frame and still free.
-        taken = np.zeros(len(t), bool)
-        taken[matches[-1][:, 0]] = True
-        recent = t.confirmed & ~taken & (t.time_since_update == 1)
+        recent = t.confirmed & (since == 1)
+        recent[matches[:, 0]] = False
         candidates = np.concatenate([np.flatnonzero(~t.confirmed), np.flatnonzero(recent)])
         if len(candidates) and len(free):
-            pairs, _, left = cascade.iou_stage(motion.xyah_to_boxes(t.x[candidates]),
-                                               t.time_since_update[candidates], boxes[free],
-                                               p.max_iou_distance)
-            pairs[:, 0] = candidates[pairs[:, 0]]
-            pairs[:, 1] = free[pairs[:, 1]]
-            matches.append(pairs)
-            free = free[left]
-        return np.concatenate(matches), free
+            cost = cascade.iou_costs(motion.xyah_to_boxes(t.x[candidates]), since[candidates], boxes[free])
+            r, d, free = solve_gated(gate_costs(cost, p.max_iou_distance), p.max_iou_distance, free)
+            if len(r):
+                pairs = np.empty((len(r), 2), np.int64)
+                pairs[:, 0] = candidates[r]
+                pairs[:, 1] = d
+                matches = np.concatenate([matches, pairs]) if len(matches) else pairs
+        return matches, free
 
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
         p, t = self.params, self.tracks
@@ -204,33 +221,41 @@ class DeepSort(Tracker):
         self._predict()
         matches, free = self._associate(z, boxes, features)
 
+        n = len(t)
         if len(matches):
             k, d = matches[:, 0], matches[:, 1]
             x = t.x[k]
             t.x[k], t.P[k] = kalman.update(x, t.P[k], z[d], motion.measurement_noise(x))
             t.time_since_update[k] = 0
-            t.hits[k] += 1
-            t.confirmed[k] |= t.hits[k] >= p.n_init
+            hits = t.hits
+            hits[k] += 1
+            t.confirmed[k] |= hits[k] >= p.n_init
             if features is not None:
                 self.galleries.append(k, features[d])
-        missed = np.ones(len(t), bool)
-        missed[matches[:, 0]] = False
-        dead = missed & (~t.confirmed | (t.time_since_update > p.max_age))
+            missed = np.ones(n, bool)
+            missed[k] = False
+            dead = missed & (~t.confirmed | (t.time_since_update > p.max_age))
+        else:
+            dead = ~t.confirmed | (t.time_since_update > p.max_age)
         if len(free):
-            x0, P0 = kalman.initiate(z[free], *motion.initial_variance(z[free]))
+            zf = z[free]
+            x0, P0 = kalman.initiate(zf, *motion.initial_variance(zf))
             t.add(x0, P0)
             self.galleries.add(features[free] if features is not None else len(free))
-            dead = np.concatenate([dead, np.zeros(len(free), bool)])
         if dead.any():
-            self._keep(~dead)
+            keep = np.ones(len(t), bool)
+            keep[:n] = ~dead
+            self._keep(keep)
 
         report = t.confirmed & (t.time_since_update <= 1)
-        if not (t.x[report, 3] > 0).all():
+        x = t.x[report]
+        if not (x[:, 3] > 0).all():
             # A missed track's prediction can shrink past zero height after frames without a
             # detector run; such a box is not reported (it cannot be written or scored).
             report &= t.x[:, 3] > 0
-        self.reported = t.ids[report].copy()
-        return TrackOutput(self.reported, motion.xyah_to_boxes(t.x[report]))
+            x = t.x[report]
+        self.reported = t.ids[report]
+        return TrackOutput(self.reported, motion.xyah_to_boxes(x))
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
         """A frame without a detector run: predict, and report last detector frame's tracks there."""
