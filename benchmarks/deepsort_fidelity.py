@@ -1,7 +1,8 @@
-"""Deep SORT fidelity and speed on MOT17-05-FRCNN with the deep_sort feature file.
+"""Deep SORT fidelity on MOT17-05-FRCNN and speed against nwojke/deep_sort on MOT17-05 and MOT17-04.
 
-Run: ``python benchmarks/deepsort_fidelity.py --shared DATA [--reference PATH] [--repeat N] [--results DIR]``
-(``DATA`` holds ``mot17/`` and ``mot17-features/``; ``PATH`` is a checkout of nwojke/deep_sort).
+Run: ``python benchmarks/deepsort_fidelity.py --shared DATA [--reference PATH] [--sequences A,B] [--features DIR]
+[--repeat N] [--results DIR]`` (``DATA`` holds ``mot17/`` and ``mot17-features/``; ``PATH`` is a checkout of
+nwojke/deep_sort).
 
 1. **Fidelity**: the same path as
 
@@ -15,18 +16,25 @@ Run: ``python benchmarks/deepsort_fidelity.py --shared DATA [--reference PATH] [
    with conf 0 dropped, nothing else), the way the reference's numbers were
    taken: MOTA 47.6 %, IDF1 60.1 %, 22 ID switches.
 2. **Speed**, tracker only (the ``update`` calls; detections and vectors in
-   memory), only with ``--reference PATH``: the batched
+   memory), only with ``--reference PATH``, on each of ``--sequences``
+   (default MOT17-05-FRCNN, MOT17-04-FRCNN, all frames): the batched
    :class:`~trackbench.trackers.deepsort.tracker.DeepSort` vs the authors' own
    implementation (nwojke/deep_sort, loaded from the checkout by file path and
    driven as its ``deep_sort_app`` does), in this process, best of
    ``--repeat`` runs each; both must report the same ids and boxes on every
-   frame (checked).  Measured twice: with the BLAS library's default threading,
-   and in a child process with ``OPENBLAS_NUM_THREADS=1``.  The reference
+   frame (checked; the count of equal frames is printed).  Measured twice: in
+   a child process started with ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and
+   ``MKL_NUM_THREADS`` set to 1 (before numpy loads: the fair row), then here with
+   the BLAS library's default threading.  The reference
    solves many tiny triangular systems with scipy (``solve_triangular``), which
    OpenBLAS spreads over threads: on a busy machine that costs milliseconds per
    call and dominates its time, so the single-threaded row is the fairer
    comparison of the algorithms themselves.  The reference has no motion
-   weight, so every comparison runs at λ = 0.
+   weight, so every comparison runs at λ = 0.  Only MOT17-05 has deep_sort's
+   own vectors; a sequence without a file in ``--features`` (MOT17-04: the
+   shared data has no images for it) gets synthetic vectors that follow its
+   ground-truth identities (``synthetic_features.py``), so the cascade matches
+   by appearance as with real vectors.
 """
 
 from __future__ import annotations
@@ -96,11 +104,34 @@ def _reference_runner(modules, params: DeepSortParams) -> ReferenceDeepSortRunne
                                    max_cosine_distance=params.max_cosine_distance, nn_budget=params.nn_budget)
 
 
-def speed(shared: Path, repeat: int, modules) -> dict[str, float]:
+def features_folder(shared: Path, features: Path | None, sequences: list[str], scratch: Path) -> tuple[Path, list[str]]:
+    """A folder with ``<sequence>.npy`` for every sequence, and the sequences whose vectors are synthetic.
+
+    deep_sort's own files are used where ``features`` (default
+    ``DATA/mot17-features``) has them; a box-only sequence without one gets
+    identity-structured synthetic vectors (``synthetic_features.py``).
+    """
+    from synthetic_features import write  # beside this script
+
+    given = features or shared / "mot17-features"
+    scratch.mkdir(parents=True, exist_ok=True)
+    synthetic = []
+    for name in sequences:
+        target = scratch / f"{name}.npy"
+        if (given / f"{name}.npy").is_file():
+            target.symlink_to((given / f"{name}.npy").resolve())
+        else:
+            write(shared / "mot17" / "train" / name, target)
+            synthetic.append(name)
+    return scratch, synthetic
+
+
+def speed(shared: Path, features: Path, name: str, repeat: int, modules) -> dict[str, float]:
+    """Tracker-only speed on one sequence: ``update`` calls, ours vs the reference; outputs compared on every frame."""
     from trackbench.datasets import load_dataset
 
-    seq = load_dataset("mot17", shared / "mot17", [SEQUENCE])[0]
-    seq, _ = with_features(seq, "precomputed", str(shared / "mot17-features"))
+    seq = load_dataset("mot17", shared / "mot17", [name])[0]
+    seq, _ = with_features(seq, "precomputed", str(features))
     frames = [seq.detections.detections(f) for f in range(1, seq.info.length + 1)]
     params = DeepSortParams(min_confidence=0.3, embedder="precomputed")
 
@@ -127,47 +158,25 @@ def speed(shared: Path, repeat: int, modules) -> dict[str, float]:
 
     t_ours, out_ours = min((ours() for _ in range(repeat)), key=lambda r: r[0])
     t_ref, out_ref = min((reference() for _ in range(max(1, repeat // 5))), key=lambda r: r[0])
-    same = all(np.array_equal(a[0], b[0]) and np.allclose(a[1], b[1], atol=1e-6, rtol=0)
-               for a, b in zip(out_ours, out_ref))
+    equal = sum(np.array_equal(a[0], b[0]) and np.allclose(a[1], b[1], atol=1e-6, rtol=0)
+                for a, b in zip(out_ours, out_ref))
     n = len(frames)
-    return {"frames": n, "detections": len(seq.detections), "ours_fps": n / t_ours, "reference_fps": n / t_ref,
-            "ratio": t_ref / t_ours, "identical": same}
+    return {"sequence": name, "frames": n, "detections": sum(len(d) for d in frames),
+            "ours_s": t_ours, "reference_s": t_ref, "ours_fps": n / t_ours, "reference_fps": n / t_ref,
+            "ratio": t_ref / t_ours, "frames_equal": int(equal), "identical": bool(equal == n)}
 
 
-def _speed_lines(s: dict, label: str) -> None:
+def _speed_lines(rows: list[dict], label: str) -> None:
     print(f"  [{label}]")
-    print(f"    ours (batched)           {s['ours_fps']:8.0f} frames/s")
-    print(f"    nwojke/deep_sort         {s['reference_fps']:8.1f} frames/s")
-    print(f"    ratio                    {s['ratio']:8.1f}x   identical output: {s['identical']}")
+    print(f"    {'sequence':16s}{'frames':>7s}{'dets':>7s}{'ours s':>9s}{'fr/s':>8s}{'ref s':>9s}{'fr/s':>8s}"
+          f"{'ratio':>8s}  frames equal")
+    for s in rows:
+        print(f"    {s['sequence']:16s}{s['frames']:7d}{s['detections']:7d}{s['ours_s']:9.3f}{s['ours_fps']:8.0f}"
+              f"{s['reference_s']:9.3f}{s['reference_fps']:8.0f}{s['ratio']:7.1f}x  {s['frames_equal']}/{s['frames']}")
 
 
-def dense_speed(shared: Path, modules, frames: int = 300) -> dict[str, float]:
-    """Speed on a crowded sequence: MOT17-04-FRCNN (about 27 detections a frame), its first
-    ``frames`` frames, with random unit vectors (no feature file exists for it), λ = 0."""
-    import dataclasses
-
-    from trackbench.datasets import load_dataset
-
-    seq = load_dataset("mot17", shared / "mot17", ["MOT17-04-FRCNN"])[0]
-    rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(len(seq.detections), 128)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    seq = dataclasses.replace(seq, detections=dataclasses.replace(seq.detections, features=vectors))
-    dets = [seq.detections.detections(f) for f in range(1, frames + 1)]
-    params = DeepSortParams(min_confidence=0.3)
-    ours = DeepSort(params)
-    ours.reset(seq.info)
-    t0 = time.perf_counter()
-    out_ours = [ours.update(None, d) for d in dets]
-    t_ours = time.perf_counter() - t0
-    ref = _reference_runner(modules, params)
-    t0 = time.perf_counter()
-    out_ref = [ref.update(d.boxes, d.scores, d.features) for d in dets]
-    t_ref = time.perf_counter() - t0
-    same = all(np.array_equal(a.ids, b[0]) and np.allclose(a.boxes, b[1], atol=1e-6, rtol=0)
-               for a, b in zip(out_ours, out_ref))
-    return {"frames": frames, "detections": sum(len(d) for d in dets), "ours_fps": frames / t_ours,
-            "reference_fps": frames / t_ref, "ratio": t_ref / t_ours, "identical": same}
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def main() -> None:
@@ -175,17 +184,23 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, required=True, help="data folder holding mot17/ and mot17-features/")
     ap.add_argument("--reference", type=Path, default=None,
                     help="checkout of nwojke/deep_sort: time it against trackbench (omitted: fidelity figures only)")
+    ap.add_argument("--sequences", default="MOT17-05-FRCNN,MOT17-04-FRCNN",
+                    help="comma-separated MOT17 train sequences to time (a sequence without a feature file gets "
+                         "synthetic identity vectors, see synthetic_features.py)")
+    ap.add_argument("--features", type=Path, default=None,
+                    help="folder of deep_sort <sequence>.npy files (default: DATA/mot17-features)")
     ap.add_argument("--repeat", type=int, default=5, help="timed runs of ours (a fifth as many of the slow reference loop, at least one)")
     ap.add_argument("--results", type=Path, default=None, help="where the run folder goes (default: a temp dir)")
     ap.add_argument("--speed-only", action="store_true", help="print only the speed numbers, as JSON (used for the single-threaded run)")
-    ap.add_argument("--no-single-thread", action="store_true", help="skip the OPENBLAS_NUM_THREADS=1 child run")
+    ap.add_argument("--no-single-thread", action="store_true", help="skip the one-BLAS-thread child run")
     args = ap.parse_args()
     if not (args.shared / "mot17-features" / f"{SEQUENCE}.npy").is_file():
         raise SystemExit(f"needs {args.shared}/mot17-features/{SEQUENCE}.npy and {args.shared}/mot17")
     modules = load_deep_sort(args.reference) if args.reference is not None else None
+    sequences = [s for s in args.sequences.split(",") if s]
     if args.speed_only:
-        print(json.dumps({"sparse": speed(args.shared, args.repeat, modules),
-                          "dense": dense_speed(args.shared, modules)}))
+        folder, _ = features_folder(args.shared, args.features, sequences, Path(tempfile.mkdtemp(prefix="ds-feat-")))
+        print(json.dumps([speed(args.shared, folder, name, args.repeat, modules) for name in sequences]))
         return
     results = args.results or Path(tempfile.mkdtemp(prefix="deepsort-fidelity-"))
     harness, plain, path = fidelity(args.shared, results)
@@ -199,20 +214,23 @@ def main() -> None:
     if modules is None:
         print("\n(no --reference given: speed against nwojke/deep_sort not measured)")
         return
-    s = speed(args.shared, args.repeat, modules)
-    print(f"\nTracker-only speed, {s['frames']} frames, {s['detections']} detections (best of runs, same process)")
-    _speed_lines(s, f"BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'default')}")
-    if not args.no_single_thread and os.environ.get("OPENBLAS_NUM_THREADS") != "1":
+    folder, synthetic = features_folder(args.shared, args.features, sequences, results / "features")
+    print(f"\nTracker-only speed (update calls; best of {args.repeat} runs of ours, "
+          f"{max(1, args.repeat // 5)} of the reference; same process; lambda 0, min_confidence 0.3)")
+    if synthetic:
+        print(f"  synthetic identity vectors (no deep_sort file): {', '.join(synthetic)}")
+    if not args.no_single_thread:
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        child = subprocess.run([sys.executable, __file__, "--speed-only", "--shared", str(args.shared),
-                                "--reference", str(args.reference), "--repeat", str(args.repeat)],
+        load = uptime()
+        child = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--speed-only", "--shared", str(args.shared),
+                                "--reference", str(args.reference), "--repeat", str(args.repeat),
+                                "--sequences", ",".join(sequences), "--features", str(folder)],
                                env=env, capture_output=True, text=True, check=True)
-        numbers = json.loads(child.stdout.strip().splitlines()[-1])
-        _speed_lines(numbers["sparse"], "BLAS threads: 1 (child process)")
-        d = numbers["dense"]
-        print(f"\nCrowded sequence, speed only: MOT17-04-FRCNN first {d['frames']} frames, {d['detections']} "
-              f"detections, random vectors, lambda 0")
-        _speed_lines(d, "BLAS threads: 1 (child process)")
+        _speed_lines(json.loads(child.stdout.strip().splitlines()[-1]),
+                     f"BLAS threads: 1 (child process; the fair row) -- load before: {load}")
+    load = uptime()
+    rows = [speed(args.shared, folder, name, args.repeat, modules) for name in sequences]
+    _speed_lines(rows, f"BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'default')} -- load before: {load}")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,17 @@ def update(x: np.ndarray, P: np.ndarray, z: np.ndarray, r: np.ndarray) -> tuple[
     return x_new, P_new
 
 
+def update_inplace(x: np.ndarray, P: np.ndarray, z: np.ndarray, r: np.ndarray) -> None:
+    """:func:`update` writing into ``x`` and ``P`` (e.g. rows a tracker gathered for its matched tracks)."""
+    m = z.shape[1]
+    s = P[:, 0] + r
+    gain = P[:, :2] / s[:, None, :]
+    innovation = z - x[:, :m]
+    x += (gain * innovation[:, None, :]).reshape(len(z), 2 * m)
+    P[:, 2] -= gain[:, 1] * P[:, 1]  # before P[:, 1] shrinks: it uses the prior covariance
+    P[:, :2] *= 1.0 - gain[:, :1]
+
+
 def initiate(z: np.ndarray, var_pos: np.ndarray, var_vel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Tracks started at measurements ``z`` (K, m) with zero velocity and diagonal covariance."""
     k, m = z.shape

@@ -110,6 +110,10 @@ class TrackStore:
         c[c[:, _SINCE] > 0, _STREAK] = 0
         c[:, _AGE:] += 1  # age and time_since_update together
 
+    def tick(self) -> None:
+        """One frame older and one more frame since the last match, for every track (no streak bookkeeping)."""
+        self._counters[:, _AGE:] += 1
+
     def mark_updated(self, idx: np.ndarray | slice) -> None:
         """Counters of tracks that were matched to a detection this frame."""
         c = self._counters

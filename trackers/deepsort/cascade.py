@@ -32,7 +32,7 @@ admissible pair, and any pair it picks above the threshold is dropped.  The
 **cascade** (:func:`matching_cascade`) gives priority to recently seen
 tracks: tracks missed for 1 frame are matched first, then those missed for 2,
 and so on up to ``max_age``, each level on the detections still free.
-Finally (:func:`iou_stage`) tentative tracks and confirmed tracks missed for
+Finally (:func:`iou_costs`) tentative tracks and confirmed tracks missed for
 exactly one frame are matched to the remaining detections by ``1 - IoU`` with
 threshold ``max_iou_distance``.
 
@@ -46,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from trackbench.datasets.boxes import iou_matrix
-from trackbench.trackers.core.assignment import gate_costs, gated_matching, solve_gated
+from trackbench.trackers.core.assignment import gate_costs, gated_matching, solve_gated  # noqa: F401 (gated_matching: one solve, re-exported)
 from trackbench.trackers.deepsort.motion import GATING_THRESHOLD
 
 _EMPTY_PAIRS = np.zeros((0, 2), np.int64)
@@ -138,18 +138,12 @@ def _pairs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return out
 
 
-def iou_stage(track_boxes: np.ndarray, time_since_update: np.ndarray, det_boxes: np.ndarray,
-              max_iou_distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Match candidate tracks to detections by ``1 - IoU``; tracks missed for more than a frame are barred."""
-    if len(track_boxes) == 0 or len(det_boxes) == 0:
-        return _EMPTY_PAIRS, np.arange(len(track_boxes)), np.arange(len(det_boxes))
-    return gated_matching(iou_costs(track_boxes, time_since_update, det_boxes), max_iou_distance)
+def iou_costs(track_boxes: np.ndarray, det_boxes: np.ndarray) -> np.ndarray:
+    """The IoU stage's cost ``1 - IoU`` (tracks x detections).
 
-
-def iou_costs(track_boxes: np.ndarray, time_since_update: np.ndarray, det_boxes: np.ndarray) -> np.ndarray:
-    """The IoU stage's cost ``1 - IoU``, with tracks missed for more than a frame priced out."""
-    cost = 1.0 - iou_matrix(track_boxes, det_boxes)
-    stale = time_since_update > 1
-    if stale.any():
-        cost[stale] = IOU_GATED_COST
-    return cost
+    The reference prices tracks missed for more than one frame out of this
+    stage (:data:`IOU_GATED_COST`); its candidates never include such a track
+    (tentative tracks die at their first miss, confirmed ones enter only when
+    missed for exactly one frame), so there is nothing to price out here.
+    """
+    return 1.0 - iou_matrix(track_boxes, det_boxes)

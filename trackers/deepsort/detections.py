@@ -38,5 +38,7 @@ def non_max_suppression(boxes: np.ndarray, scores: np.ndarray, max_overlap: floa
 def select(boxes: np.ndarray, scores: np.ndarray, min_confidence: float, min_height: float,
            nms_max_overlap: float) -> np.ndarray:
     """Indices of the detections the tracker uses, in the order it uses them."""
-    candidates = np.flatnonzero((scores >= min_confidence) & (boxes[:, 3] - boxes[:, 1] >= min_height))
+    keep = scores >= min_confidence
+    keep &= boxes[:, 3] - boxes[:, 1] >= min_height
+    candidates = keep.nonzero()[0]
     return candidates[non_max_suppression(boxes[candidates], scores[candidates], nms_max_overlap)]

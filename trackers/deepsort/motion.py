@@ -71,18 +71,32 @@ def _height_scaled(h: np.ndarray, weight: float, aspect_std: float) -> np.ndarra
     return var
 
 
+def _weights(pos: float, vel: float) -> np.ndarray:
+    return np.array([pos, pos, 0.0, pos, vel, vel, 0.0, vel])
+
+
+_P0_WEIGHTS = _weights(2.0 * STD_WEIGHT_POSITION, 10.0 * STD_WEIGHT_VELOCITY)
+_P0_ASPECT = np.array([ASPECT_STD_POS0 * ASPECT_STD_POS0, ASPECT_STD_VEL0 * ASPECT_STD_VEL0])
+_Q_WEIGHTS = _weights(STD_WEIGHT_POSITION, STD_WEIGHT_VELOCITY)
+_Q_ASPECT = np.array([ASPECT_STD_Q_POS * ASPECT_STD_Q_POS, ASPECT_STD_Q_VEL * ASPECT_STD_Q_VEL])
+
+
+def _height_scaled_pair(h: np.ndarray, weights: np.ndarray, aspect_var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position and velocity variances (K, 4) each, as two :func:`_height_scaled` would give, in one array."""
+    var = np.multiply.outer(h, weights)
+    var *= var
+    var[:, 2::4] = aspect_var
+    return var[:, :4], var[:, 4:]
+
+
 def initial_variance(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """P0 of new tracks from their measurements (N, 4): (var_pos, var_vel), each (N, 4)."""
-    h = z[:, 3]
-    return (_height_scaled(h, 2.0 * STD_WEIGHT_POSITION, ASPECT_STD_POS0),
-            _height_scaled(h, 10.0 * STD_WEIGHT_VELOCITY, ASPECT_STD_VEL0))
+    return _height_scaled_pair(z[:, 3], _P0_WEIGHTS, _P0_ASPECT)
 
 
 def process_noise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Q of tracks in states ``x`` (K, 8) before prediction: (q_pos, q_vel), each (K, 4)."""
-    h = x[:, 3]
-    return (_height_scaled(h, STD_WEIGHT_POSITION, ASPECT_STD_Q_POS),
-            _height_scaled(h, STD_WEIGHT_VELOCITY, ASPECT_STD_Q_VEL))
+    return _height_scaled_pair(x[:, 3], _Q_WEIGHTS, _Q_ASPECT)
 
 
 def measurement_noise(x: np.ndarray) -> np.ndarray:

@@ -146,20 +146,9 @@ class DeepSort(Tracker):
         t = self.tracks
         if len(t) == 0:
             return
-        q_pos, q_vel = motion.process_noise(t.x)
-        kalman.predict_inplace(t.x, t.P, q_pos, q_vel)
+        kalman.predict_inplace(t.x, t.P, *motion.process_noise(t.x))
         if count_frame:
-            t.age += 1
-            t.time_since_update += 1
-
-    def _appearance(self, tracks: np.ndarray, features: np.ndarray, near: np.ndarray) -> np.ndarray:
-        """Cosine distances (K, N), computed only for the tracks and detections in some
-        motion-admissible pair; the rest are +inf (the motion gate rejects them anyway)."""
-        rows, cols = near.any(axis=1), near.any(axis=0)
-        out = np.full(near.shape, np.inf)
-        if rows.any():
-            out[np.ix_(rows, cols)] = self.galleries.distance(tracks[rows], features[cols])
-        return out
+            t.tick()
 
     def _cascade_costs(self, confirmed: np.ndarray, z: np.ndarray, features: np.ndarray) -> tuple[np.ndarray, float]:
         """The cascade's gated cost matrix (confirmed tracks x detections) and its threshold.
@@ -188,7 +177,7 @@ class DeepSort(Tracker):
         free = np.arange(len(z))
         if len(t) == 0 or len(z) == 0:
             return _NO_PAIRS, free
-        confirmed = np.flatnonzero(t.confirmed)
+        confirmed = t.confirmed.nonzero()[0]
         since = t.time_since_update
         matches = _NO_PAIRS
         if len(confirmed):
@@ -198,11 +187,13 @@ class DeepSort(Tracker):
             matches, free = cascade.gated_cascade(gated, since[confirmed], p.max_age, threshold, free)
             matches[:, 0] = confirmed[matches[:, 0]]
         # IoU stage: tentative tracks, then confirmed tracks missed only this frame and still free.
+        # Every candidate was seen on the previous detector frame (a tentative track dies at its
+        # first miss), so none is priced out as too old, which the reference's IoU cost would do.
         recent = t.confirmed & (since == 1)
         recent[matches[:, 0]] = False
-        candidates = np.concatenate([np.flatnonzero(~t.confirmed), np.flatnonzero(recent)])
+        candidates = np.concatenate([(~t.confirmed).nonzero()[0], recent.nonzero()[0]])
         if len(candidates) and len(free):
-            cost = cascade.iou_costs(motion.xyah_to_boxes(t.x[candidates]), since[candidates], boxes[free])
+            cost = cascade.iou_costs(motion.xyah_to_boxes(t.x[candidates]), boxes[free])
             r, d, free = solve_gated(gate_costs(cost, p.max_iou_distance), p.max_iou_distance, free)
             if len(r):
                 pairs = np.empty((len(r), 2), np.int64)
@@ -222,21 +213,18 @@ class DeepSort(Tracker):
         matches, free = self._associate(z, boxes, features)
 
         n = len(t)
+        dead = t.time_since_update > p.max_age  # for unmatched tracks (the matched ones are cleared below)
+        dead |= ~t.confirmed
         if len(matches):
             k, d = matches[:, 0], matches[:, 1]
-            x = t.x[k]
-            t.x[k], t.P[k] = kalman.update(x, t.P[k], z[d], motion.measurement_noise(x))
-            t.time_since_update[k] = 0
-            hits = t.hits
-            hits[k] += 1
-            t.confirmed[k] |= hits[k] >= p.n_init
+            x, P = t.x[k], t.P[k]
+            kalman.update_inplace(x, P, z[d], motion.measurement_noise(x))
+            t.x[k], t.P[k] = x, P
+            t.mark_updated(k)
+            t.confirmed[k] |= t.hits[k] >= p.n_init
             if features is not None:
                 self.galleries.append(k, features[d])
-            missed = np.ones(n, bool)
-            missed[k] = False
-            dead = missed & (~t.confirmed | (t.time_since_update > p.max_age))
-        else:
-            dead = ~t.confirmed | (t.time_since_update > p.max_age)
+            dead[k] = False
         if len(free):
             zf = z[free]
             x0, P0 = kalman.initiate(zf, *motion.initial_variance(zf))
