@@ -141,7 +141,8 @@ def preprocess_result(prep: PreparedGt, result: FrameTable) -> SeqData:
     else:
         trk_keep = np.ones(len(result), bool)
         scored = prep.scored
-        sims = [iou_matrix(scored.boxes[scored.rows(f)], result.boxes[result.rows(f)]) for f in range(1, num_frames + 1)]
+        gs, rs = frame_starts(scored, num_frames), frame_starts(result, num_frames)
+        sims = [iou_matrix(scored.boxes[gs[t] : gs[t + 1]], result.boxes[rs[t] : rs[t + 1]]) for t in range(num_frames)]
     trk_ids, n_trk = _relabel_per_frame(result.frames[trk_keep], result.ids[trk_keep], num_frames)
     return SeqData(
         num_frames=num_frames,
@@ -200,41 +201,36 @@ def distractor_matches(iou: np.ndarray, is_distractor: np.ndarray) -> np.ndarray
 def _frames_with_distractors(prep: PreparedGt, result: FrameTable) -> tuple[np.ndarray, list[np.ndarray]]:
     """Per frame: distractor removal where it can bite, then IoU of scored gt vs kept boxes.
 
-    The full IoU matrix (every gt row, as TrackEval matches against) is only
-    built in frames where a distractor box overlaps some tracker box at
-    IoU >= 0.5; elsewhere only the scored rows are compared.
+    One IoU matrix per frame, of every gt row (all classes, as TrackEval
+    matches against) with every tracker box, serves both the distractor test
+    and, restricted to the scored rows, the similarity; the assignment is only
+    solved in frames where a distractor box overlaps some tracker box at
+    IoU >= 0.5, elsewhere nothing can be removed.
     """
     gt, gt_keep, is_distractor = prep.gt, prep.gt_keep, prep.is_distractor
-    scored, distractors = prep.scored, prep.distractors
-    assert is_distractor is not None and distractors is not None
+    assert is_distractor is not None
+    gt_start, res_start = frame_starts(gt, prep.num_frames), frame_starts(result, prep.num_frames)
     trk_keep = np.ones(len(result), bool)
     sims: list[np.ndarray] = []
-    for frame in range(1, prep.num_frames + 1):
-        ts = result.rows(frame)
-        boxes = result.boxes[ts]
-        ds = distractors.rows(frame)
-        if ds.stop > ds.start and len(boxes) and (iou_matrix(distractors.boxes[ds], boxes) >= DISTRACTOR_IOU - EPS).any():
-            removed, sim = _remove_distractor_matches(gt, frame, boxes, gt_keep, is_distractor)
-            trk_keep[ts.start + removed] = False
+    for t in range(prep.num_frames):
+        rows = slice(gt_start[t], gt_start[t + 1])
+        iou = iou_matrix(gt.boxes[rows], result.boxes[res_start[t]:res_start[t + 1]])
+        scored = gt_keep[rows]
+        distractor = is_distractor[rows]
+        if iou.shape[1] and distractor.any() and (iou[distractor] >= DISTRACTOR_IOU - EPS).any():
+            # The assignment runs on the IoU against every gt row of the frame, in file order, exactly the
+            # matrix TrackEval solves, so ties break the same way.
+            removed = distractor_matches(iou, distractor)
+            trk_keep[res_start[t] + removed] = False
+            sims.append(np.delete(iou[scored], removed, axis=1) if removed.size else iou[scored])
         else:
-            sim = iou_matrix(scored.boxes[scored.rows(frame)], boxes)
-        sims.append(sim)
+            sims.append(iou[scored])
     return trk_keep, sims
 
 
-def _remove_distractor_matches(
-    gt: FrameTable, frame: int, boxes: np.ndarray, gt_keep: np.ndarray, is_distractor: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """One frame's removed tracker columns and the IoU of its scored gt rows vs the kept boxes.
-
-    The assignment runs on the IoU against *every* gt row of the frame, in
-    file order, exactly the matrix TrackEval solves, so ties break the same way.
-    """
-    gs = gt.rows(frame)
-    full = iou_matrix(gt.boxes[gs], boxes)
-    removed = distractor_matches(full, is_distractor[gs])
-    sim = full[gt_keep[gs]]
-    return removed, (np.delete(sim, removed, axis=1) if removed.size else sim)
+def frame_starts(table: FrameTable, num_frames: int) -> np.ndarray:
+    """First row of each frame 1..num_frames, and one past the last: rows of frame ``t + 1`` are ``[s[t], s[t+1])``."""
+    return np.searchsorted(table.frames, np.arange(1, num_frames + 2), side="left")
 
 
 def _relabel_per_frame(frames: np.ndarray, ids: np.ndarray, num_frames: int) -> tuple[list[np.ndarray], int]:
