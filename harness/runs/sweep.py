@@ -205,10 +205,9 @@ def plot_sweep(table: pd.DataFrame, axes: list[Axis], path: Path, title: str = "
     metrics = [m for m in PLOT_METRICS if m in table.columns and table[m].notna().any()]
     if not axes or not metrics or table.empty:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The Figure API without pyplot: no backend switch, no global figure registry, and about half a
+    # second less import time, which a sweep of short runs notices.
+    from matplotlib.figure import Figure
 
     x_name = axes[0].name
     others = ["tracker"] + [a.name for a in axes[1:]]
@@ -221,8 +220,8 @@ def plot_sweep(table: pd.DataFrame, axes: list[Axis], path: Path, title: str = "
     def xs(frame: pd.DataFrame) -> list[Any]:
         return list(frame[x_name]) if numeric else [categories.index(str(v)) for v in frame[x_name]]
 
-    fig, panels = plt.subplots(1, 1 if single else len(metrics), figsize=(7 if single else 4.5 * len(metrics), 4.2),
-                               squeeze=False)
+    fig = Figure(figsize=(7 if single else 4.5 * len(metrics), 4.2))
+    panels = fig.subplots(1, 1 if single else len(metrics), squeeze=False)
     panels = panels[0]
     for i, metric in enumerate(metrics):
         ax = panels[0 if single else i]
@@ -247,6 +246,5 @@ def plot_sweep(table: pd.DataFrame, axes: list[Axis], path: Path, title: str = "
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=110)
-    plt.close(fig)
     tmp.replace(path)
     return path
