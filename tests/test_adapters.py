@@ -21,7 +21,7 @@ from trackbench.datasets import load_dataset
 from trackbench.harness.cli import app
 
 runner = CliRunner()
-ADAPTERS = trackers.adapters()  # name -> distribution
+ADAPTERS = trackers.adapter_requirements()  # name -> distribution
 
 
 def _need(distribution: str) -> None:
@@ -41,6 +41,17 @@ def test_every_adapter_is_named_by_origin() -> None:
     assert {"rf.sort", "rf.bytetrack", "rf.ocsort", "rf.botsort", "boxmot.bytetrack", "boxmot.ocsort",
             "boxmot.botsort"} <= set(ADAPTERS)
     assert not set(ADAPTERS) & set(trackers.defaults())  # compared against when named, never run by default
+
+
+def test_missing_adapters_are_listed_after_the_adapters_package_was_imported(monkeypatch) -> None:
+    """Loading any adapter imports ``trackbench.trackers.adapters``; the listing must still work then."""
+    import trackbench.trackers.adapters  # noqa: F401  (what using an installed adapter does)
+
+    usable = [n for n in trackers.available() if n not in ADAPTERS]
+    monkeypatch.setattr(trackers, "available", lambda: usable)  # as if no peer library were installed
+    out = runner.invoke(app, ["trackers"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "rf.sort  adapter, needs the 'trackers' package (pip install 'trackbench[peers]')" in out.output
 
 
 @pytest.mark.parametrize("name", sorted(ADAPTERS))

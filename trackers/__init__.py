@@ -86,8 +86,12 @@ def _installed(distribution: str) -> bool:
     return True
 
 
-def adapters() -> dict[str, str]:
-    """Every adapter name and the distribution it needs (installed or not)."""
+def adapter_requirements() -> dict[str, str]:
+    """Every adapter name and the distribution it needs (installed or not).
+
+    Not called ``adapters``: importing the ``adapters`` sub-package (which loading any adapter does) would
+    replace a package attribute of that name with the module.
+    """
     return {name: dist for name, (_, dist) in _ADAPTERS.items()}
 
 
@@ -200,4 +204,4 @@ def create(name: str, overrides: Mapping[str, Any] | None = None) -> Tracker:
 
 
 __all__ = ["ENTRY_POINT_GROUP", "Requirements", "Source", "Tracker", "TrackOutput", "TrackerSpecError",
-           "adapters", "available", "create", "defaults", "describe", "plugins", "source", "tracker_class"]
+           "adapter_requirements", "available", "create", "defaults", "describe", "plugins", "source", "tracker_class"]

@@ -409,11 +409,11 @@ def list_trackers() -> None:
     from trackbench import trackers as registry
 
     usable = set(registry.available())
-    names = registry.available() + [n for n in registry.adapters() if n not in usable]
+    names = registry.available() + [n for n in registry.adapter_requirements() if n not in usable]
     for tname in names:
         if tname not in usable:
-            console.print(f"[bold]{tname}[/bold]  [dim]adapter, needs the {registry.adapters()[tname]!r} package "
-                          f"(pip install 'trackbench[peers]')[/dim]")
+            console.print(f"[bold]{tname}[/bold]  [dim]adapter, needs the {registry.adapter_requirements()[tname]!r} package "
+                          f"(pip install 'trackbench\\[peers]')[/dim]")
             continue
         where = registry.source(tname)
         try:
