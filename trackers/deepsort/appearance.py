@@ -97,6 +97,8 @@ class Galleries:
         new = np.array(self._free[-k:][::-1], np.int64)  # the same rows k pops would give, in one slice
         del self._free[-k:]
         self.rows = np.concatenate([self.rows, new])
+        if self.pool is not None:
+            self.pool[new] = 0.0  # a reused row forgets its last owner: unfilled slots are zero vectors
         if isinstance(features, int):
             self.count[new] = 0
             return
@@ -134,7 +136,7 @@ class Galleries:
         row = self.rows[track]
         return self.pool[row, : int(self.sizes(np.array([track]))[0])].copy()
 
-    def pair_distance(self, tracks: np.ndarray, features: np.ndarray) -> np.ndarray:
+    def pair_distance(self, tracks: np.ndarray, features: np.ndarray, saturate: bool = False) -> np.ndarray:
         """Nearest-neighbour cosine distance (P,) of the gallery of ``tracks[p]`` to ``features[p]``, pair by pair.
 
         The cascade needs the distance only where the motion gate passes (about one
@@ -143,6 +145,11 @@ class Galleries:
         detections (:meth:`distance`) the work grows with tracks x detections.
         An empty gallery is at distance +inf.  Equals :meth:`distance` at those
         pairs (both are float32 dot products of the same vectors).
+
+        ``saturate=True`` reports any distance above 1 (a gallery pointing away
+        from the vector) as 1, which spares masking the unfilled slots of short
+        galleries (they hold zero vectors, at distance 1 from everything): a
+        caller whose gate lies below 1 rejects both values alike.
         """
         p = len(tracks)
         if p == 0 or self.pool is None:
@@ -156,7 +163,8 @@ class Galleries:
         gallery = self.pool[rows, :width]  # (P, width, D)
         queries = np.asarray(features, np.float32)[:, :, None]  # (P, D, 1)
         sims = np.matmul(gallery, queries)[:, :, 0]  # (P, width)
-        if sizes.min() < width:
+        shortest = int(sizes.min())
+        if shortest < width and not (saturate and shortest > 0):
             sims[np.arange(width) >= sizes[:, None]] = -np.inf  # unfilled slots never win
         return (1.0 - sims.max(axis=1)).astype(np.float64)  # float32 difference, as the reference's
 

@@ -113,22 +113,48 @@ def gated_cascade(gated: np.ndarray, time_since_update: np.ndarray, max_age: int
         return _pairs(r, d), free
     order = np.argsort(tsu, kind="stable")
     level_of = tsu[order]
-    cuts = np.flatnonzero(level_of[1:] != level_of[:-1]) + 1
+    cuts = (level_of[1:] != level_of[:-1]).nonzero()[0] + 1
     starts = [0, *cuts.tolist()]
     ends = [*starts[1:], len(order)]
     ordered = gated[order]
+    # Tracks missed for long rarely have a detection inside their gates: such a level matches
+    # nothing and only reorders the detections left, as the solver does on a constant matrix.
+    hopeful = (ordered <= threshold).any(axis=1)
     rows, dets = [], []
     for lo, hi, level in zip(starts, ends, level_of[starts].tolist()):
         if level < 1 or level > max_age:
             continue
         if len(free) == 0:
             break
+        if not hopeful[lo:hi].any():
+            free = free[_left_when_all_gated(hi - lo, len(free), float(ordered[lo, 0]))]
+            continue
         r, d, free = solve_gated(ordered[lo:hi, free], threshold, free)
         rows.append(order[lo:hi][r])
         dets.append(d)
     if not rows:
         return _EMPTY_PAIRS, free
     return _pairs(np.concatenate(rows), np.concatenate(dets)), free
+
+
+_ALL_GATED: dict[tuple[int, int, float], np.ndarray] = {}
+
+
+def _left_when_all_gated(rows: int, cols: int, gated_value: float) -> np.ndarray:
+    """Column positions left, in order, by :func:`solve_gated` on a ``rows x cols`` matrix of one gated value.
+
+    Nothing is matched, but which columns the solver assigns (and so rejects,
+    listing them last) is its own tie-breaking: this asks the solver once per
+    shape and remembers the answer.
+    """
+    key = (rows, cols, gated_value)
+    left = _ALL_GATED.get(key)
+    if left is None:
+        if len(_ALL_GATED) > 4096:
+            _ALL_GATED.clear()
+        _, _, left = solve_gated(np.full((rows, cols), gated_value), gated_value - 1.0, np.arange(cols))
+        _ALL_GATED[key] = left
+    return left
 
 
 def _pairs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -162,7 +162,8 @@ class DeepSort(Tracker):
         mean, var = kalman.project(x, t.P[confirmed], motion.measurement_noise(x))
         maha = kalman.squared_mahalanobis(mean, var, z)
         pr, pd = np.nonzero(maha <= motion.GATING_THRESHOLD)
-        appearance = self.galleries.pair_distance(confirmed[pr], features[pd])
+        # A gate below 1 cannot tell a distance above 1 from 1: let short galleries skip their masking.
+        appearance = self.galleries.pair_distance(confirmed[pr], features[pd], saturate=p.max_cosine_distance < 1.0)
         cost, admissible, threshold = cascade.combined_cost(maha[pr, pd], appearance, p.lambda_,
                                                             p.max_cosine_distance, p.cost)
         admissible &= cost <= threshold
