@@ -23,21 +23,21 @@ NAME = "CLEAR"
 
 
 @lru_cache(maxsize=1)
-def _metrics() -> tuple[trackeval.metrics.CLEAR, trackeval.metrics.Count]:
+def metrics() -> tuple[trackeval.metrics.CLEAR, trackeval.metrics.Count]:
     """TrackEval's CLEAR (IoU threshold 0.5, its default) and Count metric objects, made once."""
     return trackeval.metrics.CLEAR({"THRESHOLD": 0.5, "PRINT_CONFIG": False}), trackeval.metrics.Count()
 
 
 def evaluate(seq: SeqData) -> dict[str, Any]:
     """Per-sequence record: {"clear": TrackEval CLEAR result, "count": TrackEval Count result}."""
-    clear, count = _metrics()
+    clear, count = metrics()
     data = seq.trackeval_data()
     return {"clear": clear.eval_sequence(data), "count": count.eval_sequence(data)}
 
 
 def combine(all_counts: list[dict[str, Any]]) -> dict[str, Any]:
     """TrackEval's ``combine_sequences`` of both metrics over several sequences' records."""
-    clear, count = _metrics()
+    clear, count = metrics()
     return {
         "clear": clear.combine_sequences({str(i): c["clear"] for i, c in enumerate(all_counts)}),
         "count": count.combine_sequences({str(i): c["count"] for i, c in enumerate(all_counts)}),

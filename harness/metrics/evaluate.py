@@ -52,16 +52,17 @@ from trackbench.datasets.limits import check_rows_within, check_span
 from trackbench.datasets.mot_scoring import BENCHMARKS, scoring_benchmark, spec_for_benchmark
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
-from trackbench.harness.metrics import (clear, clear_fast, clear_trackeval, hota, hota_fast, identity, identity_fast,
-                                        identity_trackeval)
+from trackbench.harness.metrics import (clear, clear_fast, clear_trackeval, clear_trackeval_fast, hota, hota_fast,
+                                        identity, identity_fast, identity_trackeval, identity_trackeval_fast)
 from trackbench.harness.metrics import verify as verify_counts
 from trackbench.harness.metrics.preprocess import PreparedGt, SeqData, prepare_gt, preprocess, preprocess_result
 
 #: Where CLEAR and identity come from (``--clear-backend``); the first is the default.
 CLEAR_BACKENDS = ("motmetrics", "trackeval")
 DEFAULT_BACKEND = CLEAR_BACKENDS[0]
-#: How the counts are computed: ``fast`` (whole-sequence arrays, :mod:`.clear_fast`,
-#: :mod:`.identity_fast`, :mod:`.hota_fast`) or ``library`` (motmetrics' accumulator and
+#: How the counts are computed: ``fast`` (whole-sequence arrays, the ``*_fast`` modules:
+#: :mod:`.clear_fast`, :mod:`.identity_fast`, :mod:`.clear_trackeval_fast`,
+#: :mod:`.identity_trackeval_fast`, :mod:`.hota_fast`) or ``library`` (motmetrics' accumulator and
 #: TrackEval's loops).  Both give the same counts (the libraries are the
 #: definition; ``bench eval --verify`` runs both and compares); only speed differs.
 ENGINES = ("fast", "library")
@@ -75,7 +76,7 @@ _TASK_GROUPS: dict[tuple[str, str], tuple[tuple[ModuleType, ...], ...]] = {
     ("motmetrics", "library"): ((clear, identity), (hota,)),
     ("trackeval", "library"): ((clear_trackeval, identity_trackeval), (hota,)),
     ("motmetrics", "fast"): ((clear_fast, identity_fast, hota_fast),),
-    ("trackeval", "fast"): ((clear_trackeval, identity_trackeval), (hota_fast,)),
+    ("trackeval", "fast"): ((clear_trackeval_fast, identity_trackeval_fast, hota_fast),),
 }
 
 

@@ -33,7 +33,8 @@ finalize = identity.finalize
 
 def evaluate(seq: SeqData) -> dict[str, Any]:
     """Per-sequence identity counts, the same dict :func:`trackbench.harness.metrics.identity.evaluate` returns."""
-    idtp = float(best_id_matching(seq))
+    flat = flat_pairs(seq)
+    idtp = float(best_id_matching(seq, (1.0 - flat.pair_iou) <= mm_backend.MAX_DISTANCE))
     idfn = float(seq.num_gt_dets) - idtp
     return {
         "idtp": float(seq.num_gt_dets) - idfn,
@@ -44,10 +45,13 @@ def evaluate(seq: SeqData) -> dict[str, Any]:
     }
 
 
-def best_id_matching(seq: SeqData) -> int:
-    """Largest number of co-occurrences (IoU >= 0.5) a one-to-one matching of gt to tracker ids collects."""
+def best_id_matching(seq: SeqData, near: np.ndarray) -> int:
+    """Largest number of co-occurrences a one-to-one matching of gt to tracker ids collects.
+
+    ``near`` marks the pairs of :func:`flat_pairs` that count as co-occurring (the
+    library's IoU threshold test, which differs slightly between motmetrics and TrackEval).
+    """
     flat = flat_pairs(seq)
-    near = (1.0 - flat.pair_iou) <= mm_backend.MAX_DISTANCE
     if not near.any():
         return 0
     key = flat.gt_id[flat.pair_gt[near]] * seq.num_tracker_ids + flat.trk_id[flat.pair_trk[near]]

@@ -19,19 +19,19 @@ NAME = "Identity"
 
 
 @lru_cache(maxsize=1)
-def _metric() -> trackeval.metrics.Identity:
+def metric() -> trackeval.metrics.Identity:
     """TrackEval's Identity metric (IoU threshold 0.5, its default), made once."""
     return trackeval.metrics.Identity({"THRESHOLD": 0.5, "PRINT_CONFIG": False})
 
 
 def evaluate(seq: SeqData) -> dict[str, Any]:
     """Per-sequence Identity record from TrackEval."""
-    return _metric().eval_sequence(seq.trackeval_data())
+    return metric().eval_sequence(seq.trackeval_data())
 
 
 def combine(all_counts: list[dict[str, Any]]) -> dict[str, Any]:
     """TrackEval's ``combine_sequences`` over several sequences' records."""
-    return _metric().combine_sequences({str(i): c for i, c in enumerate(all_counts)})
+    return metric().combine_sequences({str(i): c for i, c in enumerate(all_counts)})
 
 
 def finalize(counts: dict[str, Any]) -> dict[str, float]:
