@@ -51,7 +51,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput
 from trackbench.trackers.core import kalman
@@ -59,9 +58,8 @@ from trackbench.trackers.core.assignment import cost_limited_matching
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.deepsort import motion
 from trackbench.trackers import papers
+from trackbench.trackers.bytetrack import kernels
 
-#: Tracked and lost pairs closer than this IoU distance are duplicates (reference constant).
-DUPLICATE_DISTANCE = 0.15
 _VH = 7  # state column of the height velocity
 
 
@@ -104,7 +102,6 @@ _COLUMNS = {
     "last": np.int64,  # frame of its last match
     "score": np.float64,  # score of its last detection
 }
-_LOST_RANK = np.int64(1) << 40  # lost tracks sort after tracked ones
 
 class ByteTrack(Tracker):
     """ByteTrack with every track's Kalman filter stepped as one batch."""
@@ -128,109 +125,44 @@ class ByteTrack(Tracker):
         self._order = 0
         self.max_time_lost = int(fps / 30.0 * self.params.track_buffer)
 
-    def _next_order(self, n: int) -> np.ndarray:
-        out = np.arange(self._order, self._order + n, dtype=np.int64)
-        self._order += n
-        return out
-
-    def _cost(self, boxes: np.ndarray, det_boxes: np.ndarray, det_scores: np.ndarray, fuse: bool) -> np.ndarray:
-        """IoU distance, optionally fused with detection scores, computed as the reference does."""
-        cost = 1.0 - iou_matrix(boxes, det_boxes, pixel_inclusive=self.params.pixel_inclusive_iou)
-        if fuse:
-            cost = 1.0 - (1.0 - cost) * det_scores
-        return cost
-
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
         p = self.params
         self.frame_id += 1
         t = self.tracks
         c = t.columns
-        scores, boxes = detections.scores, detections.boxes
-        high = scores > p.track_thresh
-        d1_boxes, d1_scores = boxes[high], scores[high]
-        lost_before = c["lost"].copy()
-        # Each pool in the reference's list order: confirmed (tracked, then lost), and unconfirmed.
-        ranked = np.argsort(c["order"] + lost_before * _LOST_RANK, kind="stable")
-        confirmed = t.confirmed[ranked]
-        pool, unconfirmed = ranked[confirmed], ranked[~confirmed]
-        pool_lost = lost_before[pool]
-
-        # Predict the pool; non-tracked tracks lose their height velocity first.
-        x = t.x[pool]
-        x[pool_lost, _VH] = 0.0
-        x, P = kalman.predict(x, t.P[pool], *motion.process_noise(x))
-        t.x[pool], t.P[pool] = x, P
-        pool_boxes = motion.xyah_to_boxes(x)
-
-        # First association: high-score detections.
-        matches, u_pool, u_det = cost_limited_matching(
-            self._cost(pool_boxes, d1_boxes, d1_scores, not p.mot20), p.match_thresh)
-        hit_tracks, hit_boxes, hit_scores = [pool[matches[:, 0]]], [d1_boxes[matches[:, 1]]], [d1_scores[matches[:, 1]]]
-        refind = hit_tracks[0][pool_lost[matches[:, 0]]]
-
-        # Second association: low-score detections, for tracks tracked until now.
-        u_pool = u_pool[~pool_lost[u_pool]]
-        newly_lost = pool[u_pool]
-        low = (scores > p.low_thresh) & (scores < p.track_thresh)
-        if len(u_pool) and low.any():
-            d2_boxes, d2_scores = boxes[low], scores[low]
-            matches, u_tracked, _ = cost_limited_matching(
-                self._cost(pool_boxes[u_pool], d2_boxes, d2_scores, False), p.second_match_thresh)
-            hit_tracks.append(newly_lost[matches[:, 0]])
-            hit_boxes.append(d2_boxes[matches[:, 1]])
-            hit_scores.append(d2_scores[matches[:, 1]])
-            newly_lost = newly_lost[u_tracked]
-
+        boxes = np.ascontiguousarray(detections.boxes, np.float64)
+        scores = np.ascontiguousarray(detections.scores, np.float64)
+        fuse, inclusive = not p.mot20, p.pixel_inclusive_iou
+        # Predict the pool (confirmed tracks, tracked then lost, in list order; lost ones lose their
+        # height velocity first); first association: high-score detections, cost 1 - IoU·score.
+        pool, unconfirmed, pool_lost, pool_boxes, high, *first = kernels.first_round(
+            t.x, t.P, t.confirmed, c["lost"], c["order"], boxes, scores, p.track_thresh, fuse, inclusive,
+            p.match_thresh)
+        m1, u_pool, u_det = _assignment(first, p.match_thresh)
+        # Second association: tracks tracked until now against the low-score detections, 1 - IoU.
+        rows2, low, *second = kernels.second_round(pool_lost, pool_boxes, u_pool, boxes, scores, p.low_thresh,
+                                                   p.track_thresh, inclusive, p.second_match_thresh)
+        m2, free2, _ = _assignment(second, p.second_match_thresh)
         # Tracks started last frame, against the high-score detections left.
-        left_boxes, left_scores = d1_boxes[u_det], d1_scores[u_det]
-        drop = None
-        u_left = np.arange(len(u_det))
-        if len(unconfirmed):
-            matches, u_unconfirmed, u_left = cost_limited_matching(
-                self._cost(motion.xyah_to_boxes(t.x[unconfirmed]), left_boxes, left_scores, not p.mot20),
-                p.unconfirmed_match_thresh)
-            hit_tracks.append(unconfirmed[matches[:, 0]])
-            hit_boxes.append(left_boxes[matches[:, 1]])
-            hit_scores.append(left_scores[matches[:, 1]])
-            drop = unconfirmed[u_unconfirmed]
-
-        # Correct every matched track at once (each stage matched different tracks).
-        idx = np.concatenate(hit_tracks) if len(hit_tracks) > 1 else hit_tracks[0]
-        if len(idx):
-            z = motion.boxes_to_xyah(np.concatenate(hit_boxes) if len(hit_boxes) > 1 else hit_boxes[0])
-            x = t.x[idx]
-            t.x[idx], t.P[idx] = kalman.update(x, t.P[idx], z, motion.measurement_noise(x))
-            t.confirmed[idx] = True
-            c["lost"][idx] = False
-            c["last"][idx] = self.frame_id
-            c["score"][idx] = np.concatenate(hit_scores) if len(hit_scores) > 1 else hit_scores[0]
-        c["lost"][newly_lost] = True
-
-        # Tracks removed for age (from the lost pool as it was) stay matchable one more frame;
-        # the lost pool sheds tracks removed in an earlier frame (not re-found) and re-found
-        # tracks lost again (they were removed once already).
-        keep = ~(c["lost"] & c["doomed"])
-        if drop is not None:
-            keep[drop] = False
-        c["doomed"] |= lost_before & (self.frame_id - c["last"] > self.max_time_lost)
-
-        # List order: new tracks, then re-found ones, join the tracked list; newly lost join the lost one.
-        new = u_left[left_scores[u_left] >= p.init_thresh()]
+        left, *third = kernels.unconfirmed_round(t.x, unconfirmed, boxes, scores, high, u_det, fuse, inclusive,
+                                                 p.unconfirmed_match_thresh)
+        m3, free3, left_free = _assignment(third, p.unconfirmed_match_thresh)
+        # Correct every matched track, lose the unmatched, age and order the pools (in place).
+        keep, new, order = kernels.correct(
+            t.x, t.P, t.confirmed, c["lost"], c["doomed"], c["last"], c["score"], c["order"], self.frame_id,
+            self.max_time_lost, boxes, scores, pool, pool_lost, high, m1, rows2, low, m2, free2, unconfirmed, left,
+            m3, free3, left_free, p.init_thresh(), self._order)
+        t.keep(keep)
         if len(new):
-            z = motion.boxes_to_xyah(left_boxes[new])
+            z = motion.boxes_to_xyah(boxes[new])
             x0, P0 = kalman.initiate(z, *motion.initial_variance(z))
             t.add(x0, P0, confirmed=self.frame_id == 1, start=self.frame_id, last=self.frame_id,
-                  score=left_scores[new], order=self._next_order(len(new)))
-            keep = np.concatenate([keep, np.ones(len(new), bool)])
+                  score=scores[new], order=np.arange(self._order, self._order + len(new), dtype=np.int64))
+        self._order = order
         c = t.columns
-        if len(refind):
-            c["order"][refind] = self._next_order(len(refind))
-        if len(newly_lost):
-            c["order"][newly_lost] = self._next_order(len(newly_lost))
-        if not keep.all():
+        dropped, keep = kernels.duplicates(t.x, c["lost"], c["last"], c["start"], inclusive)
+        if dropped:
             t.keep(keep)
-        boxes = motion.xyah_to_boxes(t.x)
-        self._remove_duplicates(boxes)
         return self._report()
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
@@ -243,30 +175,17 @@ class ByteTrack(Tracker):
             t.x[pool], t.P[pool] = kalman.predict(x, t.P[pool], *motion.process_noise(x))
         return self._report()
 
-    def _remove_duplicates(self, boxes: np.ndarray) -> None:
-        """Of a tracked and a lost track overlapping by IoU > 0.85, drop the shorter-lived one."""
-        t, c = self.tracks, self.tracks.columns
-        lost = c["lost"]
-        if lost.all() or not lost.any():
-            return
-        tracked, lost = np.flatnonzero(~lost), np.flatnonzero(lost)
-        close = 1.0 - iou_matrix(boxes[tracked], boxes[lost], pixel_inclusive=self.params.pixel_inclusive_iou)
-        close = close < DUPLICATE_DISTANCE
-        if not close.any():
-            return
-        lived = c["last"] - c["start"]
-        pa, pb = np.nonzero(close)
-        a_longer = lived[tracked[pa]] > lived[lost[pb]]
-        keep = np.ones(len(t), bool)
-        keep[lost[pb[a_longer]]] = False
-        keep[tracked[pa[~a_longer]]] = False
-        t.keep(keep)
-
     def _report(self) -> TrackOutput:
         t, c = self.tracks, self.tracks.columns
-        shown = np.flatnonzero(t.confirmed & ~c["lost"])
-        x = t.x[shown]
-        w, h = x[:, 2] * x[:, 3], x[:, 3]
-        ok = (w * h > self.params.min_box_area) & ~(w / h > self.params.aspect_ratio_thresh)
-        shown = shown[ok]
-        return TrackOutput(t.ids[shown], motion.xyah_to_boxes(x[ok]), c["score"][shown])
+        shown, boxes = kernels.report(t.x, t.confirmed, c["lost"], self.params.min_box_area,
+                                      self.params.aspect_ratio_thresh)
+        return TrackOutput(t.ids[shown], boxes, c["score"][shown])
+
+
+def _assignment(round_: list, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A round's (matches, free rows, free columns): the kernel's when trivially determined,
+    else the shared solver's on the round's cost matrix."""
+    cost, ok, matches, free_rows, free_cols = round_
+    if ok:
+        return matches, free_rows, free_cols
+    return cost_limited_matching(cost, limit)

@@ -63,6 +63,12 @@ class TrackStore:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def counters(self) -> np.ndarray:
+        """The (K, 4) array behind ``hits``, ``hit_streak``, ``age``, ``time_since_update`` (columns in
+        that order), for compiled kernels that step the counters themselves."""
+        return self._counters
+
     def add(self, x: np.ndarray, P: np.ndarray, extras: list[Any] | None = None, confirmed: bool = False,
             **values: Any) -> np.ndarray:
         """Start tracks from initial states; returns their indices.  Ids are given in order.

@@ -41,15 +41,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import max_iou_matching
-from trackbench.trackers.core.lifecycle import sort_reported
 from trackbench.trackers.core.tracks import TrackStore
-from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R, predict_tracks, x_to_boxes
+from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL
 from trackbench.trackers import papers
+from trackbench.trackers.ocsort import kernels
 
 #: The reference's "no observation yet" box (x1, y1, x2, y2, score).
 NO_OBSERVATION = np.array([-1.0, -1.0, -1.0, -1.0, -1.0])
@@ -86,14 +85,6 @@ def boxes_to_z(boxes: np.ndarray) -> np.ndarray:
     w = boxes[:, 2] - boxes[:, 0]
     h = boxes[:, 3] - boxes[:, 1]
     return np.stack([boxes[:, 0] + w / 2.0, boxes[:, 1] + h / 2.0, w * h, w / (h + 1e-6)], axis=1)
-
-
-def direction(frm: np.ndarray, to: np.ndarray) -> np.ndarray:
-    """Unit (dy, dx) from the centres of boxes ``frm`` to those of ``to`` (row by row)."""
-    c1 = (frm[:, :2] + frm[:, 2:4]) / 2.0
-    c2 = (to[:, :2] + to[:, 2:4]) / 2.0
-    d = (c2 - c1)[:, ::-1]
-    return d / (np.sqrt(d[:, 0] ** 2 + d[:, 1] ** 2) + 1e-6)[:, None]
 
 
 def momentum_gain(dets: np.ndarray, scores: np.ndarray, previous: np.ndarray, velocity: np.ndarray,
@@ -146,128 +137,74 @@ class OcSort(Tracker):
         self.frame_count = 0
         self.reported = np.zeros(0, np.int64)  # ids reported on the last detector frame
 
-    # -- observations --------------------------------------------------------------------
-
-    def _previous_obs(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each track's oldest observation of the last ``delta_t`` frames (the reference looks
-        ``delta_t`` frames back first, then nearer); ``found`` is False where there is none."""
-        t, c = self.tracks, self.tracks.columns
-        # The ring holds one slot per age modulo delta_t; slots older than the window are stale.
-        ages = c["ring_age"][idx]
-        ages = np.where(ages >= (t.age[idx] - self.params.delta_t)[:, None], ages, np.iinfo(np.int64).max)
-        slot = ages.argmin(axis=1)
-        rows = np.arange(len(idx))
-        return c["ring"][idx, slot], ages[rows, slot] != np.iinfo(np.int64).max
-
-    def _k_previous_obs(self) -> np.ndarray:
-        prev, found = self._previous_obs(np.arange(len(self.tracks)))
-        prev[~found] = self.tracks.columns["last_obs"][~found]
-        return prev
-
-    def _observe(self, idx: np.ndarray, dets: np.ndarray) -> None:
-        """Matched tracks take detections ``dets`` (box, score): direction, observation store,
-        counters and the filter update (with ORU after a gap)."""
-        if len(idx) == 0:
-            return
-        t, c = self.tracks, self.tracks.columns
-        had = c["last_obs"][idx].sum(axis=1) >= 0  # the reference's "has an observation" test
-        prev, found = self._previous_obs(idx)
-        prev[~found] = c["last_obs"][idx[~found]]
-        c["velocity"][idx[had]] = direction(prev[had], dets[had])
-        c["last_obs"][idx] = dets
-        slot = t.age[idx] % self.params.delta_t
-        c["ring"][idx, slot] = dets
-        c["ring_age"][idx, slot] = t.age[idx]
-        gap = t.time_since_update[idx].copy()
-        t.mark_updated(idx)
-        z = boxes_to_z(dets)
-        replay = c["frozen"][idx] & ~c["observed"][idx]
-        if replay.any():
-            self._re_update(idx[replay], z[replay], gap[replay])
-        t.x[idx], t.P[idx] = kalman.update(t.x[idx], t.P[idx], z, R)
-        c["observed"][idx] = True
-        c["last_z"][idx[~replay]] = z[~replay]
-
-    def _re_update(self, idx: np.ndarray, z: np.ndarray, gap: np.ndarray) -> None:
-        """ORU: rewind to the state saved at the first miss and replay the gap along a straight
-        line (centre, width, height) from the last measurement to ``z``."""
-        t, c = self.tracks, self.tracks.columns
-        x, P = c["frozen_x"][idx].copy(), c["frozen_P"][idx].copy()
-        c["frozen"][idx] = False
-        z1 = c["last_z"][idx]
-        w1, h1 = np.sqrt(z1[:, 2] * z1[:, 3]), np.sqrt(z1[:, 2] / z1[:, 3])
-        w2, h2 = np.sqrt(z[:, 2] * z[:, 3]), np.sqrt(z[:, 2] / z[:, 3])
-        g = gap.astype(float)
-        dx, dy = (z[:, 0] - z1[:, 0]) / g, (z[:, 1] - z1[:, 1]) / g
-        dw, dh = (w2 - w1) / g, (h2 - h1) / g
-        virtual = np.empty((len(idx), 4))
-        for i in range(int(gap.max())):
-            on = i < gap
-            w, h = w1[on] + (i + 1) * dw[on], h1[on] + (i + 1) * dh[on]
-            virtual[on] = np.stack([z1[on, 0] + (i + 1) * dx[on], z1[on, 1] + (i + 1) * dy[on], w * h, w / h], axis=1)
-            x[on], P[on] = kalman.update(x[on], P[on], virtual[on], R)
-            more = i < gap - 1
-            if more.any():
-                x[more], P[more] = kalman.predict(x[more], P[more], Q_POS, Q_VEL)
-        t.x[idx], t.P[idx] = x, P
-        c["last_z"][idx] = virtual
-
-    def _miss(self, idx: np.ndarray) -> None:
-        """Unmatched tracks: the first miss after an observation saves the state for ORU."""
-        c = self.tracks.columns
-        first = idx[c["observed"][idx]]
-        c["frozen"][first] = True
-        c["frozen_x"][first] = self.tracks.x[first]
-        c["frozen_P"][first] = self.tracks.P[first]
-        c["observed"][idx] = False
-
     # -- one frame ------------------------------------------------------------------------
 
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
         p = self.params
         self.frame_count += 1
         t = self.tracks
-        scores = detections.scores
-        dets = np.concatenate([detections.boxes, scores[:, None]], axis=1)
-        high = dets[scores > p.det_thresh]
-        low = dets[(scores > BYTE_LOW) & (scores < p.det_thresh)] if p.use_byte else dets[:0]
-        predicted = predict_tracks(t)
+        boxes = np.ascontiguousarray(detections.boxes, np.float64)
+        scores = np.ascontiguousarray(detections.scores, np.float64)
+        predicted = self._predict(count_frame=True)
         c = t.columns
-        last_boxes = c["last_obs"].copy()
 
-        # First round: IoU plus observation-centric momentum.
-        iou = iou_matrix(high[:, :4], predicted)
+        # First round: IoU plus observation-centric momentum (the momentum only when the solver runs).
+        high, iou, ok, matches, u_dets, u_trks = kernels.first_round(boxes, scores, p.det_thresh, predicted,
+                                                                     p.iou_threshold)
+        if not ok:
+            def gain() -> np.ndarray:
+                previous = kernels.previous_observations(c["ring"], c["ring_age"], t.age, c["last_obs"], p.delta_t,
+                                                         np.arange(len(t)))
+                dets = np.concatenate([boxes[high], scores[high, None]], axis=1)
+                return iou + momentum_gain(dets, dets[:, 4], previous, c["velocity"], p.inertia)
 
-        def gain() -> np.ndarray:  # only needed when the solver runs
-            return iou + momentum_gain(high, high[:, 4], self._k_previous_obs(), c["velocity"], p.inertia)
-
-        matches, u_dets, u_trks = max_iou_matching(iou, p.iou_threshold, gain=gain)
-        self._observe(matches[:, 1], high[matches[:, 0]])
+            matches, u_dets, u_trks = max_iou_matching(iou, p.iou_threshold, gain=gain)
+        self._observe(matches[:, 1], high[matches[:, 0]], boxes, scores)
 
         # Optional BYTE round: low-score detections for the tracks left, by IoU with predictions.
-        if len(low) and len(u_trks):
-            iou = iou_matrix(low[:, :4], predicted[u_trks])
-            if iou.max() > p.iou_threshold:
+        if p.use_byte and len(u_trks):
+            low = np.flatnonzero((scores > BYTE_LOW) & (scores < p.det_thresh))
+            iou = kernels.iou_rows(boxes, low, predicted, u_trks)
+            if len(low) and iou.max() > p.iou_threshold:
                 matches, _, _ = max_iou_matching(iou, p.iou_threshold, shortcut=False)
-                self._observe(u_trks[matches[:, 1]], low[matches[:, 0]])
+                self._observe(u_trks[matches[:, 1]], low[matches[:, 0]], boxes, scores)
                 u_trks = np.setdiff1d(u_trks, u_trks[matches[:, 1]])
 
-        # OCR: detections left against the tracks' last observations.
+        # OCR: detections left against the tracks' last observations (unchanged so far for these tracks).
         if len(u_dets) and len(u_trks):
-            iou = iou_matrix(high[u_dets, :4], last_boxes[u_trks, :4])
+            iou = kernels.iou_rows(boxes, high[u_dets], c["last_obs"], u_trks)
             if iou.max() > p.iou_threshold:
                 matches, _, _ = max_iou_matching(iou, p.iou_threshold, shortcut=False)
-                self._observe(u_trks[matches[:, 1]], high[u_dets[matches[:, 0]]])
+                self._observe(u_trks[matches[:, 1]], high[u_dets[matches[:, 0]]], boxes, scores)
                 u_dets = np.setdiff1d(u_dets, u_dets[matches[:, 0]])
                 u_trks = np.setdiff1d(u_trks, u_trks[matches[:, 1]])
-        self._miss(u_trks)
+        kernels.miss(t.x, t.P, c["observed"], c["frozen"], c["frozen_x"], c["frozen_P"], u_trks)
 
         if len(u_dets):
-            new = high[u_dets]
-            z = boxes_to_z(new[:, :4])
+            z = boxes_to_z(boxes[high[u_dets]])
             x0, P0 = kalman.initiate(z, P0_POS, P0_VEL)
             t.add(x0, P0, last_obs=NO_OBSERVATION, ring_age=_NEVER, last_z=z)
         return self._report()
+
+    def _predict(self, count_frame: bool) -> np.ndarray:
+        """``predict_tracks`` (SORT's step; counters only on detector frames) as one kernel."""
+        t = self.tracks
+        predicted, finite = kernels.predict(t.x, t.P, t.counters, count_frame)
+        if not finite:  # a track whose prediction is not finite is dropped
+            keep = np.isfinite(predicted).all(axis=1)
+            t.keep(keep)
+            predicted = predicted[keep]
+        return predicted
+
+    def _observe(self, idx: np.ndarray, dets: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> None:
+        """Tracks ``idx`` take detections ``dets`` (indices into ``boxes``, ``scores``): direction,
+        observation store, counters and the filter update (with ORU after a gap)."""
+        if len(idx) == 0:
+            return
+        t, c = self.tracks, self.tracks.columns
+        kernels.observe(t.x, t.P, t.counters, c["last_obs"], c["velocity"], c["observed"], c["frozen"],
+                        c["frozen_x"], c["frozen_P"], c["last_z"], c["ring"], c["ring_age"], self.params.delta_t,
+                        np.ascontiguousarray(idx), boxes, scores, np.ascontiguousarray(dets))
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
         """A frame without a detector run (``--detect-every``): the filters move one frame.
@@ -276,22 +213,16 @@ class OcSort(Tracker):
         momentum and re-update rules count detector frames (as SORT's coasting does); the
         tracks reported on the last detector frame are shown at their predicted boxes.
         """
-        predicted = predict_tracks(self.tracks, count_frame=False)
+        predicted = self._predict(count_frame=False)
         return coasted(self.tracks.ids, predicted, self.reported)
 
     def _report(self) -> TrackOutput:
         p = self.params
         t, c = self.tracks, self.tracks.columns
-        idx = np.flatnonzero(sort_reported(t, self.frame_count, p.min_hits))
-        boxes = c["last_obs"][idx, :4].copy()
-        unseen = c["last_obs"][idx].sum(axis=1) < 0
-        if unseen.any():
-            boxes[unseen] = x_to_boxes(t.x[idx[unseen]])
-        w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-        ok = (w * h > p.min_box_area) & ~(w / h > p.aspect_ratio_thresh)
-        out = TrackOutput(t.ids[idx[ok]], boxes[ok])
+        shown, boxes, too_old = kernels.report(t.x, t.counters, c["last_obs"], self.frame_count, p.min_hits,
+                                               p.min_box_area, p.aspect_ratio_thresh, p.max_age)
+        out = TrackOutput(t.ids[shown], boxes)
         self.reported = out.ids
-        since = t.time_since_update
-        if len(since) and since.max() > p.max_age:
-            t.keep(since <= p.max_age)
+        if too_old:
+            t.keep(t.time_since_update <= p.max_age)
         return out

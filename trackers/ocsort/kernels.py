@@ -1,0 +1,233 @@
+"""OC-SORT's frame steps as compiled kernels over the track store's arrays.
+
+:class:`~trackbench.trackers.ocsort.tracker.OcSort` calls these each frame
+(why compiled: :mod:`trackbench.trackers.core.jit`): :func:`predict` (SORT's
+prediction, counters included), :func:`first_round` and :func:`iou_rows`
+(IoU matrices, with the assignment when trivially determined; otherwise the
+tracker runs the shared solver), :func:`observe` for matched tracks (OCM
+direction, observation store, ORU re-update, Kalman update), :func:`miss`,
+:func:`report`.  Arrays are modified in place where the docstring says so.
+The arithmetic is that of the NumPy building blocks the tracker was written
+with — SORT's filter (:mod:`trackbench.trackers.core.sort_motion`), the
+per-axis Kalman filter, ``iou_matrix``, this package's ``boxes_to_z`` and
+``direction`` — operation for operation.  The momentum (OCM) gain stays in
+NumPy (:func:`trackbench.trackers.ocsort.tracker.momentum_gain`): it uses
+``arccos``, whose NumPy (SIMD) and C-library results differ in the last bit,
+and it is needed only when the solver runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trackbench.trackers.core.jit import iou, kernel, predict_axis, unique_pairs, update_axis
+from trackbench.trackers.core.sort_motion import Q_POS, Q_VEL, R
+
+_HITS, _STREAK, _AGE, _SINCE = range(4)  # columns of TrackStore.counters
+_AREA, _AREA_VELOCITY = 2, 6
+_FAR = np.iinfo(np.int64).max
+
+
+@kernel
+def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
+    """``sort_motion.x_to_boxes`` of state row ``x[i]`` into ``out[j]``."""
+    w = np.sqrt(x[i, 2] * x[i, 3])
+    h = x[i, 2] / w
+    out[j, 0] = x[i, 0] - w * 0.5
+    out[j, 1] = x[i, 1] - h * 0.5
+    out[j, 2] = x[i, 0] + w * 0.5
+    out[j, 3] = x[i, 1] + h * 0.5
+
+
+@kernel
+def predict(x: np.ndarray, P: np.ndarray, counters: np.ndarray, count_frame: bool):
+    """``sort_motion.predict_tracks`` in place: area clamp, prediction, counters (``count_frame``).
+
+    Returns the predicted boxes and whether all of them are finite.
+    """
+    n = len(x)
+    boxes = np.empty((n, 4))
+    finite = True
+    for i in range(n):
+        if x[i, _AREA_VELOCITY] + x[i, _AREA] <= 0:
+            x[i, _AREA_VELOCITY] = 0.0
+        for k in range(4):
+            predict_axis(x, P, i, k, Q_POS[k], Q_VEL[k])
+        if count_frame:
+            if counters[i, _SINCE] > 0:
+                counters[i, _STREAK] = 0
+            counters[i, _AGE] += 1
+            counters[i, _SINCE] += 1
+        state_box(x, i, boxes, i)
+        for k in range(4):
+            if not np.isfinite(boxes[i, k]):
+                finite = False
+    return boxes, finite
+
+
+@kernel
+def iou_rows(boxes: np.ndarray, dets: np.ndarray, others: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """IoU of detections ``boxes[dets]`` (rows) with boxes ``others[cols, :4]`` (columns)."""
+    out = np.empty((len(dets), len(cols)))
+    for i in range(len(dets)):
+        a = boxes[dets[i]]
+        for j in range(len(cols)):
+            b = others[cols[j]]
+            out[i, j] = iou(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])
+    return out
+
+
+@kernel
+def first_round(boxes: np.ndarray, scores: np.ndarray, det_thresh: float, predicted: np.ndarray,
+                iou_threshold: float):
+    """High-score detections against the predictions: ``high, iou, ok, matches, free_rows, free_cols``.
+
+    ``ok``: at least one pair is above the threshold and no row or column has two (the
+    shortcut of ``max_iou_matching``); otherwise the caller runs the solver.
+    """
+    high = np.flatnonzero(scores > det_thresh)
+    all_tracks = np.arange(len(predicted))
+    overlap = iou_rows(boxes, high, predicted, all_tracks)
+    ok, matches, free_rows, free_cols = unique_pairs(overlap > iou_threshold)
+    ok = ok and len(matches) > 0
+    return high, overlap, ok, matches, free_rows, free_cols
+
+
+@kernel
+def previous_observations(ring: np.ndarray, ring_age: np.ndarray, age: np.ndarray, last_obs: np.ndarray,
+                          delta_t: int, idx: np.ndarray) -> np.ndarray:
+    """For tracks ``idx``: the oldest observation of the last ``delta_t`` frames (the reference looks
+    ``delta_t`` frames back first, then nearer), else the last observation."""
+    out = np.empty((len(idx), 5))
+    for n in range(len(idx)):
+        i = idx[n]
+        best, slot = _FAR, -1
+        for s in range(delta_t):
+            a = ring_age[i, s]
+            if a >= age[i] - delta_t and a < best:
+                best, slot = a, s
+        out[n] = ring[i, slot] if slot >= 0 else last_obs[i]
+    return out
+
+
+@kernel
+def _obs_sum(row: np.ndarray) -> float:
+    """The reference's "has an observation" test reads the sign of this (placeholder rows are -1)."""
+    return row[0] + row[1] + row[2] + row[3] + row[4]
+
+
+@kernel
+def _update_track(x: np.ndarray, P: np.ndarray, i: int, z: np.ndarray) -> None:
+    for k in range(4):
+        update_axis(x, P, i, k, z[k], R[k])
+
+
+@kernel
+def _re_update(x: np.ndarray, P: np.ndarray, i: int, frozen_x: np.ndarray, frozen_P: np.ndarray,
+               last_z: np.ndarray, z: np.ndarray, gap: int) -> None:
+    """ORU for track ``i``: rewind to the state saved at its first miss and replay ``gap`` virtual
+    measurements on the straight line (centre, width, height) from its last measurement to ``z``."""
+    x[i] = frozen_x[i]
+    P[i] = frozen_P[i]
+    z1 = last_z[i].copy()
+    w1, h1 = np.sqrt(z1[2] * z1[3]), np.sqrt(z1[2] / z1[3])
+    w2, h2 = np.sqrt(z[2] * z[3]), np.sqrt(z[2] / z[3])
+    g = float(gap)
+    dx, dy = (z[0] - z1[0]) / g, (z[1] - z1[1]) / g
+    dw, dh = (w2 - w1) / g, (h2 - h1) / g
+    virtual = np.empty(4)
+    for step in range(gap):
+        w, h = w1 + (step + 1) * dw, h1 + (step + 1) * dh
+        virtual[0] = z1[0] + (step + 1) * dx
+        virtual[1] = z1[1] + (step + 1) * dy
+        virtual[2] = w * h
+        virtual[3] = w / h
+        _update_track(x, P, i, virtual)
+        if step < gap - 1:
+            for k in range(4):
+                predict_axis(x, P, i, k, Q_POS[k], Q_VEL[k])
+    last_z[i] = virtual
+
+
+@kernel
+def observe(x: np.ndarray, P: np.ndarray, counters: np.ndarray, last_obs: np.ndarray, velocity: np.ndarray,
+            observed: np.ndarray, frozen: np.ndarray, frozen_x: np.ndarray, frozen_P: np.ndarray,
+            last_z: np.ndarray, ring: np.ndarray, ring_age: np.ndarray, delta_t: int,
+            tracks: np.ndarray, boxes: np.ndarray, scores: np.ndarray, dets: np.ndarray) -> None:
+    """Tracks ``tracks`` take detections ``dets`` (in place): direction from an earlier observation,
+    observation store, counters, and the filter update (re-updated along a virtual line after a gap)."""
+    prev = previous_observations(ring, ring_age, counters[:, _AGE], last_obs, delta_t, tracks)
+    obs = np.empty(5)
+    z = np.empty(4)
+    for n in range(len(tracks)):
+        i, d = tracks[n], dets[n]
+        obs[:4] = boxes[d]
+        obs[4] = scores[d]
+        if _obs_sum(last_obs[i]) >= 0:  # the track has an observation: its direction of motion
+            p = prev[n]
+            dy = (obs[1] + obs[3]) / 2.0 - (p[1] + p[3]) / 2.0
+            dx = (obs[0] + obs[2]) / 2.0 - (p[0] + p[2]) / 2.0
+            norm = np.sqrt(dy * dy + dx * dx) + 1e-6
+            velocity[i, 0] = dy / norm
+            velocity[i, 1] = dx / norm
+        last_obs[i] = obs
+        age = counters[i, _AGE]
+        slot = age % delta_t
+        ring[i, slot] = obs
+        ring_age[i, slot] = age
+        gap = counters[i, _SINCE]
+        counters[i, _SINCE] = 0
+        counters[i, _HITS] += 1
+        counters[i, _STREAK] += 1
+        # boxes_to_z of the reference: r = w / (h + 1e-6)
+        w = obs[2] - obs[0]
+        h = obs[3] - obs[1]
+        z[0] = obs[0] + w / 2.0
+        z[1] = obs[1] + h / 2.0
+        z[2] = w * h
+        z[3] = w / (h + 1e-6)
+        if frozen[i] and not observed[i]:
+            frozen[i] = False
+            _re_update(x, P, i, frozen_x, frozen_P, last_z, z, gap)
+        else:
+            last_z[i] = z
+        _update_track(x, P, i, z)
+        observed[i] = True
+
+
+@kernel
+def miss(x: np.ndarray, P: np.ndarray, observed: np.ndarray, frozen: np.ndarray, frozen_x: np.ndarray,
+         frozen_P: np.ndarray, tracks: np.ndarray) -> None:
+    """Unmatched tracks (in place): the first miss after an observation saves the state for ORU."""
+    for i in tracks:
+        if observed[i]:
+            frozen[i] = True
+            frozen_x[i] = x[i]
+            frozen_P[i] = P[i]
+        observed[i] = False
+
+
+@kernel
+def report(x: np.ndarray, counters: np.ndarray, last_obs: np.ndarray, frame_count: int, min_hits: int,
+           min_box_area: float, aspect_ratio_thresh: float, max_age: int):
+    """Tracks reported this frame (SORT's rule), with their last observation's box (the Kalman box
+    where there is none) through the output filter: ``(indices, boxes, any track too old)``."""
+    n = len(x)
+    shown = np.empty(n, np.int64)
+    out = np.empty((n, 4))
+    k = 0
+    too_old = False
+    for i in range(n):
+        if counters[i, _SINCE] > max_age:
+            too_old = True
+        if not counters[i, _SINCE] < 1 or (frame_count > min_hits and counters[i, _STREAK] < min_hits):
+            continue
+        if _obs_sum(last_obs[i]) < 0:
+            state_box(x, i, out, k)
+        else:
+            out[k] = last_obs[i, :4]
+        w, h = out[k, 2] - out[k, 0], out[k, 3] - out[k, 1]
+        if w * h > min_box_area and not w / h > aspect_ratio_thresh:
+            shown[k] = i
+            k += 1
+    return shown[:k], out[:k], too_old
