@@ -40,17 +40,31 @@ def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
 
 
 @kernel
-def cost_matrix(track_boxes: np.ndarray, boxes: np.ndarray, dets: np.ndarray, scores: np.ndarray, fuse: bool,
-                inclusive: bool) -> np.ndarray:
-    """IoU distance of tracks to detections ``boxes[dets]``; fused with the scores (``1 - IoU · score``)."""
+def where(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Ascending indices ``i`` with ``lo < values[i] < hi`` (no upper bound when ``hi`` is inf)."""
+    out = np.empty(len(values), np.int64)
+    n = 0
+    for i in range(len(values)):
+        if values[i] > lo and (values[i] < hi or hi == np.inf):
+            out[n] = i
+            n += 1
+    return out[:n]
+
+
+@kernel
+def cost_matrix(track_boxes: np.ndarray, tracks: np.ndarray, boxes: np.ndarray, dets: np.ndarray,
+                scores: np.ndarray, fuse: bool, inclusive: bool) -> np.ndarray:
+    """IoU distance of ``track_boxes[tracks]`` to detections ``boxes[dets]``; fused with the
+    scores (``1 - IoU · score``) when ``fuse``."""
     e = 1.0 if inclusive else 0.0  # cython_bbox's +1 on the far corners
-    cost = np.empty((len(track_boxes), len(dets)))
-    for i in range(len(track_boxes)):
-        a = track_boxes[i]
+    cost = np.empty((len(tracks), len(dets)))
+    for i in range(len(tracks)):
+        t = tracks[i]
         for j in range(len(dets)):
-            b = boxes[dets[j]]
-            c = 1.0 - iou(a[0], a[1], a[2] + e, a[3] + e, b[0], b[1], b[2] + e, b[3] + e)
-            cost[i, j] = 1.0 - (1.0 - c) * scores[dets[j]] if fuse else c
+            d = dets[j]
+            c = 1.0 - iou(track_boxes[t, 0], track_boxes[t, 1], track_boxes[t, 2] + e, track_boxes[t, 3] + e,
+                          boxes[d, 0], boxes[d, 1], boxes[d, 2] + e, boxes[d, 3] + e)
+            cost[i, j] = 1.0 - (1.0 - c) * scores[d] if fuse else c
     return cost
 
 
@@ -63,14 +77,34 @@ def first_round(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, lost: np.nd
     Returns ``pool, unconfirmed, pool_lost, pool_boxes, high, cost, ok, matches, free_rows,
     free_cols`` (``ok``: the assignment is trivially determined and given).
     """
-    ranked = np.argsort(order + lost * _LOST_RANK)
-    pool = ranked[confirmed[ranked]]
-    unconfirmed = ranked[~confirmed[ranked]]
-    pool_lost = lost[pool]
-    pool_boxes = np.empty((len(pool), 4))
-    for n in range(len(pool)):
+    n = len(order)
+    # Tracked tracks in list order, then lost ones (orders are distinct): an insertion sort.
+    key = np.empty(n, np.int64)
+    ranked = np.empty(n, np.int64)
+    for i in range(n):
+        key[i] = order[i] + _LOST_RANK if lost[i] else order[i]
+        j = i
+        while j > 0 and key[ranked[j - 1]] > key[i]:
+            ranked[j] = ranked[j - 1]
+            j -= 1
+        ranked[j] = i
+    pool = np.empty(n, np.int64)
+    unconfirmed = np.empty(n, np.int64)
+    n_pool = n_unconfirmed = 0
+    for i in ranked:
+        if confirmed[i]:
+            pool[n_pool] = i
+            n_pool += 1
+        else:
+            unconfirmed[n_unconfirmed] = i
+            n_unconfirmed += 1
+    pool, unconfirmed = pool[:n_pool], unconfirmed[:n_unconfirmed]
+    pool_lost = np.empty(n_pool, np.bool_)
+    pool_boxes = np.empty((n_pool, 4))
+    for n in range(n_pool):
         i = pool[n]
-        if pool_lost[n]:
+        pool_lost[n] = lost[i]
+        if lost[i]:
             x[i, _VH] = 0.0
         h = x[i, 3]
         for k in range(4):
@@ -81,9 +115,9 @@ def first_round(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, lost: np.nd
                 q_vel = (h * STD_WEIGHT_VELOCITY) * (h * STD_WEIGHT_VELOCITY)
             predict_axis(x, P, i, k, q_pos, q_vel)
         state_box(x, i, pool_boxes, n)
-    high = np.flatnonzero(scores > track_thresh)
-    cost = cost_matrix(pool_boxes, boxes, high, scores, fuse, inclusive)
-    ok, matches, free_rows, free_cols = unique_pairs(cost <= limit)
+    high = where(scores, track_thresh, np.inf)
+    cost = cost_matrix(pool_boxes, np.arange(n_pool), boxes, high, scores, fuse, inclusive)
+    ok, matches, free_rows, free_cols = unique_pairs(cost, limit, False)
     return pool, unconfirmed, pool_lost, pool_boxes, high, cost, ok, matches, free_rows, free_cols
 
 
@@ -93,10 +127,16 @@ def second_round(pool_lost: np.ndarray, pool_boxes: np.ndarray, u_pool: np.ndarr
     """Tracks tracked until now and left unmatched (``rows``, positions in the pool) against the
     low-score detections ``low``, cost ``1 - IoU``.  Returns ``rows, low, cost, ok, matches,
     free_rows, free_cols``."""
-    rows = u_pool[~pool_lost[u_pool]]
-    low = np.flatnonzero((scores > low_thresh) & (scores < track_thresh))
-    cost = cost_matrix(pool_boxes[rows], boxes, low, scores, False, inclusive)
-    ok, matches, free_rows, free_cols = unique_pairs(cost <= limit)
+    rows = np.empty(len(u_pool), np.int64)
+    n = 0
+    for r in u_pool:
+        if not pool_lost[r]:
+            rows[n] = r
+            n += 1
+    rows = rows[:n]
+    low = where(scores, low_thresh, track_thresh)
+    cost = cost_matrix(pool_boxes, rows, boxes, low, scores, False, inclusive)
+    ok, matches, free_rows, free_cols = unique_pairs(cost, limit, False)
     return rows, low, cost, ok, matches, free_rows, free_cols
 
 
@@ -105,26 +145,34 @@ def unconfirmed_round(x: np.ndarray, unconfirmed: np.ndarray, boxes: np.ndarray,
                       high: np.ndarray, u_det: np.ndarray, fuse: bool, inclusive: bool, limit: float):
     """Tracks started last frame (not predicted) against the high-score detections ``left`` over.
     Returns ``left, cost, ok, matches, free_rows, free_cols``."""
-    left = high[u_det]
+    left = np.empty(len(u_det), np.int64)
+    for n in range(len(u_det)):
+        left[n] = high[u_det[n]]
     track_boxes = np.empty((len(unconfirmed), 4))
     for n in range(len(unconfirmed)):
         state_box(x, unconfirmed[n], track_boxes, n)
-    cost = cost_matrix(track_boxes, boxes, left, scores, fuse, inclusive)
-    ok, matches, free_rows, free_cols = unique_pairs(cost <= limit)
+    cost = cost_matrix(track_boxes, np.arange(len(unconfirmed)), boxes, left, scores, fuse, inclusive)
+    ok, matches, free_rows, free_cols = unique_pairs(cost, limit, False)
     return left, cost, ok, matches, free_rows, free_cols
 
 
 @kernel
-def _correct_track(x: np.ndarray, P: np.ndarray, i: int, b: np.ndarray) -> None:
-    """Kalman update of track ``i`` with box ``b``: noise from its predicted height, (u, v, a, h) measurement."""
+def _hit(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, lost: np.ndarray, last: np.ndarray,
+         score: np.ndarray, frame_id: int, i: int, boxes: np.ndarray, scores: np.ndarray, d: int) -> None:
+    """Track ``i`` matched detection ``d``: Kalman update (noise from its predicted height, (u, v, a, h)
+    measurement), tracked and confirmed."""
     h_pred = x[i, 3]
     r_pos = (h_pred * STD_WEIGHT_POSITION) * (h_pred * STD_WEIGHT_POSITION)
-    w = b[2] - b[0]
-    h = b[3] - b[1]
-    update_axis(x, P, i, 0, b[0] + w / 2.0, r_pos)
-    update_axis(x, P, i, 1, b[1] + h / 2.0, r_pos)
+    w = boxes[d, 2] - boxes[d, 0]
+    h = boxes[d, 3] - boxes[d, 1]
+    update_axis(x, P, i, 0, boxes[d, 0] + w / 2.0, r_pos)
+    update_axis(x, P, i, 1, boxes[d, 1] + h / 2.0, r_pos)
     update_axis(x, P, i, 2, w / h, ASPECT_STD_R * ASPECT_STD_R)
     update_axis(x, P, i, 3, h, r_pos)
+    confirmed[i] = True
+    lost[i] = False
+    last[i] = frame_id
+    score[i] = scores[d]
 
 
 @kernel
@@ -142,41 +190,42 @@ def correct(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, lost: np.ndarra
     into ``boxes``) and the next free list position after the new tracks, the re-found and
     the newly lost ones (the new tracks take the first positions from ``next_order``).
     """
+    n = len(lost)
     lost_before = lost.copy()
-    hits = [(pool[m1[n, 0]], high[m1[n, 1]]) for n in range(len(m1))]
-    for n in range(len(m2)):
-        hits.append((pool[rows2[m2[n, 0]]], low[m2[n, 1]]))
-    for n in range(len(m3)):
-        hits.append((unconfirmed[m3[n, 0]], left[m3[n, 1]]))
-    for i, d in hits:
-        _correct_track(x, P, i, boxes[d])
-        confirmed[i] = True
-        lost[i] = False
-        last[i] = frame_id
-        score[i] = scores[d]
-    newly_lost = pool[rows2[free2]]
-    for i in newly_lost:
-        lost[i] = True
+    for k in range(len(m1)):
+        _hit(x, P, confirmed, lost, last, score, frame_id, pool[m1[k, 0]], boxes, scores, high[m1[k, 1]])
+    for k in range(len(m2)):
+        _hit(x, P, confirmed, lost, last, score, frame_id, pool[rows2[m2[k, 0]]], boxes, scores, low[m2[k, 1]])
+    for k in range(len(m3)):
+        _hit(x, P, confirmed, lost, last, score, frame_id, unconfirmed[m3[k, 0]], boxes, scores, left[m3[k, 1]])
+    for r in free2:
+        lost[pool[rows2[r]]] = True
     # A track removed for age stays matchable one more frame; the lost pool sheds tracks removed
     # earlier (not re-found) and re-found tracks lost again.
-    keep = ~(lost & doomed)
-    for n in free3:
-        keep[unconfirmed[n]] = False
-    for i in range(len(lost)):
+    keep = np.empty(n, np.bool_)
+    for i in range(n):
+        keep[i] = not (lost[i] and doomed[i])
+    for r in free3:
+        keep[unconfirmed[r]] = False
+    for i in range(n):
         if lost_before[i] and frame_id - last[i] > max_time_lost:
             doomed[i] = True
-    new = left[left_free]
-    new = new[scores[new] >= init_thresh]
+    new = np.empty(len(left_free), np.int64)
+    n_new = 0
+    for f in left_free:
+        if scores[left[f]] >= init_thresh:
+            new[n_new] = left[f]
+            n_new += 1
     # List order: new tracks, then re-found ones, join the tracked list; newly lost join the lost one.
-    o = next_order + len(new)
-    for n in range(len(m1)):
-        if pool_lost[m1[n, 0]]:
-            order[pool[m1[n, 0]]] = o
+    o = next_order + n_new
+    for k in range(len(m1)):
+        if pool_lost[m1[k, 0]]:
+            order[pool[m1[k, 0]]] = o
             o += 1
-    for i in newly_lost:
-        order[i] = o
+    for r in free2:
+        order[pool[rows2[r]]] = o
         o += 1
-    return keep, new, o
+    return keep, new[:n_new], o
 
 
 @kernel
@@ -189,22 +238,20 @@ def duplicates(x: np.ndarray, lost: np.ndarray, last: np.ndarray, start: np.ndar
     keep = np.ones(n, np.bool_)
     dropped = False
     e = 1.0 if inclusive else 0.0
-    boxes = np.empty((n, 4))
+    b = np.empty((n, 4))
     for i in range(n):
-        state_box(x, i, boxes, i)
-    for a in range(n):
-        if lost[a]:
+        state_box(x, i, b, i)
+    for i in range(n):
+        if lost[i]:
             continue
-        for b in range(n):
-            if not lost[b]:
-                continue
-            ba, bb = boxes[a], boxes[b]
-            if 1.0 - iou(ba[0], ba[1], ba[2] + e, ba[3] + e, bb[0], bb[1], bb[2] + e, bb[3] + e) < DUPLICATE_DISTANCE:
+        for j in range(n):
+            if lost[j] and 1.0 - iou(b[i, 0], b[i, 1], b[i, 2] + e, b[i, 3] + e,
+                                     b[j, 0], b[j, 1], b[j, 2] + e, b[j, 3] + e) < DUPLICATE_DISTANCE:
                 dropped = True
-                if last[a] - start[a] > last[b] - start[b]:
-                    keep[b] = False
+                if last[i] - start[i] > last[j] - start[j]:
+                    keep[j] = False
                 else:
-                    keep[a] = False
+                    keep[i] = False
     return dropped, keep
 
 

@@ -50,11 +50,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput
 from trackbench.trackers.core import kalman
-from trackbench.trackers.core.assignment import cost_limited_matching
+from trackbench.trackers.core import jit
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.deepsort import motion
 from trackbench.trackers import papers
@@ -183,9 +184,11 @@ class ByteTrack(Tracker):
 
 
 def _assignment(round_: list, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A round's (matches, free rows, free columns): the kernel's when trivially determined,
-    else the shared solver's on the round's cost matrix."""
+    """A round's (matches, free rows, free columns) as ``cost_limited_matching`` gives them: the
+    kernel's when trivially determined, else scipy's solver on the gated cost matrix."""
     cost, ok, matches, free_rows, free_cols = round_
     if ok:
         return matches, free_rows, free_cols
-    return cost_limited_matching(cost, limit)
+    # cost_limited_matching's solver step, with the gating and the bookkeeping compiled.
+    rows, cols = linear_sum_assignment(jit.gated(cost, limit))
+    return jit.limited_pairs(rows, cols, cost, limit)

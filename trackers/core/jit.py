@@ -71,21 +71,25 @@ def update_axis(x: np.ndarray, P: np.ndarray, i: int, k: int, z: float, r: float
 
 
 @kernel
-def unique_pairs(admissible: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray]:
+def unique_pairs(cost: np.ndarray, threshold: float, above: bool) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray]:
     """The assignment when every row and column has at most one admissible pair.
 
+    A pair is admissible when its entry is ``> threshold`` (``above``: IoU, as
+    ``max_iou_matching``) or ``<= threshold`` (a cost, as ``cost_limited_matching``).
     Returns ``(ok, matches (P, 2), free rows, free columns)`` as the matchers' shortcut
     does (pairs in row order, free indices ascending); ``ok`` is False when some row or
     column has two candidates, and the caller must run the solver.
     """
-    rows, cols = admissible.shape
+    rows, cols = cost.shape
     row_n = np.zeros(rows, np.int64)
     col_n = np.zeros(cols, np.int64)
+    n = 0
     for i in range(rows):
         for j in range(cols):
-            if admissible[i, j]:
+            if (cost[i, j] > threshold) if above else (cost[i, j] <= threshold):
                 row_n[i] += 1
                 col_n[j] += 1
+                n += 1
     ok = True
     for i in range(rows):
         if row_n[i] > 1:
@@ -93,17 +97,97 @@ def unique_pairs(admissible: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray, 
     for j in range(cols):
         if col_n[j] > 1:
             ok = False
-    n = 0
-    for i in range(rows):
-        n += row_n[i]
     matches = np.empty((n if ok else 0, 2), np.int64)
     if ok:
         p = 0
         for i in range(rows):
             if row_n[i]:
                 for j in range(cols):
-                    if admissible[i, j]:
+                    if (cost[i, j] > threshold) if above else (cost[i, j] <= threshold):
                         matches[p, 0] = i
                         matches[p, 1] = j
                         p += 1
-    return ok, matches, np.flatnonzero(row_n == 0), np.flatnonzero(col_n == 0)
+    return ok, matches, zeros_of(row_n), zeros_of(col_n)
+
+
+@kernel
+def zeros_of(counts: np.ndarray) -> np.ndarray:
+    """Ascending indices where ``counts`` is 0."""
+    out = np.empty(len(counts), np.int64)
+    n = 0
+    for i in range(len(counts)):
+        if counts[i] == 0:
+            out[n] = i
+            n += 1
+    return out[:n]
+
+
+@kernel
+def gated(cost: np.ndarray, limit: float) -> np.ndarray:
+    """The solver's input in ``cost_limited_matching``: entries above ``limit`` or not finite
+    priced at ``limit`` (leaving the row and column free costs as much)."""
+    out = np.empty_like(cost)
+    rows, cols = cost.shape
+    for i in range(rows):
+        for j in range(cols):
+            c = cost[i, j]
+            out[i, j] = c if np.isfinite(c) and c <= limit else limit
+    return out
+
+
+@kernel
+def limited_pairs(r: np.ndarray, c: np.ndarray, cost: np.ndarray, limit: float):
+    """``cost_limited_matching``'s result from the solver's assignment ``(r, c)`` of :func:`gated`:
+    pairs within the limit (in ``r`` order), free rows and columns ascending."""
+    rows, cols = cost.shape
+    row_n = np.zeros(rows, np.int64)
+    col_n = np.zeros(cols, np.int64)
+    matches = np.empty((len(r), 2), np.int64)
+    n = 0
+    for k in range(len(r)):
+        v = cost[r[k], c[k]]
+        if np.isfinite(v) and v <= limit:
+            matches[n, 0] = r[k]
+            matches[n, 1] = c[k]
+            row_n[r[k]] += 1
+            col_n[c[k]] += 1
+            n += 1
+    return matches[:n], zeros_of(row_n), zeros_of(col_n)
+
+
+@kernel
+def _free_then_rejected(assigned: np.ndarray, size: int, rejected: np.ndarray) -> np.ndarray:
+    """Never-assigned indices ascending, then the rejected assigned ones in assignment order."""
+    count = np.zeros(size, np.int64)
+    for a in assigned:
+        count[a] += 1
+    free = zeros_of(count)
+    out = np.empty(len(free) + len(rejected), np.int64)
+    for k in range(len(free)):
+        out[k] = free[k]
+    for k in range(len(rejected)):
+        out[len(free) + k] = rejected[k]
+    return out
+
+
+@kernel
+def iou_pairs(r: np.ndarray, c: np.ndarray, iou: np.ndarray, threshold: float):
+    """``max_iou_matching``'s result from the solver's assignment ``(r, c)``: pairs with IoU at
+    least ``threshold`` (in ``r`` order); unmatched rows and columns in the reference order
+    (never assigned ascending, then those whose pair fell below the threshold)."""
+    rows, cols = iou.shape
+    matches = np.empty((len(r), 2), np.int64)
+    low_r = np.empty(len(r), np.int64)
+    low_c = np.empty(len(r), np.int64)
+    n = n_low = 0
+    for k in range(len(r)):
+        if iou[r[k], c[k]] < threshold:
+            low_r[n_low] = r[k]
+            low_c[n_low] = c[k]
+            n_low += 1
+        else:
+            matches[n, 0] = r[k]
+            matches[n, 1] = c[k]
+            n += 1
+    return (matches[:n], _free_then_rejected(r, rows, low_r[:n_low]),
+            _free_then_rejected(c, cols, low_c[:n_low]))

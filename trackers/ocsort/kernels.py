@@ -70,10 +70,11 @@ def iou_rows(boxes: np.ndarray, dets: np.ndarray, others: np.ndarray, cols: np.n
     """IoU of detections ``boxes[dets]`` (rows) with boxes ``others[cols, :4]`` (columns)."""
     out = np.empty((len(dets), len(cols)))
     for i in range(len(dets)):
-        a = boxes[dets[i]]
+        d = dets[i]
         for j in range(len(cols)):
-            b = others[cols[j]]
-            out[i, j] = iou(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])
+            t = cols[j]
+            out[i, j] = iou(boxes[d, 0], boxes[d, 1], boxes[d, 2], boxes[d, 3],
+                            others[t, 0], others[t, 1], others[t, 2], others[t, 3])
     return out
 
 
@@ -85,12 +86,51 @@ def first_round(boxes: np.ndarray, scores: np.ndarray, det_thresh: float, predic
     ``ok``: at least one pair is above the threshold and no row or column has two (the
     shortcut of ``max_iou_matching``); otherwise the caller runs the solver.
     """
-    high = np.flatnonzero(scores > det_thresh)
-    all_tracks = np.arange(len(predicted))
-    overlap = iou_rows(boxes, high, predicted, all_tracks)
-    ok, matches, free_rows, free_cols = unique_pairs(overlap > iou_threshold)
+    high = np.empty(len(scores), np.int64)
+    n = 0
+    for i in range(len(scores)):
+        if scores[i] > det_thresh:
+            high[n] = i
+            n += 1
+    high = high[:n]
+    overlap = iou_rows(boxes, high, predicted, np.arange(len(predicted)))
+    ok, matches, free_rows, free_cols = unique_pairs(overlap, iou_threshold, True)
     ok = ok and len(matches) > 0
     return high, overlap, ok, matches, free_rows, free_cols
+
+
+@kernel
+def momentum_cos(boxes: np.ndarray, dets: np.ndarray, previous: np.ndarray, velocity: np.ndarray) -> np.ndarray:
+    """``momentum_gain``'s clipped cosine (K, N) between each track's direction and the one from its
+    earlier observation ``previous`` to detection ``boxes[dets]``."""
+    out = np.empty((len(previous), len(dets)))
+    for t in range(len(previous)):
+        px = (previous[t, 0] + previous[t, 2]) / 2.0
+        py = (previous[t, 1] + previous[t, 3]) / 2.0
+        for j in range(len(dets)):
+            d = dets[j]
+            dx = (boxes[d, 0] + boxes[d, 2]) / 2.0 - px
+            dy = (boxes[d, 1] + boxes[d, 3]) / 2.0 - py
+            norm = np.sqrt(dx * dx + dy * dy) + 1e-6
+            v = velocity[t, 1] * (dx / norm) + velocity[t, 0] * (dy / norm)
+            out[t, j] = -1.0 if v < -1.0 else (1.0 if v > 1.0 else v)
+    return out
+
+
+@kernel
+def negated_gain(iou: np.ndarray, arccos: np.ndarray, previous: np.ndarray, scores: np.ndarray, dets: np.ndarray,
+                 inertia: float) -> np.ndarray:
+    """The solver's input of the first round, ``-(IoU + momentum_gain)`` (N, K), from ``arccos`` of
+    :func:`momentum_cos` (taken by NumPy, whose ``arccos`` is the definition)."""
+    n, k = iou.shape
+    out = np.empty((n, k))
+    for j in range(n):
+        score = scores[dets[j]]
+        for t in range(k):
+            angle = (np.pi / 2.0 - np.abs(arccos[t, j])) / np.pi
+            valid = 1.0 if previous[t, 4] >= 0 else 0.0
+            out[j, t] = -(iou[j, t] + ((valid * angle) * inertia) * score)
+    return out
 
 
 @kernel
@@ -106,14 +146,15 @@ def previous_observations(ring: np.ndarray, ring_age: np.ndarray, age: np.ndarra
             a = ring_age[i, s]
             if a >= age[i] - delta_t and a < best:
                 best, slot = a, s
-        out[n] = ring[i, slot] if slot >= 0 else last_obs[i]
+        for k in range(5):
+            out[n, k] = ring[i, slot, k] if slot >= 0 else last_obs[i, k]
     return out
 
 
 @kernel
-def _obs_sum(row: np.ndarray) -> float:
+def _obs_sum(last_obs: np.ndarray, i: int) -> float:
     """The reference's "has an observation" test reads the sign of this (placeholder rows are -1)."""
-    return row[0] + row[1] + row[2] + row[3] + row[4]
+    return last_obs[i, 0] + last_obs[i, 1] + last_obs[i, 2] + last_obs[i, 3] + last_obs[i, 4]
 
 
 @kernel
@@ -127,9 +168,13 @@ def _re_update(x: np.ndarray, P: np.ndarray, i: int, frozen_x: np.ndarray, froze
                last_z: np.ndarray, z: np.ndarray, gap: int) -> None:
     """ORU for track ``i``: rewind to the state saved at its first miss and replay ``gap`` virtual
     measurements on the straight line (centre, width, height) from its last measurement to ``z``."""
-    x[i] = frozen_x[i]
-    P[i] = frozen_P[i]
-    z1 = last_z[i].copy()
+    for k in range(4):
+        x[i, k], x[i, 4 + k] = frozen_x[i, k], frozen_x[i, 4 + k]
+        for j in range(3):
+            P[i, j, k] = frozen_P[i, j, k]
+    z1 = np.empty(4)
+    for k in range(4):
+        z1[k] = last_z[i, k]
     w1, h1 = np.sqrt(z1[2] * z1[3]), np.sqrt(z1[2] / z1[3])
     w2, h2 = np.sqrt(z[2] * z[3]), np.sqrt(z[2] / z[3])
     g = float(gap)
@@ -146,7 +191,8 @@ def _re_update(x: np.ndarray, P: np.ndarray, i: int, frozen_x: np.ndarray, froze
         if step < gap - 1:
             for k in range(4):
                 predict_axis(x, P, i, k, Q_POS[k], Q_VEL[k])
-    last_z[i] = virtual
+    for k in range(4):
+        last_z[i, k] = virtual[k]
 
 
 @kernel
@@ -161,19 +207,20 @@ def observe(x: np.ndarray, P: np.ndarray, counters: np.ndarray, last_obs: np.nda
     z = np.empty(4)
     for n in range(len(tracks)):
         i, d = tracks[n], dets[n]
-        obs[:4] = boxes[d]
+        for k in range(4):
+            obs[k] = boxes[d, k]
         obs[4] = scores[d]
-        if _obs_sum(last_obs[i]) >= 0:  # the track has an observation: its direction of motion
-            p = prev[n]
-            dy = (obs[1] + obs[3]) / 2.0 - (p[1] + p[3]) / 2.0
-            dx = (obs[0] + obs[2]) / 2.0 - (p[0] + p[2]) / 2.0
+        if _obs_sum(last_obs, i) >= 0:  # the track has an observation: its direction of motion
+            dy = (obs[1] + obs[3]) / 2.0 - (prev[n, 1] + prev[n, 3]) / 2.0
+            dx = (obs[0] + obs[2]) / 2.0 - (prev[n, 0] + prev[n, 2]) / 2.0
             norm = np.sqrt(dy * dy + dx * dx) + 1e-6
             velocity[i, 0] = dy / norm
             velocity[i, 1] = dx / norm
-        last_obs[i] = obs
         age = counters[i, _AGE]
         slot = age % delta_t
-        ring[i, slot] = obs
+        for k in range(5):
+            last_obs[i, k] = obs[k]
+            ring[i, slot, k] = obs[k]
         ring_age[i, slot] = age
         gap = counters[i, _SINCE]
         counters[i, _SINCE] = 0
@@ -190,7 +237,8 @@ def observe(x: np.ndarray, P: np.ndarray, counters: np.ndarray, last_obs: np.nda
             frozen[i] = False
             _re_update(x, P, i, frozen_x, frozen_P, last_z, z, gap)
         else:
-            last_z[i] = z
+            for k in range(4):
+                last_z[i, k] = z[k]
         _update_track(x, P, i, z)
         observed[i] = True
 
@@ -202,8 +250,10 @@ def miss(x: np.ndarray, P: np.ndarray, observed: np.ndarray, frozen: np.ndarray,
     for i in tracks:
         if observed[i]:
             frozen[i] = True
-            frozen_x[i] = x[i]
-            frozen_P[i] = P[i]
+            for k in range(4):
+                frozen_x[i, k], frozen_x[i, 4 + k] = x[i, k], x[i, 4 + k]
+                for j in range(3):
+                    frozen_P[i, j, k] = P[i, j, k]
         observed[i] = False
 
 
@@ -222,10 +272,11 @@ def report(x: np.ndarray, counters: np.ndarray, last_obs: np.ndarray, frame_coun
             too_old = True
         if not counters[i, _SINCE] < 1 or (frame_count > min_hits and counters[i, _STREAK] < min_hits):
             continue
-        if _obs_sum(last_obs[i]) < 0:
+        if _obs_sum(last_obs, i) < 0:
             state_box(x, i, out, k)
         else:
-            out[k] = last_obs[i, :4]
+            for j in range(4):
+                out[k, j] = last_obs[i, j]
         w, h = out[k, 2] - out[k, 0], out[k, 3] - out[k, 1]
         if w * h > min_box_area and not w / h > aspect_ratio_thresh:
             shown[k] = i

@@ -40,10 +40,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
-from trackbench.trackers.core import kalman
+from trackbench.trackers.core import jit, kalman
 from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL
@@ -152,13 +153,7 @@ class OcSort(Tracker):
         high, iou, ok, matches, u_dets, u_trks = kernels.first_round(boxes, scores, p.det_thresh, predicted,
                                                                      p.iou_threshold)
         if not ok:
-            def gain() -> np.ndarray:
-                previous = kernels.previous_observations(c["ring"], c["ring_age"], t.age, c["last_obs"], p.delta_t,
-                                                         np.arange(len(t)))
-                dets = np.concatenate([boxes[high], scores[high, None]], axis=1)
-                return iou + momentum_gain(dets, dets[:, 4], previous, c["velocity"], p.inertia)
-
-            matches, u_dets, u_trks = max_iou_matching(iou, p.iou_threshold, gain=gain)
+            matches, u_dets, u_trks = self._solve_first_round(iou, boxes, scores, high)
         self._observe(matches[:, 1], high[matches[:, 0]], boxes, scores)
 
         # Optional BYTE round: low-score detections for the tracks left, by IoU with predictions.
@@ -185,6 +180,19 @@ class OcSort(Tracker):
             x0, P0 = kalman.initiate(z, P0_POS, P0_VEL)
             t.add(x0, P0, last_obs=NO_OBSERVATION, ring_age=_NEVER, last_z=z)
         return self._report()
+
+    def _solve_first_round(self, iou: np.ndarray, boxes: np.ndarray, scores: np.ndarray, high: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``max_iou_matching(iou, iou_threshold, gain=iou + momentum_gain(...))`` when the shortcut
+        does not apply: the gain's arithmetic compiled around NumPy's ``arccos``, scipy's solver."""
+        p, t, c = self.params, self.tracks, self.tracks.columns
+        if iou.size == 0:
+            return max_iou_matching(iou, p.iou_threshold)
+        previous = kernels.previous_observations(c["ring"], c["ring_age"], t.age, c["last_obs"], p.delta_t,
+                                                 np.arange(len(t)))
+        arccos = np.arccos(kernels.momentum_cos(boxes, high, previous, c["velocity"]))
+        rows, cols = linear_sum_assignment(kernels.negated_gain(iou, arccos, previous, scores, high, p.inertia))
+        return jit.iou_pairs(rows, cols, iou, p.iou_threshold)
 
     def _predict(self, count_frame: bool) -> np.ndarray:
         """``predict_tracks`` (SORT's step; counters only on detector frames) as one kernel."""

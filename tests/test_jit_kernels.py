@@ -1,0 +1,116 @@
+"""The compiled kernels of ByteTrack and OC-SORT equal the NumPy definitions they repeat, bit for bit.
+
+The NumPy functions (``iou_matrix``, the per-axis Kalman filter, the shared matchers,
+OC-SORT's ``momentum_gain``) stay the definitions; the kernels in ``trackers/core/jit.py``
+and the trackers' ``kernels.py`` repeat their arithmetic.  Inputs are random boxes and
+states with the degenerate cases mixed in (empty boxes, ties, no candidate at all).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import linear_sum_assignment
+
+from trackbench.datasets.boxes import iou_matrix
+from trackbench.trackers.core import jit, kalman
+from trackbench.trackers.core.assignment import cost_limited_matching, max_iou_matching
+from trackbench.trackers.bytetrack import kernels as bt
+from trackbench.trackers.ocsort import kernels as oc
+from trackbench.trackers.ocsort.tracker import momentum_gain
+
+RNG = np.random.default_rng(7)
+
+
+def _boxes(n: int) -> np.ndarray:
+    xy = RNG.uniform(-20, 200, (n, 2))
+    wh = RNG.uniform(0, 60, (n, 2))
+    wh[RNG.random(n) < 0.1] = 0.0  # empty boxes
+    boxes = np.concatenate([xy, xy + wh], axis=1)
+    if n > 2:
+        boxes[1] = boxes[0]  # an exact duplicate
+    return np.round(boxes, 1)  # coarse values make equal overlaps (ties) likely
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> None:
+    assert a.shape == b.shape and a.dtype == b.dtype
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("inclusive", [False, True])
+def test_iou_equals_iou_matrix(inclusive: bool) -> None:
+    for n, m in [(0, 3), (4, 0), (7, 9), (20, 30)]:
+        a, b = _boxes(n), _boxes(m)
+        want = iou_matrix(a, b, pixel_inclusive=inclusive)
+        cost = bt.cost_matrix(a, np.arange(n), b, np.arange(m), np.ones(m), False, inclusive)
+        _same(1.0 - want, cost)
+        if not inclusive:
+            _same(want, oc.iou_rows(b, np.arange(m), a, np.arange(n)).T)
+
+
+def test_kalman_steps_equal_the_batched_filter() -> None:
+    x, P = RNG.normal(size=(6, 8)) * 50, np.abs(RNG.normal(size=(6, 3, 4))) * 10
+    q_pos, q_vel, r, z = (np.abs(RNG.normal(size=(6, 4))) for _ in range(4))
+    want_x, want_P = kalman.predict(x, P, q_pos, q_vel)
+    got_x, got_P = x.copy(), P.copy()
+    for i in range(6):
+        for k in range(4):
+            jit.predict_axis(got_x, got_P, i, k, q_pos[i, k], q_vel[i, k])
+    _same(want_x, got_x)
+    _same(want_P, got_P)
+    want_x, want_P = kalman.update(x, P, z, r)
+    got_x, got_P = x.copy(), P.copy()
+    for i in range(6):
+        for k in range(4):
+            jit.update_axis(got_x, got_P, i, k, z[i, k], r[i, k])
+    _same(want_x, got_x)
+    _same(want_P, got_P)
+
+
+def _matrices():
+    for rows, cols in [(0, 4), (3, 0), (1, 1), (5, 7), (9, 6), (25, 30)]:
+        for density in (0.05, 0.3, 0.9):
+            m = np.round(RNG.random((rows, cols)), 2)
+            m[RNG.random((rows, cols)) > density] = 1.0
+            yield 1.0 - m  # IoU-like: mostly 0, some overlaps, ties from rounding
+
+
+def test_cost_limited_matching_equals_the_shared_matcher() -> None:
+    for iou in _matrices():
+        cost = 1.0 - iou
+        want = cost_limited_matching(cost, 0.8)
+        ok, matches, free_rows, free_cols = jit.unique_pairs(cost, 0.8, False)
+        if not ok:
+            r, c = linear_sum_assignment(jit.gated(cost, 0.8))
+            matches, free_rows, free_cols = jit.limited_pairs(r, c, cost, 0.8)
+        for w, g in zip(want, (matches, free_rows, free_cols)):
+            _same(np.asarray(w, np.int64).reshape(g.shape), g)
+
+
+def test_max_iou_matching_equals_the_shared_matcher() -> None:
+    for iou in _matrices():
+        want = max_iou_matching(iou, 0.3)
+        ok, matches, free_rows, free_cols = jit.unique_pairs(iou, 0.3, True)
+        if not (ok and len(matches)):
+            if iou.size == 0:
+                continue  # the trackers call the shared matcher for empty matrices
+            r, c = linear_sum_assignment(-iou)
+            matches, free_rows, free_cols = jit.iou_pairs(r, c, iou, 0.3)
+        for w, g in zip(want, (matches, free_rows, free_cols)):
+            _same(np.asarray(w, np.int64).reshape(g.shape), g)
+
+
+def test_ocsort_solver_input_equals_iou_plus_momentum_gain() -> None:
+    for n, k in [(1, 1), (6, 4), (12, 20)]:
+        boxes = _boxes(n)
+        scores = RNG.random(n)
+        previous = np.concatenate([_boxes(k), RNG.random((k, 1))], axis=1)
+        previous[RNG.random(k) < 0.3] = -1.0  # tracks without an observation
+        velocity = RNG.normal(size=(k, 2))
+        velocity /= np.linalg.norm(velocity, axis=1, keepdims=True)
+        velocity[0] = 0.0
+        iou = iou_matrix(boxes, _boxes(k))
+        dets = np.concatenate([boxes, scores[:, None]], axis=1)
+        want = -(iou + momentum_gain(dets, scores, previous, velocity, 0.2))
+        arccos = np.arccos(oc.momentum_cos(boxes, np.arange(n), previous, velocity))
+        _same(want, oc.negated_gain(iou, arccos, previous, scores, np.arange(n), 0.2))
