@@ -48,23 +48,22 @@ def test_iou_equals_iou_matrix(inclusive: bool) -> None:
             _same(want, oc.iou_rows(b, np.arange(m), a, np.arange(n)).T)
 
 
+def _per_axis(step, x: np.ndarray, P: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A kernel's one-track, one-axis step applied to every track and axis of copies of (x, P)."""
+    x, P = x.copy(), P.copy()
+    for i in range(len(x)):
+        for k in range(P.shape[2]):
+            step(x, P, i, k, a[i, k], b[i, k])
+    return x, P
+
+
 def test_kalman_steps_equal_the_batched_filter() -> None:
     x, P = RNG.normal(size=(6, 8)) * 50, np.abs(RNG.normal(size=(6, 3, 4))) * 10
     q_pos, q_vel, r, z = (np.abs(RNG.normal(size=(6, 4))) for _ in range(4))
-    want_x, want_P = kalman.predict(x, P, q_pos, q_vel)
-    got_x, got_P = x.copy(), P.copy()
-    for i in range(6):
-        for k in range(4):
-            jit.predict_axis(got_x, got_P, i, k, q_pos[i, k], q_vel[i, k])
-    _same(want_x, got_x)
-    _same(want_P, got_P)
-    want_x, want_P = kalman.update(x, P, z, r)
-    got_x, got_P = x.copy(), P.copy()
-    for i in range(6):
-        for k in range(4):
-            jit.update_axis(got_x, got_P, i, k, z[i, k], r[i, k])
-    _same(want_x, got_x)
-    _same(want_P, got_P)
+    for want, got in zip(kalman.predict(x, P, q_pos, q_vel), _per_axis(jit.predict_axis, x, P, q_pos, q_vel)):
+        _same(want, got)
+    for want, got in zip(kalman.update(x, P, z, r), _per_axis(jit.update_axis, x, P, z, r)):
+        _same(want, got)
 
 
 def _matrices():
