@@ -118,6 +118,7 @@ class ByteTrack(Tracker):
 
     def reset(self, info) -> None:
         super().reset(info)
+        jit.warm_up(ByteTrack)
         self._start(info.fps if info is not None and info.fps else 30.0)
 
     def _start(self, fps: float) -> None:

@@ -26,6 +26,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from trackbench.datasets.sequence import Detections
+
 #: Decorator for every kernel: nopython, cached on disk, NumPy's float semantics.
 kernel = numba.njit(cache=True, nogil=True, error_model="numpy")
 
@@ -191,3 +193,32 @@ def iou_pairs(r: np.ndarray, c: np.ndarray, iou: np.ndarray, threshold: float):
             n += 1
     return (matches[:n], _free_then_rejected(r, rows, low_r[:n_low]),
             _free_then_rejected(c, cols, low_c[:n_low]))
+
+
+#: A few synthetic frames (corner boxes, scores) that drive a tracker through its kernels: new
+#: tracks, two detections competing for one track (the solver), a low-score detection, a
+#: track missed and found again by its last observation.
+WARM_UP_FRAMES = [
+    ([[10, 10, 60, 110], [200, 10, 250, 110]], [0.9, 0.9]),
+    ([[12, 10, 62, 110], [14, 12, 64, 112], [202, 10, 252, 110]], [0.9, 0.85, 0.3]),
+    ([[16, 10, 66, 110], [18, 12, 68, 112], [400, 10, 450, 110]], [0.9, 0.9, 0.9]),
+    ([[20, 10, 70, 110], [22, 12, 72, 112], [206, 10, 256, 110]], [0.9, 0.9, 0.9]),
+    ([], []),
+    ([[22, 10, 72, 110], [209, 10, 259, 110], [30, 14, 80, 114]], [0.9, 0.9, 0.7]),
+]
+_warm: set[type] = set()
+
+
+def warm_up(tracker_class: type) -> None:
+    """Load (or, on a machine's first run, compile) a tracker's kernels once per process.
+
+    Trackers call this from ``reset``, which the runner does not time, so a tracker's
+    frames per second measure tracking, not numba's one-time work.  It runs
+    :data:`WARM_UP_FRAMES` through a throwaway instance with default parameters.
+    """
+    if tracker_class in _warm:
+        return
+    _warm.add(tracker_class)
+    tracker = tracker_class()
+    for boxes, scores in WARM_UP_FRAMES:
+        tracker.update(None, Detections(np.array(boxes, np.float64).reshape(-1, 4), np.array(scores, np.float64)))

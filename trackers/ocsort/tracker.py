@@ -129,6 +129,7 @@ class OcSort(Tracker):
 
     def reset(self, info) -> None:
         super().reset(info)
+        jit.warm_up(OcSort)
         self._start()
 
     def _start(self) -> None:
