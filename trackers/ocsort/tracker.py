@@ -31,8 +31,10 @@ the details that decide ids (the order of unmatched detections, the "no
 observation" placeholder boxes, the solver-free shortcut when every candidate
 pair is unique).  Association uses IoU, the MOT17 setting; the paper's other
 cost functions are not ported.  All tracks live in one
-:class:`~trackbench.trackers.core.tracks.TrackStore` and are filtered as a
-batch; ``tests/oracles/ocsort_ref.py`` is the per-track port checked against.
+:class:`~trackbench.trackers.core.tracks.TrackStore`; each step of a frame is
+one compiled kernel over its arrays (:mod:`trackbench.trackers.ocsort.kernels`),
+and scipy's solver runs only when an assignment is not trivially determined.
+``tests/oracles/ocsort_ref.py`` is the per-track port checked against.
 """
 
 from __future__ import annotations
@@ -92,7 +94,9 @@ def momentum_gain(dets: np.ndarray, scores: np.ndarray, previous: np.ndarray, ve
                   inertia: float) -> np.ndarray:
     """OCM: ``inertia · score · (π/2 - angle) / π`` for each (detection, track), where ``angle`` is
     between the track's direction and the one from its earlier observation to the detection;
-    zero for tracks without an observation."""
+    zero for tracks without an observation.  The definition of the compiled
+    ``kernels.momentum_cos`` / ``kernels.negated_gain`` pair that the tracker runs (a test checks
+    they agree bit for bit)."""
     c_det = (dets[:, :2] + dets[:, 2:4]) / 2.0
     c_prev = (previous[:, :2] + previous[:, 2:4]) / 2.0
     dx = c_det[None, :, 0] - c_prev[:, None, 0]
