@@ -46,6 +46,7 @@ class Galleries:
         self.count = np.zeros(0, np.int64)  # vectors ever added, per pool row
         self.rows = np.zeros(0, np.int64)  # pool row of each track
         self._free: list[int] = []  # pool rows not in use
+        self._scratch = np.zeros((0, 0, 0), np.float32)  # reused for gathered galleries (see pair_distance)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -160,13 +161,28 @@ class Galleries:
         width = int(sizes.max())
         if width == 0:
             return np.full(p, np.inf)
-        gallery = self.pool[rows, :width]  # (P, width, D)
+        gallery = self._gather(rows)[:, :width]  # (P, width, D)
         queries = np.asarray(features, np.float32)[:, :, None]  # (P, D, 1)
         sims = np.matmul(gallery, queries)[:, :, 0]  # (P, width)
         shortest = int(sizes.min())
         if shortest < width and not (saturate and shortest > 0):
             sims[np.arange(width) >= sizes[:, None]] = -np.inf  # unfilled slots never win
         return (1.0 - sims.max(axis=1)).astype(np.float64)  # float32 difference, as the reference's
+
+    def _gather(self, rows: np.ndarray) -> np.ndarray:
+        """``pool[rows]`` copied into a buffer kept between frames.
+
+        A fresh array of this size (megabytes in a crowd) comes from new,
+        untouched memory pages every frame; reusing one buffer saves those
+        page faults, about a third of the copy's time.  The view is valid
+        until the next call.
+        """
+        shape = (len(rows), *self.pool.shape[1:])
+        if self._scratch.shape[0] < shape[0] or self._scratch.shape[1:] != shape[1:]:
+            self._scratch = np.empty((max(shape[0], 2 * self._scratch.shape[0]), *shape[1:]), np.float32)
+        out = self._scratch[: shape[0]]
+        np.take(self.pool, rows, axis=0, out=out, mode="clip")  # rows are valid; "clip" skips take's own buffer
+        return out
 
     def distance(self, tracks: np.ndarray, features: np.ndarray) -> np.ndarray:
         """Nearest-neighbour cosine distance (len(tracks), N) of the galleries of ``tracks`` to ``features``.
