@@ -1,7 +1,7 @@
 """Deep SORT fidelity on MOT17-05-FRCNN and speed against nwojke/deep_sort on MOT17-05 and MOT17-04.
 
 Run: ``python benchmarks/deepsort_fidelity.py --shared DATA [--reference PATH] [--sequences A,B] [--features DIR]
-[--repeat N] [--results DIR]`` (``DATA`` holds ``mot17/`` and ``mot17-features/``; ``PATH`` is a checkout of
+[--repeat N] [--ref-repeat N] [--results DIR]`` (``DATA`` holds ``mot17/`` and ``mot17-features/``; ``PATH`` is a checkout of
 nwojke/deep_sort).
 
 1. **Fidelity**: the same path as
@@ -21,7 +21,8 @@ nwojke/deep_sort).
    :class:`~trackbench.trackers.deepsort.tracker.DeepSort` vs the authors' own
    implementation (nwojke/deep_sort, loaded from the checkout by file path and
    driven as its ``deep_sort_app`` does), in this process, best of
-   ``--repeat`` runs each; both must report the same ids and boxes on every
+   ``--repeat`` runs of ours and ``--ref-repeat`` of the reference,
+   interleaved; both must report the same ids and boxes on every
    frame (checked; the count of equal frames is printed).  Measured twice: in
    a child process started with ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and
    ``MKL_NUM_THREADS`` set to 1 (before numpy loads: the fair row), then here with
@@ -126,7 +127,7 @@ def features_folder(shared: Path, features: Path | None, sequences: list[str], s
     return scratch, synthetic
 
 
-def speed(shared: Path, features: Path, name: str, repeat: int, modules) -> dict[str, float]:
+def speed(shared: Path, features: Path, name: str, repeat: int, ref_repeat: int, modules) -> dict[str, float]:
     """Tracker-only speed on one sequence: ``update`` calls, ours vs the reference; outputs compared on every frame."""
     from trackbench.datasets import load_dataset
 
@@ -156,8 +157,14 @@ def speed(shared: Path, features: Path, name: str, repeat: int, modules) -> dict
             out.append(o)
         return spent, out
 
-    t_ours, out_ours = min((ours() for _ in range(repeat)), key=lambda r: r[0])
-    t_ref, out_ref = min((reference() for _ in range(max(1, repeat // 5))), key=lambda r: r[0])
+    # Interleaved rounds, each a few runs of ours and one of the reference; the best of each is kept
+    # (the least disturbed by other work on the machine, for both alike).
+    best_ours, best_ref = (np.inf, None), (np.inf, None)
+    for _ in range(ref_repeat):
+        for _ in range(max(1, -(-repeat // ref_repeat))):
+            best_ours = min(best_ours, ours(), key=lambda r: r[0])
+        best_ref = min(best_ref, reference(), key=lambda r: r[0])
+    (t_ours, out_ours), (t_ref, out_ref) = best_ours, best_ref
     equal = sum(np.array_equal(a[0], b[0]) and np.allclose(a[1], b[1], atol=1e-6, rtol=0)
                 for a, b in zip(out_ours, out_ref))
     n = len(frames)
@@ -189,10 +196,14 @@ def main() -> None:
                          "synthetic identity vectors, see synthetic_features.py)")
     ap.add_argument("--features", type=Path, default=None,
                     help="folder of deep_sort <sequence>.npy files (default: DATA/mot17-features)")
-    ap.add_argument("--repeat", type=int, default=5, help="timed runs of ours (a fifth as many of the slow reference loop, at least one)")
+    ap.add_argument("--repeat", type=int, default=6, help="timed runs of ours per sequence (best kept)")
+    ap.add_argument("--ref-repeat", type=int, default=3,
+                    help="timed runs of the reference per sequence, interleaved with ours (best kept)")
     ap.add_argument("--results", type=Path, default=None, help="where the run folder goes (default: a temp dir)")
     ap.add_argument("--speed-only", action="store_true", help="print only the speed numbers, as JSON (used for the single-threaded run)")
     ap.add_argument("--no-single-thread", action="store_true", help="skip the one-BLAS-thread child run")
+    ap.add_argument("--no-default-threads", action="store_true",
+                    help="skip the run with the BLAS library's default threading (the reference is slowest there)")
     args = ap.parse_args()
     if not (args.shared / "mot17-features" / f"{SEQUENCE}.npy").is_file():
         raise SystemExit(f"needs {args.shared}/mot17-features/{SEQUENCE}.npy and {args.shared}/mot17")
@@ -200,7 +211,7 @@ def main() -> None:
     sequences = [s for s in args.sequences.split(",") if s]
     if args.speed_only:
         folder, _ = features_folder(args.shared, args.features, sequences, Path(tempfile.mkdtemp(prefix="ds-feat-")))
-        print(json.dumps([speed(args.shared, folder, name, args.repeat, modules) for name in sequences]))
+        print(json.dumps([speed(args.shared, folder, name, args.repeat, args.ref_repeat, modules) for name in sequences]))
         return
     results = args.results or Path(tempfile.mkdtemp(prefix="deepsort-fidelity-"))
     harness, plain, path = fidelity(args.shared, results)
@@ -215,8 +226,8 @@ def main() -> None:
         print("\n(no --reference given: speed against nwojke/deep_sort not measured)")
         return
     folder, synthetic = features_folder(args.shared, args.features, sequences, results / "features")
-    print(f"\nTracker-only speed (update calls; best of {args.repeat} runs of ours, "
-          f"{max(1, args.repeat // 5)} of the reference; same process; lambda 0, min_confidence 0.3)")
+    print(f"\nTracker-only speed (update calls; best of {args.repeat} runs of ours and {args.ref_repeat} of the "
+          f"reference, interleaved; same process; lambda 0, min_confidence 0.3)")
     if synthetic:
         print(f"  synthetic identity vectors (no deep_sort file): {', '.join(synthetic)}")
     if not args.no_single_thread:
@@ -224,12 +235,15 @@ def main() -> None:
         load = uptime()
         child = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--speed-only", "--shared", str(args.shared),
                                 "--reference", str(args.reference), "--repeat", str(args.repeat),
+                                "--ref-repeat", str(args.ref_repeat),
                                 "--sequences", ",".join(sequences), "--features", str(folder)],
                                env=env, capture_output=True, text=True, check=True)
         _speed_lines(json.loads(child.stdout.strip().splitlines()[-1]),
                      f"BLAS threads: 1 (child process; the fair row) -- load before: {load}")
+    if args.no_default_threads:
+        return
     load = uptime()
-    rows = [speed(args.shared, folder, name, args.repeat, modules) for name in sequences]
+    rows = [speed(args.shared, folder, name, args.repeat, args.ref_repeat, modules) for name in sequences]
     _speed_lines(rows, f"BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'default')} -- load before: {load}")
 
 
