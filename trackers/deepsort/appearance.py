@@ -161,13 +161,38 @@ class Galleries:
         width = int(sizes.max())
         if width == 0:
             return np.full(p, np.inf)
-        gallery = self._gather(rows)[:, :width]  # (P, width, D)
-        queries = np.asarray(features, np.float32)[:, :, None]  # (P, D, 1)
-        sims = np.matmul(gallery, queries)[:, :, 0]  # (P, width)
+        sims = self._pair_similarities(tracks, rows, np.asarray(features, np.float32), width)  # (P, width)
         shortest = int(sizes.min())
         if shortest < width and not (saturate and shortest > 0):
             sims[np.arange(width) >= sizes[:, None]] = -np.inf  # unfilled slots never win
         return (1.0 - sims.max(axis=1)).astype(np.float64)  # float32 difference, as the reference's
+
+    def _pair_similarities(self, tracks: np.ndarray, rows: np.ndarray, features: np.ndarray, width: int) -> np.ndarray:
+        """Dot products (P, width) of the first ``width`` slots of pool row ``rows[p]`` with ``features[p]``.
+
+        Two ways, by which moves less memory.  Copying each pair's gallery out of
+        the pool and multiplying it reads and writes it about three times; when
+        the pool has not many more rows than the pairs have galleries (a crowd:
+        most live tracks have a detection in their gates), one batched product
+        over the whole pool in place, each row against (at most) one of its
+        detections, reads each gallery once; a gallery's further detections
+        then take the copying way.
+        """
+        p = len(rows)
+        sorted_tracks = p < 2 or bool((tracks[1:] >= tracks[:-1]).all())
+        if sorted_tracks and len(self.pool) <= 2 * p:
+            first = np.empty(p, bool)  # the first pair of each gallery (pairs come track by track)
+            first[0] = True
+            np.not_equal(tracks[1:], tracks[:-1], out=first[1:])
+            if 2 * np.count_nonzero(first) >= len(self.pool):
+                queries = np.zeros((len(self.pool), features.shape[1], 1), np.float32)
+                queries[rows[first], :, 0] = features[first]
+                sims = np.matmul(self.pool[:, :width], queries)[rows, :, 0]  # rows without pairs: wasted, not read back
+                if not first.all():
+                    extra = (~first).nonzero()[0]
+                    sims[extra] = np.matmul(self._gather(rows[extra])[:, :width], features[extra, :, None])[:, :, 0]
+                return sims
+        return np.matmul(self._gather(rows)[:, :width], features[:, :, None])[:, :, 0]
 
     def _gather(self, rows: np.ndarray) -> np.ndarray:
         """``pool[rows]`` copied into a buffer kept between frames.
