@@ -99,6 +99,10 @@ def test_pair_distance_equals_the_full_matrix_at_each_pair(seed, budget) -> None
     full = g.distance(np.arange(live), queries)
     tracks, dets = rng.integers(0, live, 25), rng.integers(0, 5, 25)
     np.testing.assert_allclose(g.pair_distance(tracks, queries[dets]), full[tracks, dets], rtol=0, atol=1e-6)
+    # Pairs listed track by track, as the cascade lists them (a crowd's in-place product over the pool).
+    order = np.argsort(tracks, kind="stable")
+    np.testing.assert_allclose(g.pair_distance(tracks[order], queries[dets[order]]), full[tracks[order], dets[order]],
+                               rtol=0, atol=1e-6)
     # Saturated: distances up to 1 unchanged, those above 1 may read 1 (never less, never more than exact).
     saturated, exact = g.pair_distance(tracks, queries[dets], saturate=True), full[tracks, dets]
     np.testing.assert_allclose(np.minimum(saturated, 1.0), np.minimum(exact, 1.0), rtol=0, atol=1e-6)
