@@ -17,8 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from trackbench.trackers.core.jit import iou, kernel, predict_axis, unique_pairs, update_axis
-from trackbench.trackers.deepsort.motion import (ASPECT_STD_Q_POS, ASPECT_STD_Q_VEL, ASPECT_STD_R, STD_WEIGHT_POSITION,
-                                                 STD_WEIGHT_VELOCITY)
 
 _LOST_RANK = np.int64(1) << 40  # lost tracks sort after tracked ones
 _VH = 7  # state column of the height velocity
@@ -71,8 +69,12 @@ def cost_matrix(track_boxes: np.ndarray, tracks: np.ndarray, boxes: np.ndarray, 
 @kernel
 def first_round(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, lost: np.ndarray, order: np.ndarray,
                 boxes: np.ndarray, scores: np.ndarray, track_thresh: float, fuse: bool, inclusive: bool,
-                limit: float):
+                limit: float, noise: tuple):
     """Pools in the reference's list order, the pool predicted (in place), the first cost matrix.
+
+    ``noise`` = (std weight of position, of velocity, std of the aspect's Q position, Q velocity, R):
+    Deep SORT's constants, passed in rather than read as globals, which numba would freeze into its
+    cache (an edit of ``deepsort/motion.py`` would not reach cached kernels).
 
     Returns ``pool, unconfirmed, pool_lost, pool_boxes, high, cost, ok, matches, free_rows,
     free_cols`` (``ok``: the assignment is trivially determined and given).
@@ -107,12 +109,12 @@ def first_round(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, lost: np.nd
         if lost[i]:
             x[i, _VH] = 0.0
         h = x[i, 3]
+        w_pos, w_vel, a_pos, a_vel = noise[0], noise[1], noise[2], noise[3]
         for k in range(4):
             if k == 2:
-                q_pos, q_vel = ASPECT_STD_Q_POS * ASPECT_STD_Q_POS, ASPECT_STD_Q_VEL * ASPECT_STD_Q_VEL
+                q_pos, q_vel = a_pos * a_pos, a_vel * a_vel
             else:
-                q_pos = (h * STD_WEIGHT_POSITION) * (h * STD_WEIGHT_POSITION)
-                q_vel = (h * STD_WEIGHT_VELOCITY) * (h * STD_WEIGHT_VELOCITY)
+                q_pos, q_vel = (h * w_pos) * (h * w_pos), (h * w_vel) * (h * w_vel)
             predict_axis(x, P, i, k, q_pos, q_vel)
         state_box(x, i, pool_boxes, n)
     high = where(scores, track_thresh, np.inf)
@@ -158,16 +160,17 @@ def unconfirmed_round(x: np.ndarray, unconfirmed: np.ndarray, boxes: np.ndarray,
 
 @kernel
 def _hit(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, lost: np.ndarray, last: np.ndarray,
-         score: np.ndarray, frame_id: int, i: int, boxes: np.ndarray, scores: np.ndarray, d: int) -> None:
+         score: np.ndarray, frame_id: int, i: int, boxes: np.ndarray, scores: np.ndarray, d: int,
+         noise: tuple) -> None:
     """Track ``i`` matched detection ``d``: Kalman update (noise from its predicted height, (u, v, a, h)
     measurement), tracked and confirmed."""
     h_pred = x[i, 3]
-    r_pos = (h_pred * STD_WEIGHT_POSITION) * (h_pred * STD_WEIGHT_POSITION)
+    r_pos = (h_pred * noise[0]) * (h_pred * noise[0])
     w = boxes[d, 2] - boxes[d, 0]
     h = boxes[d, 3] - boxes[d, 1]
     update_axis(x, P, i, 0, boxes[d, 0] + w / 2.0, r_pos)
     update_axis(x, P, i, 1, boxes[d, 1] + h / 2.0, r_pos)
-    update_axis(x, P, i, 2, w / h, ASPECT_STD_R * ASPECT_STD_R)
+    update_axis(x, P, i, 2, w / h, noise[4] * noise[4])
     update_axis(x, P, i, 3, h, r_pos)
     confirmed[i] = True
     lost[i] = False
@@ -182,7 +185,7 @@ def correct(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, lost: np.ndarra
             pool: np.ndarray, pool_lost: np.ndarray, high: np.ndarray, m1: np.ndarray,
             rows2: np.ndarray, low: np.ndarray, m2: np.ndarray, free2: np.ndarray,
             unconfirmed: np.ndarray, left: np.ndarray, m3: np.ndarray, free3: np.ndarray, left_free: np.ndarray,
-            init_thresh: float, next_order: int):
+            init_thresh: float, next_order: int, noise: tuple):
     """The life cycle after the three rounds, in place: matched tracks corrected and tracked,
     the unmatched tracked ones lost, ages, list order.
 
@@ -193,11 +196,11 @@ def correct(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, lost: np.ndarra
     n = len(lost)
     lost_before = lost.copy()
     for k in range(len(m1)):
-        _hit(x, P, confirmed, lost, last, score, frame_id, pool[m1[k, 0]], boxes, scores, high[m1[k, 1]])
+        _hit(x, P, confirmed, lost, last, score, frame_id, pool[m1[k, 0]], boxes, scores, high[m1[k, 1]], noise)
     for k in range(len(m2)):
-        _hit(x, P, confirmed, lost, last, score, frame_id, pool[rows2[m2[k, 0]]], boxes, scores, low[m2[k, 1]])
+        _hit(x, P, confirmed, lost, last, score, frame_id, pool[rows2[m2[k, 0]]], boxes, scores, low[m2[k, 1]], noise)
     for k in range(len(m3)):
-        _hit(x, P, confirmed, lost, last, score, frame_id, unconfirmed[m3[k, 0]], boxes, scores, left[m3[k, 1]])
+        _hit(x, P, confirmed, lost, last, score, frame_id, unconfirmed[m3[k, 0]], boxes, scores, left[m3[k, 1]], noise)
     for r in free2:
         lost[pool[rows2[r]]] = True
     # A track removed for age stays matchable one more frame; the lost pool sheds tracks removed

@@ -66,6 +66,9 @@ from trackbench.trackers import papers
 from trackbench.trackers.bytetrack import kernels
 
 _VH = 7  # state column of the height velocity
+#: Deep SORT's noise constants as the kernels take them (see kernels.first_round).
+_NOISE = (motion.STD_WEIGHT_POSITION, motion.STD_WEIGHT_VELOCITY, motion.ASPECT_STD_Q_POS, motion.ASPECT_STD_Q_VEL,
+          motion.ASPECT_STD_R)
 
 
 @dataclass
@@ -143,7 +146,7 @@ class ByteTrack(Tracker):
         # height velocity first); first association: high-score detections, cost 1 - IoU·score.
         pool, unconfirmed, pool_lost, pool_boxes, high, *first = kernels.first_round(
             t.x, t.P, t.confirmed, c["lost"], c["order"], boxes, scores, p.track_thresh, fuse, inclusive,
-            p.match_thresh)
+            p.match_thresh, _NOISE)
         m1, u_pool, u_det = _assignment(first, p.match_thresh)
         # Second association: tracks tracked until now against the low-score detections, 1 - IoU.
         rows2, low, *second = kernels.second_round(pool_lost, pool_boxes, u_pool, boxes, scores, p.low_thresh,
@@ -157,7 +160,7 @@ class ByteTrack(Tracker):
         keep, new, order = kernels.correct(
             t.x, t.P, t.confirmed, c["lost"], c["doomed"], c["last"], c["score"], c["order"], self.frame_id,
             self.max_time_lost, boxes, scores, pool, pool_lost, high, m1, rows2, low, m2, free2, unconfirmed, left,
-            m3, free3, left_free, p.init_thresh(), self._order)
+            m3, free3, left_free, p.init_thresh(), self._order, _NOISE)
         t.keep(keep)
         if len(new):
             z = motion.boxes_to_xyah(boxes[new])

@@ -19,6 +19,13 @@ zero gives inf/NaN as in NumPy, not an exception), no fast-math (no reordering
 or fused multiply-add), and ``cache=True``: each kernel compiles once per
 machine (a few seconds, on the first use) and later processes load it from
 numba's cache.
+
+numba's cache is keyed on the kernel's own source file only: constants read as
+globals from another module, and functions called from another module, are
+frozen into it.  So kernels take the trackers' noise constants as arguments;
+after editing *this* file, delete the ``__pycache__`` folders of
+``trackers/bytetrack`` and ``trackers/ocsort`` (a fresh checkout, as in CI,
+has none).
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 
 from trackbench.trackers.core.jit import iou, kernel, predict_axis, unique_pairs, update_axis
-from trackbench.trackers.core.sort_motion import Q_POS, Q_VEL, R
 
 _HITS, _STREAK, _AGE, _SINCE = range(4)  # columns of TrackStore.counters
 _AREA, _AREA_VELOCITY = 2, 6
@@ -40,8 +39,12 @@ def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
 
 
 @kernel
-def predict(x: np.ndarray, P: np.ndarray, counters: np.ndarray, count_frame: bool):
+def predict(x: np.ndarray, P: np.ndarray, counters: np.ndarray, count_frame: bool, q_pos: np.ndarray,
+            q_vel: np.ndarray):
     """``sort_motion.predict_tracks`` in place: area clamp, prediction, counters (``count_frame``).
+
+    SORT's noise (``q_pos``, ``q_vel``, and ``r`` elsewhere) is passed in rather than read as globals,
+    which numba would freeze into its cache (an edit of ``sort_motion.py`` would not reach it).
 
     Returns the predicted boxes and whether all of them are finite.
     """
@@ -52,7 +55,7 @@ def predict(x: np.ndarray, P: np.ndarray, counters: np.ndarray, count_frame: boo
         if x[i, _AREA_VELOCITY] + x[i, _AREA] <= 0:
             x[i, _AREA_VELOCITY] = 0.0
         for k in range(4):
-            predict_axis(x, P, i, k, Q_POS[k], Q_VEL[k])
+            predict_axis(x, P, i, k, q_pos[k], q_vel[k])
         if count_frame:
             if counters[i, _SINCE] > 0:
                 counters[i, _STREAK] = 0
@@ -158,14 +161,15 @@ def _obs_sum(last_obs: np.ndarray, i: int) -> float:
 
 
 @kernel
-def _update_track(x: np.ndarray, P: np.ndarray, i: int, z: np.ndarray) -> None:
+def _update_track(x: np.ndarray, P: np.ndarray, i: int, z: np.ndarray, r: np.ndarray) -> None:
     for k in range(4):
-        update_axis(x, P, i, k, z[k], R[k])
+        update_axis(x, P, i, k, z[k], r[k])
 
 
 @kernel
 def _re_update(x: np.ndarray, P: np.ndarray, i: int, frozen_x: np.ndarray, frozen_P: np.ndarray,
-               last_z: np.ndarray, z: np.ndarray, gap: int) -> None:
+               last_z: np.ndarray, z: np.ndarray, gap: int, r: np.ndarray, q_pos: np.ndarray,
+               q_vel: np.ndarray) -> None:
     """ORU for track ``i``: rewind to the state saved at its first miss and replay ``gap`` virtual
     measurements on the straight line (centre, width, height) from its last measurement to ``z``."""
     for k in range(4):
@@ -187,10 +191,10 @@ def _re_update(x: np.ndarray, P: np.ndarray, i: int, frozen_x: np.ndarray, froze
         virtual[1] = z1[1] + (step + 1) * dy
         virtual[2] = w * h
         virtual[3] = w / h
-        _update_track(x, P, i, virtual)
+        _update_track(x, P, i, virtual, r)
         if step < gap - 1:
             for k in range(4):
-                predict_axis(x, P, i, k, Q_POS[k], Q_VEL[k])
+                predict_axis(x, P, i, k, q_pos[k], q_vel[k])
     for k in range(4):
         last_z[i, k] = virtual[k]
 
@@ -199,7 +203,8 @@ def _re_update(x: np.ndarray, P: np.ndarray, i: int, frozen_x: np.ndarray, froze
 def observe(x: np.ndarray, P: np.ndarray, counters: np.ndarray, last_obs: np.ndarray, velocity: np.ndarray,
             observed: np.ndarray, frozen: np.ndarray, frozen_x: np.ndarray, frozen_P: np.ndarray,
             last_z: np.ndarray, ring: np.ndarray, ring_age: np.ndarray, delta_t: int,
-            tracks: np.ndarray, boxes: np.ndarray, scores: np.ndarray, dets: np.ndarray) -> None:
+            tracks: np.ndarray, boxes: np.ndarray, scores: np.ndarray, dets: np.ndarray, r: np.ndarray,
+            q_pos: np.ndarray, q_vel: np.ndarray) -> None:
     """Tracks ``tracks`` take detections ``dets`` (in place): direction from an earlier observation,
     observation store, counters, and the filter update (re-updated along a virtual line after a gap)."""
     prev = previous_observations(ring, ring_age, counters[:, _AGE], last_obs, delta_t, tracks)
@@ -235,11 +240,11 @@ def observe(x: np.ndarray, P: np.ndarray, counters: np.ndarray, last_obs: np.nda
         z[3] = w / (h + 1e-6)
         if frozen[i] and not observed[i]:
             frozen[i] = False
-            _re_update(x, P, i, frozen_x, frozen_P, last_z, z, gap)
+            _re_update(x, P, i, frozen_x, frozen_P, last_z, z, gap, r, q_pos, q_vel)
         else:
             for k in range(4):
                 last_z[i, k] = z[k]
-        _update_track(x, P, i, z)
+        _update_track(x, P, i, z, r)
         observed[i] = True
 
 

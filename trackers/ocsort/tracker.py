@@ -49,7 +49,7 @@ from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import jit, kalman
 from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.tracks import TrackStore
-from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL
+from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R
 from trackbench.trackers import papers
 from trackbench.trackers.ocsort import kernels
 
@@ -202,7 +202,7 @@ class OcSort(Tracker):
     def _predict(self, count_frame: bool) -> np.ndarray:
         """``predict_tracks`` (SORT's step; counters only on detector frames) as one kernel."""
         t = self.tracks
-        predicted, finite = kernels.predict(t.x, t.P, t.counters, count_frame)
+        predicted, finite = kernels.predict(t.x, t.P, t.counters, count_frame, Q_POS, Q_VEL)
         if not finite:  # a track whose prediction is not finite is dropped
             keep = np.isfinite(predicted).all(axis=1)
             t.keep(keep)
@@ -217,7 +217,7 @@ class OcSort(Tracker):
         t, c = self.tracks, self.tracks.columns
         kernels.observe(t.x, t.P, t.counters, c["last_obs"], c["velocity"], c["observed"], c["frozen"],
                         c["frozen_x"], c["frozen_P"], c["last_z"], c["ring"], c["ring_age"], self.params.delta_t,
-                        np.ascontiguousarray(idx), boxes, scores, np.ascontiguousarray(dets))
+                        np.ascontiguousarray(idx), boxes, scores, np.ascontiguousarray(dets), R, Q_POS, Q_VEL)
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
         """A frame without a detector run (``--detect-every``): the filters move one frame.
