@@ -5,13 +5,15 @@ at most the last ``nn_budget`` of them (None: all).  The distance of a track
 to a detection is the smallest cosine distance ``1 - <g, f>`` over the
 track's gallery, with vectors L2-normalised (the embedders' contract).
 
-All galleries live in one padded array ``(K, capacity, D)``, aligned with the
-tracker's :class:`~trackbench.trackers.core.tracks.TrackStore` rows; each row is a ring
-buffer, so adding a vector to a full gallery overwrites its oldest.  The
-distances of many tracks to a frame's detections are then a single matrix
-product ``(K · capacity, D) @ (D, N)`` followed by a masked minimum over the
-gallery axis, with no loop over tracks or pairs.  The capacity grows by
-doubling up to ``nn_budget``, so short tracks cost little.
+All galleries live in one padded pool ``(R, capacity, D)``; each track holds
+one pool row, a ring buffer, so adding a vector to a full gallery overwrites
+its oldest, and slots not yet filled hold zero vectors.  The capacity grows by
+doubling up to ``nn_budget``, so short tracks cost little.  The tracker asks
+for distances only at the (track, detection) pairs inside the motion gate
+(:meth:`Galleries.pair_distance`: one batched matrix product over those
+galleries, no loop over tracks or pairs); :meth:`Galleries.distance` gives the
+full tracks x detections matrix, the definition the pair-wise form is tested
+against.
 
 Which vectors count matches the reference implementation: a tentative track
 collects vectors from its first detection on and, once confirmed, matches on
