@@ -113,3 +113,49 @@ def test_ocsort_solver_input_equals_iou_plus_momentum_gain() -> None:
         want = -(iou + momentum_gain(dets, scores, previous, velocity, 0.2))
         arccos = np.arccos(oc.momentum_cos(boxes, np.arange(n), previous, velocity))
         _same(want, oc.negated_gain(iou, arccos, previous, scores, np.arange(n), 0.2))
+
+
+def test_ocsort_prediction_equals_sort_motion() -> None:
+    """The OC-SORT kernel's step equals ``sort_motion.predict_tracks`` (area clamp, counters, boxes)."""
+    from trackbench.trackers.core.sort_motion import Q_POS, Q_VEL, initiate, predict_tracks
+    from trackbench.trackers.core.tracks import TrackStore
+
+    want, got = TrackStore(4), TrackStore(4)
+    start = _boxes(8) + [0.0, 0.0, 5.0, 5.0]
+    for store in (want, got):
+        store.add(*initiate(start))
+    velocity = RNG.normal(size=(8, 4)) * [3.0, 3.0, 400.0, 0.0]
+    velocity[0, 2] = -1e6  # an area that would turn negative: the clamp
+    for store in (want, got):
+        store.x[:, 4:] = velocity
+        store.time_since_update[::2] = 1
+        store.hit_streak[:] = 2
+    boxes = predict_tracks(want)
+    got_boxes, finite = oc.predict(got.x, got.P, got.counters, True, Q_POS, Q_VEL)
+    assert finite
+    _same(boxes, got_boxes)
+    _same(want.x, got.x)
+    _same(want.P, got.P)
+    _same(want.counters, got.counters)
+
+
+def test_bytetrack_prediction_equals_deepsort_motion() -> None:
+    """ByteTrack's first kernel predicts its pool as ``kalman.predict`` with Deep SORT's height-scaled noise."""
+    from trackbench.trackers.deepsort import motion
+
+    z = motion.boxes_to_xyah(_boxes(6) + [0.0, 0.0, 5.0, 5.0])
+    x, P = kalman.initiate(z, *motion.initial_variance(z))
+    x[:, 4:] = RNG.normal(size=(6, 4))
+    lost = np.array([False, True, False, True, False, False])
+    want_in = x.copy()
+    want_in[lost, 7] = 0.0  # a lost track's height velocity is zeroed first
+    want_x, want_P = kalman.predict(want_in, P, *motion.process_noise(want_in))
+    noise = (motion.STD_WEIGHT_POSITION, motion.STD_WEIGHT_VELOCITY, motion.ASPECT_STD_Q_POS, motion.ASPECT_STD_Q_VEL,
+             motion.ASPECT_STD_R)
+    got_x, got_P = x.copy(), P.copy()
+    pool, _, _, pool_boxes, *_ = bt.first_round(got_x, got_P, np.ones(6, bool), lost, np.arange(6), np.zeros((0, 4)),
+                                                np.zeros(0), 0.6, True, True, 0.9, noise)
+    assert pool.tolist() == [0, 2, 4, 5, 1, 3]  # tracked ones, then lost ones, in list order
+    _same(want_x, got_x)
+    _same(want_P, got_P)
+    _same(motion.xyah_to_boxes(want_x[pool]), pool_boxes)
