@@ -113,7 +113,7 @@ def run(
     dataset: str = typer.Option("synth", "--dataset", "-d", help="synth (built-in, no download), mot15, mot16, mot17, mot20, aicity, or a folder in MOTChallenge layout."),
     data_root: Optional[Path] = typer.Option(None, "--data-root", help="Folder of the dataset itself (e.g. ~/data/MOT17). Default: $TRACKBENCH_DATA/<DATASET>."),
     sequences: Optional[str] = typer.Option(None, "--sequences", "-s", help="Comma-separated sequence names or prefixes to keep (e.g. MOT17-05,MOT17-11; S01/c001 for aicity)."),
-    param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=value, repeatable; applies to every selected tracker that has the parameter (e.g. --param max_age=30)."),
+    param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=value, repeatable; applies to every selected tracker that has the parameter (e.g. --param max_age=30). TRACKER.name=value applies to that tracker only (e.g. --param deepsort.embedder=histogram)."),
     detect_every: int = typer.Option(1, "--detect-every", min=1, help="Give trackers detections only on every K-th frame (others get none), as a system with a slow detector would."),
     detector: Optional[str] = typer.Option(None, "--detector", help="AI City only: which detection file to use (yolo3, ssd512, mask_rcnn; default yolo3)."),
     no_roi: bool = typer.Option(False, "--no-roi", help="AI City only: keep detections outside roi.jpg and score the whole image."),

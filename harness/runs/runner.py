@@ -119,23 +119,51 @@ def check_variant(name: str, overrides: dict[str, str]) -> None:
 
 
 def make_variants(names: list[str], params: dict[str, str]) -> list[Variant]:
-    """One variant per tracker; every ``--param`` goes to each tracker that has it.
+    """One variant per tracker; a plain ``--param name=value`` goes to each tracker that has it.
 
-    A parameter that none of the selected trackers has is an error, so typos do
-    not pass silently.
+    ``TRACKER.name=value`` goes to that tracker only (it wins over a plain
+    ``name=value`` there), so one tracker's setting never reaches another that
+    has a parameter of the same name (``-p deepsort.embedder=histogram`` beside
+    ROLO).  A parameter that none of the selected trackers has, a scope that
+    names no selected tracker, or a scoped parameter its tracker lacks is an
+    error, so typos do not pass silently.
     """
-    unknown = set(params)
+    plain, scoped = split_scoped(params, names)
+    unknown = set(plain)
     variants = []
     for name in names:
-        cls = trackers.tracker_class(name)
-        known = field_names(cls.Params)
+        known = field_names(trackers.tracker_class(name).Params)
         unknown -= known
-        mine = {k: v for k, v in params.items() if k in known}
+        mine = {k: v for k, v in plain.items() if k in known}
+        own = scoped.get(name, {})
+        lacking = sorted(set(own) - known)
+        if lacking:
+            raise ParamError(f"{name} has no parameter(s): {', '.join(lacking)}")
+        mine.update(own)
         check_variant(name, mine)
         variants.append(Variant(name, tuple(sorted(mine.items())), name))
     if unknown:
         raise ParamError(f"no selected tracker has parameter(s): {', '.join(sorted(unknown))}")
     return variants
+
+
+def split_scoped(params: dict[str, str], names: list[str]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """(plain parameters, {tracker: its own parameters}) from ``--param`` keys, ``TRACKER.name`` being scoped.
+
+    Parameter names have no dots, so everything before a key's last dot is a
+    tracker name (which may itself hold dots: ``rf.bytetrack.lost_track_buffer``).
+    """
+    plain: dict[str, str] = {}
+    scoped: dict[str, dict[str, str]] = {}
+    for key, value in params.items():
+        if "." not in key:
+            plain[key] = value
+            continue
+        tracker, name = key.rsplit(".", 1)
+        if tracker not in names:
+            raise ParamError(f"--param {key}: {tracker!r} is not among the selected trackers ({', '.join(names)})")
+        scoped.setdefault(tracker, {})[name] = value
+    return plain, scoped
 
 
 def with_min_score(seq: Sequence, min_score: float | None) -> tuple[Sequence, int]:
