@@ -216,16 +216,22 @@ WARM_UP_FRAMES = [
 _warm: set[type] = set()
 
 
-def warm_up(tracker_class: type) -> None:
+def warm_up(tracker_class: type, features: int = 0) -> None:
     """Load (or, on a machine's first run, compile) a tracker's kernels once per process.
 
     Trackers call this from ``reset``, which the runner does not time, so a tracker's
     frames per second measure tracking, not numba's one-time work.  It runs
-    :data:`WARM_UP_FRAMES` through a throwaway instance with default parameters.
+    :data:`WARM_UP_FRAMES` through a throwaway instance with default parameters; with
+    ``features`` > 0 each detection carries a unit appearance vector of that length (the
+    same for the same position in a frame, so appearance matching runs too).
     """
     if tracker_class in _warm:
         return
     _warm.add(tracker_class)
     tracker = tracker_class()
+    most = max(len(boxes) for boxes, _ in WARM_UP_FRAMES)
+    vectors = np.zeros((most, max(features, 1)), np.float32)
+    vectors[np.arange(most), np.arange(most) % len(vectors[0])] = 1.0
     for boxes, scores in WARM_UP_FRAMES:
-        tracker.update(None, Detections(np.array(boxes, np.float64).reshape(-1, 4), np.array(scores, np.float64)))
+        f = vectors[: len(boxes)] if features else None
+        tracker.update(None, Detections(np.array(boxes, np.float64).reshape(-1, 4), np.array(scores, np.float64), f))

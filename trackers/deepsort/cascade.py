@@ -80,6 +80,19 @@ def combined_cost(maha: np.ndarray, appearance: np.ndarray, lam: float, max_cosi
     return lam * motion + (1.0 - lam) * appearance, admissible, threshold
 
 
+def cost_threshold(lam: float, max_cosine_distance: float, cost: str = "paper") -> tuple[float, float]:
+    """:func:`combined_cost`'s threshold and the factor its motion term gets (1 for the paper's cost)."""
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {', '.join(COSTS)}, got {cost!r}")
+    if cost == "paper":
+        scale, motion_gate = 1.0, GATING_THRESHOLD
+    else:
+        scale, motion_gate = max_cosine_distance / GATING_THRESHOLD, max_cosine_distance
+    if lam <= 0.0:
+        return max_cosine_distance, scale
+    return lam * motion_gate + (1.0 - lam) * max_cosine_distance, scale
+
+
 def matching_cascade(cost: np.ndarray, admissible: np.ndarray, time_since_update: np.ndarray,
                      max_age: int, threshold: float, detections: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +123,7 @@ def gated_cascade(gated: np.ndarray, time_since_update: np.ndarray, max_age: int
         if not 1 <= lo_level <= max_age:
             return _EMPTY_PAIRS, free
         r, d, free = solve_gated(gated[:, free], threshold, free)
-        return _pairs(r, d), free
+        return pairs(r, d), free
     order = np.argsort(tsu, kind="stable")
     level_of = tsu[order]
     cuts = (level_of[1:] != level_of[:-1]).nonzero()[0] + 1
@@ -134,7 +147,7 @@ def gated_cascade(gated: np.ndarray, time_since_update: np.ndarray, max_age: int
         dets.append(d)
     if not rows:
         return _EMPTY_PAIRS, free
-    return _pairs(np.concatenate(rows), np.concatenate(dets)), free
+    return pairs(np.concatenate(rows), np.concatenate(dets)), free
 
 
 _ALL_GATED: dict[tuple[int, int, float], np.ndarray] = {}
@@ -157,7 +170,7 @@ def _left_when_all_gated(rows: int, cols: int, gated_value: float) -> np.ndarray
     return left
 
 
-def _pairs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def pairs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     out = np.empty((len(rows), 2), np.int64)
     out[:, 0] = rows
     out[:, 1] = cols

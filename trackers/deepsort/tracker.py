@@ -47,9 +47,10 @@ from trackbench.datasets.sequence import Detections
 from trackbench.trackers import embedders
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import kalman
-from trackbench.trackers.core.assignment import gate_costs, solve_gated
+from trackbench.trackers.core import jit
+from trackbench.trackers.core.assignment import solve_gated
 from trackbench.trackers.core.tracks import TrackStore
-from trackbench.trackers.deepsort import cascade, motion
+from trackbench.trackers.deepsort import cascade, kernels, motion
 from trackbench.trackers.deepsort.appearance import Galleries
 from trackbench.trackers.deepsort.detections import select
 from trackbench.trackers import papers
@@ -58,6 +59,10 @@ from trackbench.trackers import papers
 #: trackers.embedders.DEFAULT_REASON for why it is the default).
 DEFAULT_EMBEDDER = embedders.DEFAULT_EMBEDDER
 _NO_PAIRS = np.zeros((0, 2), np.int64)
+#: Deep SORT's noise constants as the kernels take them (arguments, not globals: see core.jit).
+_Q_NOISE = (motion.STD_WEIGHT_POSITION, motion.STD_WEIGHT_VELOCITY,
+            motion.ASPECT_STD_Q_POS * motion.ASPECT_STD_Q_POS, motion.ASPECT_STD_Q_VEL * motion.ASPECT_STD_Q_VEL)
+_R_ASPECT = motion.ASPECT_STD_R * motion.ASPECT_STD_R
 
 
 @dataclass
@@ -135,6 +140,7 @@ class DeepSort(Tracker):
 
     def reset(self, info) -> None:
         super().reset(info)
+        jit.warm_up(DeepSort, features=8)
         self._clear()
 
     def _keep(self, mask: np.ndarray) -> None:
@@ -144,11 +150,7 @@ class DeepSort(Tracker):
     def _predict(self, count_frame: bool = True) -> None:
         """Advance every filter one frame; ``count_frame=False`` (no detector run) leaves ages and misses."""
         t = self.tracks
-        if len(t) == 0:
-            return
-        kalman.predict_inplace(t.x, t.P, *motion.process_noise(t.x))
-        if count_frame:
-            t.tick()
+        kernels.predict(t.x, t.P, t.counters, count_frame, _Q_NOISE)
 
     def _cascade_costs(self, confirmed: np.ndarray, z: np.ndarray, features: np.ndarray) -> tuple[np.ndarray, float]:
         """The cascade's gated cost matrix (confirmed tracks x detections) and its threshold.
@@ -157,19 +159,37 @@ class DeepSort(Tracker):
         track's gate holds one or two detections even in a crowd); every other
         pair is inadmissible whatever its appearance, so it is priced at the gate.
         """
-        p, t = self.params, self.tracks
-        x = t.x[confirmed]
-        mean, var = kalman.project(x, t.P[confirmed], motion.measurement_noise(x))
-        maha = kalman.squared_mahalanobis(mean, var, z)
-        pr, pd = np.nonzero(maha <= motion.GATING_THRESHOLD)
-        # A gate below 1 cannot tell a distance above 1 from 1: let short galleries skip their masking.
-        appearance = self.galleries.pair_distance(confirmed[pr], features[pd], saturate=p.max_cosine_distance < 1.0)
-        cost, admissible, threshold = cascade.combined_cost(maha[pr, pd], appearance, p.lambda_,
-                                                            p.max_cosine_distance, p.cost)
-        admissible &= cost <= threshold
-        gated = np.full(maha.shape, threshold + 1e-5)
-        gated[pr[admissible], pd[admissible]] = cost[admissible]
+        p, t, g = self.params, self.tracks, self.galleries
+        threshold, scale = cascade.cost_threshold(p.lambda_, p.max_cosine_distance, p.cost)
+        gated = kernels.cascade_costs(t.x, t.P, confirmed, z, np.ascontiguousarray(features, np.float32), g.pool,
+                                      g.rows, g.count, -1 if g.budget is None else g.budget,
+                                      motion.STD_WEIGHT_POSITION, _R_ASPECT, p.lambda_, p.max_cosine_distance,
+                                      scale, motion.GATING_THRESHOLD, threshold)
         return gated, threshold
+
+    def _cascade(self, confirmed: np.ndarray, z: np.ndarray, features: np.ndarray, free: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`.cascade.gated_cascade` with the level plan and the solver-free levels compiled:
+        Python runs only the levels that have an admissible pair (scipy's solver)."""
+        gated, threshold = self._cascade_costs(confirmed, z, features)
+        order, ordered, lo, hi, hopeful = kernels.cascade_levels(
+            gated, self.tracks.time_since_update[confirmed], self.params.max_age, threshold)
+        rows, dets = [], []
+        level = 0
+        while True:
+            level, free = kernels.skip_levels(lo, hi, hopeful, free, level)
+            if level == len(lo) or len(free) == 0:
+                break
+            a, b = lo[level], hi[level]
+            r, d, free = solve_gated(ordered[a:b][:, free], threshold, free)
+            rows.append(confirmed[order[a:b][r]])
+            dets.append(d)
+            level += 1
+        if not rows:
+            return _NO_PAIRS, free
+        if len(rows) == 1:
+            return cascade.pairs(rows[0], dets[0]), free
+        return cascade.pairs(np.concatenate(rows), np.concatenate(dets)), free
 
     def _associate(self, z: np.ndarray, boxes: np.ndarray, features: np.ndarray | None
                    ) -> tuple[np.ndarray, np.ndarray]:
@@ -179,53 +199,39 @@ class DeepSort(Tracker):
         if len(t) == 0 or len(z) == 0:
             return _NO_PAIRS, free
         confirmed = t.confirmed.nonzero()[0]
-        since = t.time_since_update
         matches = _NO_PAIRS
         if len(confirmed):
             if features is None:
                 raise ValueError("deepsort needs appearance vectors with the detections (both gates apply at every lambda)")
-            gated, threshold = self._cascade_costs(confirmed, z, features)
-            matches, free = cascade.gated_cascade(gated, since[confirmed], p.max_age, threshold, free)
-            matches[:, 0] = confirmed[matches[:, 0]]
+            matches, free = self._cascade(confirmed, z, features, free)
         # IoU stage: tentative tracks, then confirmed tracks missed only this frame and still free.
         # Every candidate was seen on the previous detector frame (a tentative track dies at its
         # first miss), so none is priced out as too old, which the reference's IoU cost would do.
-        recent = t.confirmed & (since == 1)
-        recent[matches[:, 0]] = False
-        candidates = np.concatenate([(~t.confirmed).nonzero()[0], recent.nonzero()[0]])
-        if len(candidates) and len(free):
-            cost = cascade.iou_costs(motion.xyah_to_boxes(t.x[candidates]), boxes[free])
-            r, d, free = solve_gated(gate_costs(cost, p.max_iou_distance), p.max_iou_distance, free)
-            if len(r):
-                pairs = np.empty((len(r), 2), np.int64)
-                pairs[:, 0] = candidates[r]
-                pairs[:, 1] = d
-                matches = np.concatenate([matches, pairs]) if len(matches) else pairs
+        if len(free):
+            candidates, cost = kernels.iou_stage(t.x, t.confirmed, t.counters, matches[:, 0], boxes, free,
+                                                 p.max_iou_distance)
+            if len(candidates):
+                r, d, free = solve_gated(cost, p.max_iou_distance, free)
+                if len(r):
+                    pairs = cascade.pairs(candidates[r], d)
+                    matches = np.concatenate([matches, pairs]) if len(matches) else pairs
         return matches, free
 
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
         p, t = self.params, self.tracks
         order = select(detections.boxes, detections.scores, p.min_confidence,
                        p.min_detection_height, p.nms_max_overlap)
-        boxes = detections.boxes[order]
+        boxes = np.ascontiguousarray(detections.boxes[order], np.float64)
         features = None if detections.features is None else detections.features[order]
         z = motion.boxes_to_xyah(boxes)
         self._predict()
         matches, free = self._associate(z, boxes, features)
 
         n = len(t)
-        dead = t.time_since_update > p.max_age  # for unmatched tracks (the matched ones are cleared below)
-        dead |= ~t.confirmed
-        if len(matches):
-            k, d = matches[:, 0], matches[:, 1]
-            x, P = t.x[k], t.P[k]
-            kalman.update_inplace(x, P, z[d], motion.measurement_noise(x))
-            t.x[k], t.P[k] = x, P
-            t.mark_updated(k)
-            t.confirmed[k] |= t.hits[k] >= p.n_init
-            if features is not None:
-                self.galleries.append(k, features[d])
-            dead[k] = False
+        dead = kernels.correct(t.x, t.P, t.counters, t.confirmed, matches, z, motion.STD_WEIGHT_POSITION,
+                               _R_ASPECT, p.n_init, p.max_age)
+        if len(matches) and features is not None:
+            self.galleries.append(matches[:, 0], features[matches[:, 1]])
         if len(free):
             zf = z[free]
             x0, P0 = kalman.initiate(zf, *motion.initial_variance(zf))
@@ -236,15 +242,11 @@ class DeepSort(Tracker):
             keep[:n] = ~dead
             self._keep(keep)
 
-        report = t.confirmed & (t.time_since_update <= 1)
-        x = t.x[report]
-        if not (x[:, 3] > 0).all():
-            # A missed track's prediction can shrink past zero height after frames without a
-            # detector run; such a box is not reported (it cannot be written or scored).
-            report &= t.x[:, 3] > 0
-            x = t.x[report]
-        self.reported = t.ids[report]
-        return TrackOutput(self.reported, motion.xyah_to_boxes(x))
+        # A missed track's prediction can shrink past zero height after frames without a
+        # detector run; such a box is not reported (it cannot be written or scored).
+        shown, out = kernels.report(t.x, t.confirmed, t.counters)
+        self.reported = t.ids[shown]
+        return TrackOutput(self.reported, out)
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
         """A frame without a detector run: predict, and report last detector frame's tracks there."""
