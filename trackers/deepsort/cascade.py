@@ -47,6 +47,7 @@ import numpy as np
 
 from trackbench.datasets.boxes import iou_matrix
 from trackbench.trackers.core.assignment import gate_costs, gated_matching, solve_gated  # noqa: F401 (gated_matching: one solve, re-exported)
+from trackbench.trackers.deepsort import kernels
 from trackbench.trackers.deepsort.motion import GATING_THRESHOLD
 
 _EMPTY_PAIRS = np.zeros((0, 2), np.int64)
@@ -147,6 +148,35 @@ def gated_cascade(gated: np.ndarray, time_since_update: np.ndarray, max_age: int
         dets.append(d)
     if not rows:
         return _EMPTY_PAIRS, free
+    return pairs(np.concatenate(rows), np.concatenate(dets)), free
+
+
+def compiled_cascade(gated: np.ndarray, time_since_update: np.ndarray, max_age: int, threshold: float,
+                     detections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gated_cascade` with the level plan and the levels that need no solver compiled
+    (:mod:`.kernels`): Python runs only the levels with an admissible pair, each one scipy solve.
+
+    Returns a fresh matches array (rows of ``gated``, detection labels) the caller may modify.
+    """
+    free = detections
+    if len(free) == 0 or len(gated) == 0:
+        return _EMPTY_PAIRS.copy(), free
+    order, ordered, lo, hi, hopeful = kernels.cascade_levels(gated, time_since_update, max_age, threshold)
+    rows, dets = [], []
+    level = 0
+    while True:
+        level, free = kernels.skip_levels(lo, hi, hopeful, free, level)
+        if level == len(lo) or len(free) == 0:
+            break
+        a, b = lo[level], hi[level]
+        r, d, free = solve_gated(ordered[a:b][:, free], threshold, free)
+        rows.append(order[a:b][r])
+        dets.append(d)
+        level += 1
+    if not rows:
+        return _EMPTY_PAIRS.copy(), free
+    if len(rows) == 1:
+        return pairs(rows[0], dets[0]), free
     return pairs(np.concatenate(rows), np.concatenate(dets)), free
 
 

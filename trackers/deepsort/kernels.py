@@ -104,21 +104,33 @@ def gate(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, z: np.ndarray, w_p
 @kernel
 def pair_distance(pool: np.ndarray, rows: np.ndarray, count: np.ndarray, budget: int, tracks: np.ndarray,
                   features: np.ndarray, dets: np.ndarray) -> np.ndarray:
-    """``Galleries.distance`` at the pairs (``tracks[p]``, ``dets[p]``): the smallest cosine distance
-    from ``features[dets[p]]`` to the filled slots of the track's pool row (+inf when empty).
+    """``Galleries.pair_distance`` (``saturate=False``) at the pairs (``tracks[p]``, ``dets[p]``): the
+    smallest cosine distance from ``features[dets[p]]`` to the filled slots of the track's gallery
+    (+inf when empty).  ``budget`` < 0 means no budget.
 
-    One BLAS matrix-vector product (``np.dot``, as NumPy's ``matmul`` calls it) per pair, so the
-    float32 dot products are the same BLAS kernel's; ``budget`` < 0 means no budget.
+    Bit for bit, the same BLAS calls as NumPy's batched ``matmul`` there: each pair multiplies the
+    first ``width`` slots of its pool row (``width``: the largest gallery among the pairs, unfilled
+    slots included) by its vector, one matrix-vector product (a dot product when ``width`` is 1).
+    BLAS's summation order depends on that shape, so the shape is kept, not trimmed per gallery.
     """
-    out = np.empty(len(tracks))
-    for q in range(len(tracks)):
-        row = rows[tracks[q]]
-        size = count[row] if budget < 0 else min(count[row], budget)
-        if size == 0:
+    n = len(tracks)
+    out = np.empty(n)
+    size = np.empty(n, np.int64)
+    width = 0
+    for q in range(n):
+        c = count[rows[tracks[q]]]
+        size[q] = c if budget < 0 else min(c, budget)
+        width = max(width, size[q])
+    for q in range(n):
+        if size[q] == 0:
             out[q] = np.inf
             continue
-        sims = np.dot(pool[row, :size], features[dets[q]])
-        out[q] = np.float64(np.float32(1.0) - sims.max())
+        row, f = rows[tracks[q]], features[dets[q]]
+        if width == 1:
+            best = np.dot(pool[row, 0], f)
+        else:
+            best = np.dot(pool[row, :width], f)[: size[q]].max()
+        out[q] = np.float64(np.float32(1.0) - best)
     return out
 
 

@@ -169,27 +169,12 @@ class DeepSort(Tracker):
 
     def _cascade(self, confirmed: np.ndarray, z: np.ndarray, features: np.ndarray, free: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`.cascade.gated_cascade` with the level plan and the solver-free levels compiled:
-        Python runs only the levels that have an admissible pair (scipy's solver)."""
+        """The matching cascade of the confirmed tracks: matches (track index, detection) and detections left."""
         gated, threshold = self._cascade_costs(confirmed, z, features)
-        order, ordered, lo, hi, hopeful = kernels.cascade_levels(
-            gated, self.tracks.time_since_update[confirmed], self.params.max_age, threshold)
-        rows, dets = [], []
-        level = 0
-        while True:
-            level, free = kernels.skip_levels(lo, hi, hopeful, free, level)
-            if level == len(lo) or len(free) == 0:
-                break
-            a, b = lo[level], hi[level]
-            r, d, free = solve_gated(ordered[a:b][:, free], threshold, free)
-            rows.append(confirmed[order[a:b][r]])
-            dets.append(d)
-            level += 1
-        if not rows:
-            return _NO_PAIRS, free
-        if len(rows) == 1:
-            return cascade.pairs(rows[0], dets[0]), free
-        return cascade.pairs(np.concatenate(rows), np.concatenate(dets)), free
+        matches, free = cascade.compiled_cascade(gated, self.tracks.time_since_update[confirmed],
+                                                 self.params.max_age, threshold, free)
+        matches[:, 0] = confirmed[matches[:, 0]]
+        return matches, free
 
     def _associate(self, z: np.ndarray, boxes: np.ndarray, features: np.ndarray | None
                    ) -> tuple[np.ndarray, np.ndarray]:
