@@ -184,7 +184,7 @@ def test_iou_stage_equals_iou_costs_gated() -> None:
     recent[matched] = False
     want_c = np.concatenate([np.flatnonzero(~confirmed), np.flatnonzero(recent)])
     want = gate_costs(cascade.iou_costs(motion.xyah_to_boxes(x[want_c]), boxes[free]), 0.7)
-    got_c, got = kernels.iou_stage(x, confirmed, counters, matched, boxes, free, 0.7)
+    got_c, got = kernels.iou_stage(x, confirmed, counters, np.stack([matched, [3, 4]], 1), boxes, free, 0.7)
     _same(want_c, got_c)
     _same(want, got)
 

@@ -24,7 +24,7 @@ numba's cache is keyed on the kernel's own source file only: constants read as
 globals from another module, and functions called from another module, are
 frozen into it.  So kernels take the trackers' noise constants as arguments;
 after editing *this* file, delete the ``__pycache__`` folders of
-``trackers/bytetrack`` and ``trackers/ocsort`` (a fresh checkout, as in CI,
+``trackers/bytetrack``, ``trackers/ocsort`` and ``trackers/deepsort`` (a fresh checkout, as in CI,
 has none).
 """
 

@@ -236,14 +236,15 @@ def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
 
 
 @kernel
-def iou_stage(x: np.ndarray, confirmed: np.ndarray, counters: np.ndarray, matched: np.ndarray, boxes: np.ndarray,
+def iou_stage(x: np.ndarray, confirmed: np.ndarray, counters: np.ndarray, matches: np.ndarray, boxes: np.ndarray,
               free: np.ndarray, max_iou_distance: float):
     """Candidates of the IoU stage (tentative tracks, then confirmed ones missed only this frame and
-    not matched by the cascade) and their gated cost ``1 - IoU`` against detections ``free``."""
+    not matched by the cascade: ``matches`` (P, 2) of track, detection) and their gated cost
+    ``1 - IoU`` against detections ``free``."""
     k = len(x)
     taken = np.zeros(k, np.bool_)
-    for i in matched:
-        taken[i] = True
+    for q in range(len(matches)):
+        taken[matches[q, 0]] = True
     candidates = np.empty(k, np.int64)
     n = 0
     for i in range(k):

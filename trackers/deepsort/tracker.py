@@ -160,11 +160,13 @@ class DeepSort(Tracker):
         pair is inadmissible whatever its appearance, so it is priced at the gate.
         """
         p, t, g = self.params, self.tracks, self.galleries
-        threshold, scale = cascade.cost_threshold(p.lambda_, p.max_cosine_distance, p.cost)
+        # Plain floats and ints throughout: each new argument type would be another compiled variant.
+        lam, gate = float(p.lambda_), float(p.max_cosine_distance)
+        threshold, scale = cascade.cost_threshold(lam, gate, p.cost)
         gated = kernels.cascade_costs(t.x, t.P, confirmed, z, np.ascontiguousarray(features, np.float32), g.pool,
-                                      g.rows, g.count, -1 if g.budget is None else g.budget,
-                                      motion.STD_WEIGHT_POSITION, _R_ASPECT, p.lambda_, p.max_cosine_distance,
-                                      scale, motion.GATING_THRESHOLD, threshold)
+                                      g.rows, g.count, -1 if g.budget is None else int(g.budget),
+                                      motion.STD_WEIGHT_POSITION, _R_ASPECT, lam, gate, float(scale),
+                                      motion.GATING_THRESHOLD, float(threshold))
         return gated, threshold
 
     def _cascade(self, confirmed: np.ndarray, z: np.ndarray, features: np.ndarray, free: np.ndarray
@@ -172,7 +174,7 @@ class DeepSort(Tracker):
         """The matching cascade of the confirmed tracks: matches (track index, detection) and detections left."""
         gated, threshold = self._cascade_costs(confirmed, z, features)
         matches, free = cascade.compiled_cascade(gated, self.tracks.time_since_update[confirmed],
-                                                 self.params.max_age, threshold, free)
+                                                 int(self.params.max_age), threshold, free)
         matches[:, 0] = confirmed[matches[:, 0]]
         return matches, free
 
@@ -193,8 +195,8 @@ class DeepSort(Tracker):
         # Every candidate was seen on the previous detector frame (a tentative track dies at its
         # first miss), so none is priced out as too old, which the reference's IoU cost would do.
         if len(free):
-            candidates, cost = kernels.iou_stage(t.x, t.confirmed, t.counters, matches[:, 0], boxes, free,
-                                                 p.max_iou_distance)
+            candidates, cost = kernels.iou_stage(t.x, t.confirmed, t.counters, matches, boxes, free,
+                                                 float(p.max_iou_distance))
             if len(candidates):
                 r, d, free = solve_gated(cost, p.max_iou_distance, free)
                 if len(r):
@@ -214,7 +216,7 @@ class DeepSort(Tracker):
 
         n = len(t)
         dead = kernels.correct(t.x, t.P, t.counters, t.confirmed, matches, z, motion.STD_WEIGHT_POSITION,
-                               _R_ASPECT, p.n_init, p.max_age)
+                               _R_ASPECT, int(p.n_init), int(p.max_age))
         if len(matches) and features is not None:
             self.galleries.append(matches[:, 0], features[matches[:, 1]])
         if len(free):
