@@ -80,6 +80,20 @@ def update_axis(x: np.ndarray, P: np.ndarray, i: int, k: int, z: float, r: float
 
 
 @kernel
+def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
+    """``deepsort.motion.xyah_to_boxes`` of (u, v, a, h) state row ``x[i]`` into ``out[j]``
+    (Deep SORT's and ByteTrack's box model)."""
+    w = x[i, 2] * x[i, 3]
+    h = x[i, 3]
+    x1 = x[i, 0] - w / 2.0
+    y1 = x[i, 1] - h / 2.0
+    out[j, 0] = x1
+    out[j, 1] = y1
+    out[j, 2] = w + x1
+    out[j, 3] = h + y1
+
+
+@kernel
 def unique_pairs(cost: np.ndarray, threshold: float, above: bool) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray]:
     """The assignment when every row and column has at most one admissible pair.
 

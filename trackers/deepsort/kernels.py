@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.trackers.core.jit import iou, kernel, predict_axis, update_axis
+from trackbench.trackers.core.jit import iou, kernel, predict_axis, state_box, update_axis
 
 _AGE, _SINCE, _HITS, _STREAK = 2, 3, 0, 1  # TrackStore counter columns
 #: Largest all-gated level whose leftover order :func:`skip_levels` computes itself (the
@@ -220,19 +220,6 @@ def skip_levels(lo: np.ndarray, hi: np.ndarray, hopeful: np.ndarray, free: np.nd
         free = np.concatenate((free[m:], free[:m]))
         level += 1
     return level, free
-
-
-@kernel
-def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
-    """``motion.xyah_to_boxes`` of state row ``x[i]`` into ``out[j]``."""
-    w = x[i, 2] * x[i, 3]
-    h = x[i, 3]
-    x1 = x[i, 0] - w / 2.0
-    y1 = x[i, 1] - h / 2.0
-    out[j, 0] = x1
-    out[j, 1] = y1
-    out[j, 2] = w + x1
-    out[j, 3] = h + y1
 
 
 @kernel
