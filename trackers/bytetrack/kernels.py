@@ -16,25 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.trackers.core.jit import iou, kernel, predict_axis, unique_pairs, update_axis
+from trackbench.trackers.core.jit import iou, kernel, predict_axis, state_box, unique_pairs, update_axis
 
 _LOST_RANK = np.int64(1) << 40  # lost tracks sort after tracked ones
 _VH = 7  # state column of the height velocity
 #: Duplicate check of the reference: tracked and lost pairs closer than this IoU distance.
 DUPLICATE_DISTANCE = 0.15
-
-
-@kernel
-def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
-    """``motion.xyah_to_boxes`` of state row ``x[i]`` into ``out[j]``."""
-    w = x[i, 2] * x[i, 3]
-    h = x[i, 3]
-    x1 = x[i, 0] - w / 2.0
-    y1 = x[i, 1] - h / 2.0
-    out[j, 0] = x1
-    out[j, 1] = y1
-    out[j, 2] = w + x1
-    out[j, 3] = h + y1
 
 
 @kernel
