@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.trackers.core.jit import iou, kernel, predict_axis, state_box, unique_pairs, update_axis
+from trackbench.trackers.core.jit import iou, kernel, predict_axis, state_box, state_boxes, unique_pairs, update_axis
 
 _LOST_RANK = np.int64(1) << 40  # lost tracks sort after tracked ones
 _VH = 7  # state column of the height velocity
@@ -257,7 +257,4 @@ def report(x: np.ndarray, confirmed: np.ndarray, lost: np.ndarray, min_box_area:
             if w * h > min_box_area and not w / h > aspect_ratio_thresh:
                 shown[n] = i
                 n += 1
-    out = np.empty((n, 4))
-    for j in range(n):
-        state_box(x, shown[j], out, j)
-    return shown[:n], out
+    return shown[:n], state_boxes(x, shown[:n])

@@ -94,6 +94,15 @@ def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
 
 
 @kernel
+def state_boxes(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """:func:`state_box` of each state row in ``rows``, as an (n, 4) array (what the trackers report)."""
+    out = np.empty((len(rows), 4))
+    for j in range(len(rows)):
+        state_box(x, rows[j], out, j)
+    return out
+
+
+@kernel
 def unique_pairs(cost: np.ndarray, threshold: float, above: bool) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray]:
     """The assignment when every row and column has at most one admissible pair.
 

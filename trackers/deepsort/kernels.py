@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.trackers.core.jit import iou, kernel, predict_axis, state_box, update_axis
+from trackbench.trackers.core.jit import iou, kernel, predict_axis, state_box, state_boxes, update_axis
 
 _AGE, _SINCE, _HITS, _STREAK = 2, 3, 0, 1  # TrackStore counter columns
 #: Largest all-gated level whose leftover order :func:`skip_levels` computes itself (the
@@ -287,7 +287,4 @@ def report(x: np.ndarray, confirmed: np.ndarray, counters: np.ndarray):
         if confirmed[i] and counters[i, _SINCE] <= 1 and x[i, 3] > 0:
             shown[n] = i
             n += 1
-    boxes = np.empty((n, 4))
-    for a in range(n):
-        state_box(x, shown[a], boxes, a)
-    return shown[:n], boxes
+    return shown[:n], state_boxes(x, shown[:n])
