@@ -37,7 +37,7 @@ from motmetrics.lap import linear_sum_assignment  # motmetrics' solver choice, a
 
 from trackbench.harness.metrics import clear, mm_backend
 from trackbench.harness.metrics.fragmentation import fragmentations
-from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs
+from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs, one_per_row_and_column, pairs_at
 from trackbench.harness.metrics.preprocess import SeqData
 
 NAME = clear.NAME
@@ -62,7 +62,7 @@ def evaluate(seq: SeqData) -> dict[str, Any]:
     flat = flat_pairs(seq)
     found = matching(seq)
     detections = int(found.tracked.sum())
-    freq = np.bincount(flat.gt_id, minlength=seq.num_gt_ids)
+    freq = flat.gt_count
     hit = np.bincount(flat.gt_id[found.tracked], minlength=seq.num_gt_ids)
     present = freq > 0
     ratio = hit[present] / freq[present]
@@ -136,7 +136,7 @@ def _new_pairs(seq: SeqData, flat: FlatPairs, t: int, rows: np.ndarray, cols: np
                rest: np.ndarray) -> np.ndarray:
     """Indices (into the frame's near pairs) that motmetrics' assignment step pairs."""
     r, c = rows[rest], cols[rest]
-    if not (r[1:] == r[:-1]).any() and len(np.unique(c)) == len(c):  # rows come sorted
+    if one_per_row_and_column(r, c):
         return rest
     g0, h0 = flat.gt_start[t], flat.trk_start[t]
     dist = mm_backend.iou_to_distance(seq.similarity[t])
@@ -148,6 +148,4 @@ def _new_pairs(seq: SeqData, flat: FlatPairs, t: int, rows: np.ndarray, cols: np
     dist[:, ~free_cols] = np.nan
     rid, cid = linear_sum_assignment(dist)
     ok = np.isfinite(dist[rid, cid])
-    index = np.full(dist.shape, -1, np.int64)
-    index[r - g0, c - h0] = rest
-    return np.sort(index[rid[ok], cid[ok]])
+    return np.sort(rest[pairs_at(dist.shape, r - g0, c - h0, rid[ok], cid[ok])])

@@ -25,7 +25,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from trackbench.harness.metrics import clear_trackeval
-from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs
+from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs, one_per_row_and_column
 from trackbench.harness.metrics.preprocess import EPS, SeqData
 
 NAME = clear_trackeval.NAME
@@ -47,7 +47,7 @@ def evaluate(seq: SeqData) -> dict[str, Any]:
     res["CLR_FN"] = seq.num_gt_dets - tp
     res["CLR_FP"] = seq.num_tracker_dets - tp
     res["IDSW"] = switches
-    gt_count = np.bincount(flat.gt_id, minlength=seq.num_gt_ids)
+    gt_count = flat.gt_count
     matched_count = np.bincount(matched_gt, minlength=seq.num_gt_ids)
     ratio = matched_count[gt_count > 0] / gt_count[gt_count > 0]
     res["MT"] = int(np.sum(ratio > 0.8))
@@ -76,7 +76,7 @@ def _match(seq: SeqData, flat: FlatPairs, threshold: float) -> tuple[np.ndarray,
         if a == b:
             continue  # nothing admissible: nobody is matched in this frame
         r, c = rows[a:b], cols[a:b]
-        if not (r[1:] == r[:-1]).any() and len(np.unique(c)) == len(c):  # rows come sorted
+        if one_per_row_and_column(r, c):
             g, h, s = flat.gt_id[r], flat.trk_id[c], flat.pair_iou[admissible[a:b]]
         else:
             g, h, s = _solve(seq, flat, t, k, last_partner, last_step, threshold)

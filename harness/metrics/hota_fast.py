@@ -30,7 +30,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from trackbench.harness.metrics import hota
-from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs
+from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs, pairs_at
 from trackbench.harness.metrics.preprocess import EPS, SeqData
 
 NAME = hota.NAME
@@ -44,8 +44,7 @@ def evaluate(seq: SeqData) -> dict[str, Any]:
         return hota.evaluate(seq)  # TrackEval's constant early return: no loop to save
     metric = hota.metric()
     flat = flat_pairs(seq)
-    gt_count = np.bincount(flat.gt_id, minlength=seq.num_gt_ids).astype(float)
-    trk_count = np.bincount(flat.trk_id, minlength=seq.num_tracker_ids).astype(float)
+    gt_count, trk_count = flat.gt_count.astype(float), flat.trk_count.astype(float)
     # 1. Global alignment score per co-occurring id pair.
     iou = flat.pair_iou
     g, h = flat.gt_id[flat.pair_gt], flat.trk_id[flat.pair_trk]
@@ -102,7 +101,5 @@ def _solve_frame(seq: SeqData, flat: FlatPairs, score: np.ndarray, t: int) -> np
     score_mat = np.zeros(sim.shape)
     score_mat[r, c] = score[a:b]
     rid, cid = linear_sum_assignment(-score_mat)
-    index = np.full(sim.shape, -1, np.int64)
-    index[r, c] = np.arange(a, b)
-    found = index[rid, cid]
-    return found[found >= 0]
+    found = pairs_at(sim.shape, r, c, rid, cid)
+    return a + found[found >= 0]

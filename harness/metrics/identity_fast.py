@@ -35,11 +35,10 @@ def evaluate(seq: SeqData) -> dict[str, Any]:
     """Per-sequence identity counts, the same dict :func:`trackbench.harness.metrics.identity.evaluate` returns."""
     flat = flat_pairs(seq)
     idtp = float(best_id_matching(seq, (1.0 - flat.pair_iou) <= mm_backend.MAX_DISTANCE))
-    idfn = float(seq.num_gt_dets) - idtp
     return {
-        "idtp": float(seq.num_gt_dets) - idfn,
+        "idtp": idtp,
         "idfp": float(seq.num_tracker_dets) - idtp,
-        "idfn": idfn,
+        "idfn": float(seq.num_gt_dets) - idtp,
         "num_objects": seq.num_gt_dets,
         "num_predictions": seq.num_tracker_dets,
     }

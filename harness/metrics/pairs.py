@@ -6,7 +6,8 @@ The fast metric paths (:mod:`.clear_fast`, :mod:`.identity_fast`,
 :mod:`.hota_fast`) instead work on one set of arrays per sequence, built here
 once and cached on :attr:`SeqData.cache <trackbench.harness.metrics.preprocess.SeqData.cache>`:
 
-* per detection (gt and tracker, in frame order): its frame and its id;
+* per detection (gt and tracker, in frame order): its frame and its id, and
+  per id the number of detections;
 * per pair with IoU > 0 (frame order, row-major inside a frame, i.e. the order
   of ``similarity[t].ravel()``): frame, gt detection, tracker detection, IoU.
 
@@ -35,17 +36,15 @@ class FlatPairs:
     trk_start: np.ndarray  # (T + 1,) same for tracker detections
     gt_id: np.ndarray  # (G,) id of each gt detection
     trk_id: np.ndarray  # (H,) id of each tracker detection
+    gt_count: np.ndarray  # (num_gt_ids,) detections of each gt id
+    trk_count: np.ndarray  # (num_tracker_ids,) detections of each tracker id
     gt_row_sum: np.ndarray  # (G,) IoU summed over the tracker boxes of its frame
     trk_col_sum: np.ndarray  # (H,) IoU summed over the gt boxes of its frame
     pair_start: np.ndarray  # (T + 1,) first pair of each frame
+    pair_frame: np.ndarray  # (P,) frame of each pair
     pair_gt: np.ndarray  # (P,) gt detection of each pair
     pair_trk: np.ndarray  # (P,) tracker detection of each pair
     pair_iou: np.ndarray  # (P,) IoU > 0
-
-    @property
-    def pair_frame(self) -> np.ndarray:
-        """Frame index of each pair."""
-        return np.repeat(np.arange(len(self.pair_start) - 1), np.diff(self.pair_start))
 
 
 def flat_pairs(seq: SeqData) -> FlatPairs:
@@ -81,18 +80,43 @@ def build(seq: SeqData) -> FlatPairs:
     frame, local = cell_frame[keep], local[keep]
     row, col = np.divmod(local, n_trk[frame])
     pair_start = np.searchsorted(frame, np.arange(seq.num_frames + 1), side="left")
+    gt_id, trk_id = _concat(seq.gt_ids), _concat(seq.tracker_ids)
     return FlatPairs(
         gt_start=gt_start,
         trk_start=trk_start,
-        gt_id=_concat(seq.gt_ids),
-        trk_id=_concat(seq.tracker_ids),
+        gt_id=gt_id,
+        trk_id=trk_id,
+        gt_count=np.bincount(gt_id, minlength=seq.num_gt_ids),
+        trk_count=np.bincount(trk_id, minlength=seq.num_tracker_ids),
         gt_row_sum=gt_row_sum,
         trk_col_sum=trk_col_sum,
         pair_start=pair_start,
+        pair_frame=frame,
         pair_gt=gt_start[frame] + row,
         pair_trk=trk_start[frame] + col,
         pair_iou=all_iou[keep],
     )
+
+
+def one_per_row_and_column(rows: np.ndarray, cols: np.ndarray) -> bool:
+    """Whether no row and no column holds two of these pairs (``rows`` sorted, as a frame's pairs are).
+
+    Then every optimal assignment takes all of them (they are the only
+    candidates and do not compete), so the metrics need no solver.
+    """
+    return not (rows[1:] == rows[:-1]).any() and len(np.unique(cols)) == len(cols)
+
+
+def pairs_at(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray, rid: np.ndarray,
+             cid: np.ndarray) -> np.ndarray:
+    """Positions (into ``rows``/``cols``) of the cells ``(rid, cid)`` a solver chose, -1 where it is no such pair.
+
+    ``rows``/``cols`` are one frame's pairs in frame-local coordinates of a
+    matrix of ``shape``.
+    """
+    index = np.full(shape, -1, np.int64)
+    index[rows, cols] = np.arange(len(rows))
+    return index[rid, cid]
 
 
 def _concat(per_frame: list[np.ndarray]) -> np.ndarray:

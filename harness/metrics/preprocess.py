@@ -93,7 +93,6 @@ class PreparedGt:
     gt_keep: np.ndarray  # rows of ``gt`` that are scored
     scored: FrameTable  # ``gt.select(gt_keep)``
     is_distractor: np.ndarray | None  # per row of ``gt``; None when the spec removes no distractors
-    distractors: FrameTable | None
     gt_ids: list[np.ndarray]
     num_gt_ids: int
     spec: EvalSpec
@@ -114,12 +113,11 @@ def prepare_gt(gt: FrameTable, spec: EvalSpec, num_frames: int, name: str = "") 
         gt_in = inside_roi(gt.boxes, spec.roi)
         gt, gt_rows = gt.select(gt_in), gt_rows[gt_in]
     gt_keep = scored_gt_mask(gt, spec)
-    is_distractor = distractors = None
+    is_distractor = None
     if spec.distractor_classes:
         is_distractor = np.isin(gt.classes, np.asarray(spec.distractor_classes, dtype=np.int64))
-        distractors = gt.select(is_distractor)
     gt_ids, n_gt = _relabel_per_frame(gt.frames[gt_keep], gt.ids[gt_keep], num_frames)
-    return PreparedGt(gt, gt_rows, gt_keep, gt.select(gt_keep), is_distractor, distractors, gt_ids, n_gt,
+    return PreparedGt(gt, gt_rows, gt_keep, gt.select(gt_keep), is_distractor, gt_ids, n_gt,
                       spec, num_frames, name)
 
 
@@ -136,7 +134,7 @@ def preprocess_result(prep: PreparedGt, result: FrameTable) -> SeqData:
     if spec.roi is not None:
         trk_in = inside_roi(result.boxes, spec.roi)
         result, trk_rows = result.select(trk_in), trk_rows[trk_in]
-    if prep.distractors is not None:
+    if prep.is_distractor is not None:
         trk_keep, sims = _frames_with_distractors(prep, result)
     else:
         trk_keep = np.ones(len(result), bool)
