@@ -142,9 +142,15 @@ def test_second_process_on_a_run_gets_the_lock_message_and_a_dead_owner_does_not
 
 
 @pytest.mark.parametrize("sig, code, reason", [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")])
-def test_signal_marks_the_manifest_interrupted_and_resume_completes(tmp_path, reference, monkeypatch, sig, code,
-                                                                    reason) -> None:
+def test_signal_marks_the_manifest_interrupted_and_resume_completes(tmp_path, reference, monkeypatch, request, sig,
+                                                                    code, reason) -> None:
     from trackbench.harness.runs import runner as runs
+
+    # A terminal user's run: Python's Ctrl-C handler.  A test process started as a background job of a script
+    # inherits SIGINT ignored (and Python then leaves it ignored), which would make this test depend on how
+    # pytest was launched.
+    int_before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, int_before))
 
     original = runs.finish_unit
     calls = []
