@@ -25,7 +25,7 @@ Run (from the checkout, ``../shared`` beside it)::
      observed frames, predict-only on missing ones, started at a track's first
      observation with zero velocity.
    - ``kalman-deepsort``: the same filter with Deep SORT's (u, v, a, h) state and
-     height-proportional noise (``trackers/deepsort/motion.py``, nwojke/deep_sort's
+     height-proportional noise (``trackers/core/deepsort_motion.py``, nwojke/deep_sort's
      values: position weight 1/20, velocity weight 1/160).
    - ``last-box``: the last observed box, unchanged (the zero-motion floor).
 
@@ -137,8 +137,8 @@ def kalman_sort(trajs: list[Trajectory]) -> np.ndarray:
 
 
 def kalman_deepsort(trajs: list[Trajectory]) -> np.ndarray:
-    """Deep SORT's filter (u, v, a, h), height-proportional noise (trackers.deepsort.motion)."""
-    from trackbench.trackers.deepsort import motion
+    """Deep SORT's filter (u, v, a, h), height-proportional noise (trackers.core.deepsort_motion)."""
+    from trackbench.trackers.core import deepsort_motion as motion
 
     model = MotionModel(motion.boxes_to_xyah, motion.initial_variance, motion.measurement_noise,
                         motion.process_noise, motion.xyah_to_boxes)

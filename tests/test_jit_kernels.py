@@ -141,7 +141,7 @@ def test_ocsort_prediction_equals_sort_motion() -> None:
 
 def test_bytetrack_prediction_equals_deepsort_motion() -> None:
     """ByteTrack's first kernel predicts its pool as ``kalman.predict`` with Deep SORT's height-scaled noise."""
-    from trackbench.trackers.deepsort import motion
+    from trackbench.trackers.core import deepsort_motion as motion
 
     z = motion.boxes_to_xyah(_boxes(6) + [0.0, 0.0, 5.0, 5.0])
     x, P = kalman.initiate(z, *motion.initial_variance(z))

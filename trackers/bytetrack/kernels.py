@@ -8,7 +8,7 @@ determined; otherwise the tracker runs the shared solver), :func:`correct`,
 :func:`duplicates`, :func:`report`.  Arrays are modified in place where the
 docstring says so.  The arithmetic is that of the NumPy building blocks the
 tracker was written with — Deep SORT's height-scaled noise
-(:mod:`trackbench.trackers.deepsort.motion`), the per-axis Kalman filter,
+(:mod:`trackbench.trackers.core.deepsort_motion`), the per-axis Kalman filter,
 ``iou_matrix`` — operation for operation.
 """
 
@@ -61,7 +61,7 @@ def first_round(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, lost: np.nd
 
     ``noise`` = (std weight of position, of velocity, std of the aspect's Q position, Q velocity, R):
     Deep SORT's constants, passed in rather than read as globals, which numba would freeze into its
-    cache (an edit of ``deepsort/motion.py`` would not reach cached kernels).
+    cache (an edit of ``core/deepsort_motion.py`` would not reach cached kernels).
 
     Returns ``pool, unconfirmed, pool_lost, pool_boxes, high, cost, ok, matches, free_rows,
     free_cols`` (``ok``: the assignment is trivially determined and given).

@@ -8,7 +8,7 @@ score low).  Per frame:
    (``> low_thresh`` and ``< track_thresh``).
 2. **Predict** the confirmed tracks and the lost ones with the (u, v, a, h)
    Kalman filter whose noise scales with box height (Deep SORT's,
-   :mod:`trackbench.trackers.deepsort.motion`); a lost track's height velocity
+   :mod:`trackbench.trackers.core.deepsort_motion`); a lost track's height velocity
    is zeroed before it is predicted.
 3. **First association**: those tracks against the high-score detections,
    cost ``1 - IoU · score`` (``1 - IoU`` with ``mot20``), gated at
@@ -61,7 +61,7 @@ from trackbench.trackers.base import Requirements, Tracker, TrackOutput
 from trackbench.trackers.core import kalman
 from trackbench.trackers.core import jit
 from trackbench.trackers.core.tracks import TrackStore
-from trackbench.trackers.deepsort import motion
+from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers import papers
 from trackbench.trackers.bytetrack import kernels
 

@@ -81,7 +81,7 @@ def update_axis(x: np.ndarray, P: np.ndarray, i: int, k: int, z: float, r: float
 
 @kernel
 def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
-    """``deepsort.motion.xyah_to_boxes`` of (u, v, a, h) state row ``x[i]`` into ``out[j]``
+    """``deepsort_motion.xyah_to_boxes`` of (u, v, a, h) state row ``x[i]`` into ``out[j]``
     (Deep SORT's and ByteTrack's box model)."""
     w = x[i, 2] * x[i, 3]
     h = x[i, 3]

@@ -48,7 +48,7 @@ import numpy as np
 from trackbench.datasets.boxes import iou_matrix
 from trackbench.trackers.core.assignment import gate_costs, gated_matching, solve_gated  # noqa: F401 (gated_matching: one solve, re-exported)
 from trackbench.trackers.deepsort import kernels
-from trackbench.trackers.deepsort.motion import GATING_THRESHOLD
+from trackbench.trackers.core.deepsort_motion import GATING_THRESHOLD
 
 _EMPTY_PAIRS = np.zeros((0, 2), np.int64)
 #: Cost the reference gives a track that may not take part in the IoU stage.

@@ -23,7 +23,7 @@ matched.  Per frame:
 
 **Kalman guard** (``kalman_guard``, on by default).  Beside the LSTM every
 track runs Deep SORT's constant-velocity Kalman filter on (u, v, a, h)
-(:mod:`trackbench.trackers.deepsort.motion`), updated with the same matched
+(:mod:`trackbench.trackers.core.deepsort_motion`), updated with the same matched
 detections.  Where the LSTM's next box lies outside that filter's 95 % gate
 (squared Mahalanobis distance of its (u, v, a, h) to the filter's predicted
 measurement above χ²₀.₉₅(4) = 9.4877, Deep SORT's gate), association uses the
@@ -71,7 +71,7 @@ from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import max_iou_matching, min_cost_matching
 from trackbench.trackers.core.lifecycle import sort_reported
 from trackbench.trackers.core.tracks import TrackStore
-from trackbench.trackers.deepsort import motion
+from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers.params import ParamError
 from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER
 from trackbench.trackers import papers
