@@ -14,7 +14,8 @@ from trackbench.harness.runs.features import with_features
 from trackbench.harness.cli.run import RunRequest, execute
 from trackbench.trackers import create
 from trackbench.trackers.core import kalman
-from trackbench.trackers.deepsort import cascade, motion
+from trackbench.trackers.deepsort import cascade
+from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers.deepsort.appearance import Galleries
 from oracles.deepsort_ref import ReferenceDeepSort
 from trackbench.trackers.deepsort.tracker import DeepSort, DeepSortParams

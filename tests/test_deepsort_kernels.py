@@ -17,7 +17,8 @@ from scipy.optimize import linear_sum_assignment
 
 from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import gate_costs, solve_gated
-from trackbench.trackers.deepsort import cascade, kernels, motion
+from trackbench.trackers.deepsort import cascade, kernels
+from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers.deepsort.appearance import Galleries
 from trackbench.trackers.deepsort.tracker import _Q_NOISE, _R_ASPECT
 

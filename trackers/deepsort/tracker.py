@@ -50,7 +50,8 @@ from trackbench.trackers.core import kalman
 from trackbench.trackers.core import jit
 from trackbench.trackers.core.assignment import solve_gated
 from trackbench.trackers.core.tracks import TrackStore
-from trackbench.trackers.deepsort import cascade, kernels, motion
+from trackbench.trackers.deepsort import cascade, kernels
+from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers.deepsort.appearance import Galleries
 from trackbench.trackers.deepsort.detections import select
 from trackbench.trackers import papers
