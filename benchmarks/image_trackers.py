@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/image_trackers.py [--shared PATH] [--interval
 Sequence: MOT15 PETS09-S2L1 (795 real frames, 768x576, 7 fps) with its public
 ACF detections and MOT15 gt.  For each detection interval K (``--detect-every``
 in ``bench run``: detections only on frames 1, K+1, 2K+1, ..., empty lists in
-between, by the runner's own :func:`trackbench.harness.runs.runner.detections_for`) it runs:
+between, by the runner's own :func:`trackbench.harness.runs.tracking.detections_for`) it runs:
 
 * ``meanshift``, ``camshift``, ``optical_flow`` with their defaults;
 * ``sort`` with its defaults (reference: max_age=1, min_hits=3 consecutive);
@@ -59,7 +59,7 @@ from trackbench.datasets.motfile import read_mot_file, write_results  # noqa: E4
 from trackbench.datasets.sequence import FrameTable, Sequence  # noqa: E402
 from trackbench.harness.report.leaderboard import to_markdown  # noqa: E402
 from trackbench.harness.metrics.evaluate import evaluate_sequence  # noqa: E402
-from trackbench.harness.runs.runner import detections_for  # noqa: E402
+from trackbench.harness.runs.tracking import detections_for  # noqa: E402
 from trackbench.trackers.base import Tracker  # noqa: E402
 from trackbench.trackers.image_based.lifecycle import ImagePropagatedTracker, LifecycleParams  # noqa: E402
 

@@ -22,7 +22,8 @@ from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import Detections, FrameTable, Sequence, SequenceInfo
 from trackbench.harness.metrics.evaluate import evaluate_sequence
-from trackbench.harness.runs.runner import Variant, detections_for, run_unit
+from trackbench.harness.runs.runner import Variant, run_unit
+from trackbench.harness.runs.tracking import detections_for
 from trackbench.trackers.base import Tracker, TrackOutput
 from trackbench.trackers.image_based.lifecycle import visible_fraction
 

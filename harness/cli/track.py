@@ -28,7 +28,7 @@ from trackbench.trackers.detectors.bgsub import BackgroundSubtractionDetector, B
 from trackbench.datasets.frames import VideoSource
 from trackbench.datasets.motfile import read_mot_file, write_results
 from trackbench.datasets.sequence import Detections, SequenceInfo
-from trackbench.harness.runs.runner import is_detector_frame
+from trackbench.harness.runs.tracking import is_detector_frame
 from trackbench.harness.report.annotate import AtomicVideoWriter, Trails, draw_tracks
 from trackbench.harness.runs.progress import ProgressReport
 from trackbench.trackers.params import ParamError, build_params, parse_assignments

@@ -30,13 +30,13 @@ EXECUTORS = ("local", "process", "ray")
 
 @dataclass(frozen=True)
 class Job:
-    """One unit to run: a variant (see runner.Variant), a sequence and the run's detect_every."""
+    """One unit to run: a variant (see tracking.Variant), a sequence and the run's detect_every."""
 
     variant: object
     seq: Sequence
     detect_every: int
     wants_gpu: bool = False  # a torch embedder that may compute appearance vectors
-    min_score: float | None = None  # the harness's detection score threshold (runner.with_min_score)
+    min_score: float | None = None  # the harness's detection score threshold (tracking.with_min_score)
 
 
 def choose_executor(executor: str | None, jobs: int) -> str:
@@ -49,14 +49,14 @@ def choose_executor(executor: str | None, jobs: int) -> str:
 
 
 def _track(job: Job):
-    from trackbench.harness.runs.runner import track_unit
+    from trackbench.harness.runs.tracking import track_unit
 
     return track_unit(job.variant, job.seq, job.detect_every, min_score=job.min_score)
 
 
 def run_local(jobs: list[Job], on_frames: Callable[[int, int], None] | None = None,
               on_embed: Callable[[int, int], None] | None = None) -> Iterator[tuple[int, object]]:
-    from trackbench.harness.runs.runner import track_unit
+    from trackbench.harness.runs.tracking import track_unit
 
     for i, job in enumerate(jobs):
         cb = (lambda n, i=i: on_frames(i, n)) if on_frames else None
@@ -127,7 +127,7 @@ def run_ray(jobs: list[Job], address: str | None, workers: int) -> Iterator[tupl
 
 
 def _track_remote(variant, seq, detect_every, min_score=None):
-    from trackbench.harness.runs.runner import track_unit
+    from trackbench.harness.runs.tracking import track_unit
 
     return track_unit(variant, seq, detect_every, min_score=min_score)
 

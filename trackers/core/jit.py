@@ -8,35 +8,38 @@ bookkeeping) as one numba kernel over the track arrays, and call back into
 Python only for the Hungarian solver (scipy) when an assignment is not
 trivially determined.
 
-The NumPy functions stay the definitions: :func:`iou` repeats
-:func:`trackbench.datasets.boxes.iou_matrix` for one pair, :func:`predict_axis`
-and :func:`update_axis` repeat :mod:`trackbench.trackers.core.kalman` for one
-track and axis, :func:`unique_pairs` the solver-free shortcut of
-:mod:`trackbench.trackers.core.assignment` — the same operations in the same
-order, so the results are bit-identical (``tests/test_jit_kernels.py`` checks
-each against its definition).  Settings: ``error_model="numpy"`` (division by
+The definition of each compiled tracker is its reference implementation: the
+tests run whole trackers against the per-track ports in ``tests/oracles/`` on
+real sequences and against the authors' own output files, and check the pieces
+here against formulas written out (``tests/test_jit_kernels.py``: the IoU of
+hand-computed boxes, a Kalman step against ``F P Fᵀ + Q`` and the Kalman gain,
+the matchers' bookkeeping).  :func:`predict_axis` and :func:`update_axis` are
+one track and axis of the per-axis filter of
+:mod:`trackbench.trackers.core.kalman`.  Settings: ``error_model="numpy"`` (division by
 zero gives inf/NaN as in NumPy, not an exception), no fast-math (no reordering
 or fused multiply-add), and ``cache=True``: each kernel compiles once per
 machine (a few seconds, on the first use) and later processes load it from
 numba's cache.
 
-numba's cache is keyed on the kernel's own source file only: constants read as
-globals from another module, and functions called from another module, are
-frozen into it.  So kernels take the trackers' noise constants as arguments;
-after editing *this* file, delete the ``__pycache__`` folders of
-``trackers/bytetrack``, ``trackers/ocsort`` and ``trackers/deepsort`` (a fresh checkout, as in CI,
-has none).
+numba stamps a cached kernel with its own source file only; the ``kernel``
+decorator here stamps it with the kernel modules it imports as well
+(:mod:`trackbench.trackers.core.jit_cache`), so an edit of this file recompiles
+every tracker kernel that calls into it.  Constants read as globals from
+another module are still frozen into a compiled kernel unstamped, so kernels
+take the trackers' noise constants as arguments.
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from trackbench.datasets.sequence import Detections
+from trackbench.trackers.core.jit_cache import cached_kernel
 
-#: Decorator for every kernel: nopython, cached on disk, NumPy's float semantics.
-kernel = numba.njit(cache=True, nogil=True, error_model="numpy")
+#: Decorator for every kernel: nopython, NumPy's float semantics, cached on disk with a stamp that covers
+#: the kernel modules it imports (:mod:`trackbench.trackers.core.jit_cache`), so editing this file
+#: recompiles the trackers' kernels that use it.
+kernel = cached_kernel(nogil=True, error_model="numpy")
 
 
 @kernel

@@ -6,7 +6,7 @@ Per frame:
    are dropped and non-maximum suppression runs at ``nms_max_overlap``
    (:mod:`.detections`), as the reference application does.
 2. **Predict** every track with the (u, v, a, h) constant-velocity Kalman
-   filter whose noise scales with the box height (:mod:`.motion`).
+   filter whose noise scales with the box height (:mod:`trackbench.trackers.core.deepsort_motion`).
 3. **Matching cascade** (:mod:`.cascade`): confirmed tracks are matched to
    detections by the paper's ``λ·d⁽¹⁾ + (1-λ)·d⁽²⁾`` — squared Mahalanobis
    distance and nearest-neighbour cosine distance to the track's gallery of
@@ -32,9 +32,10 @@ every frame this never runs, so results equal the reference's.
 
 The defaults are the reference application's (nwojke/deep_sort): λ = 0, so
 appearance decides and motion only gates.  Every track lives in one
-:class:`~trackbench.trackers.core.tracks.TrackStore` and one gallery array, so each step
-above is a few array operations over all tracks and detections at once;
-The tests check these results against a per-track port of the reference (``tests/oracles/deepsort_ref.py``).
+:class:`~trackbench.trackers.core.tracks.TrackStore` and one gallery pool, and each step
+above is a compiled kernel over all tracks and detections at once (:mod:`.kernels`).
+The definition is the reference: the tests compare whole runs with a per-track port of
+it (``tests/oracles/deepsort_ref.py``) and with the authors' own output files.
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ class DeepSort(Tracker):
                  ) -> tuple[np.ndarray, np.ndarray]:
         """The matching cascade of the confirmed tracks: matches (track index, detection) and detections left."""
         gated, threshold = self._cascade_costs(confirmed, z, features)
-        matches, free = cascade.compiled_cascade(gated, self.tracks.time_since_update[confirmed],
+        matches, free = cascade.matching_cascade(gated, self.tracks.time_since_update[confirmed],
                                                  int(self.params.max_age), threshold, free)
         matches[:, 0] = confirmed[matches[:, 0]]
         return matches, free
