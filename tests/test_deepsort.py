@@ -14,7 +14,8 @@ from trackbench.harness.runs.features import with_features
 from trackbench.harness.cli.run import RunRequest, execute
 from trackbench.trackers import create
 from trackbench.trackers.core import kalman
-from trackbench.trackers.deepsort import cascade
+from trackbench.trackers.core.assignment import solve_gated
+from trackbench.trackers.deepsort import cascade, kernels
 from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers.deepsort.appearance import Galleries
 from oracles.deepsort_ref import ReferenceDeepSort
@@ -87,64 +88,55 @@ def test_box_measurement_round_trip() -> None:
     np.testing.assert_allclose(motion.xyah_to_boxes(z), boxes)
 
 
-def test_cost_is_the_papers_at_every_lambda() -> None:
-    maha = np.array([[1.0, 9.4877, 9.5], [0.0, 20.0, 3.0]])
-    app = np.array([[0.1, 0.05, 0.01], [0.2, 0.1, 0.21]])
-    both_gates = [[True, True, False], [True, False, False]]
-    # λ = 0: the cosine distance, gated by motion and appearance; threshold = the appearance gate (reference).
-    cost, ok, threshold = cascade.combined_cost(maha, app, 0.0, 0.2)
-    np.testing.assert_array_equal(cost, app)
-    np.testing.assert_array_equal(ok, both_gates)
-    assert threshold == 0.2
-    # λ = 1: the raw squared Mahalanobis distance; the appearance gate still applies.
-    cost, ok, threshold = cascade.combined_cost(maha, app, 1.0, 0.2)
-    np.testing.assert_array_equal(cost, maha)
-    np.testing.assert_array_equal(ok, both_gates)
-    assert threshold == pytest.approx(9.4877)
-    # In between: λ·d1 + (1-λ)·d2 with d1 unscaled; every admissible pair is within the threshold.
-    cost, ok, threshold = cascade.combined_cost(maha, app, 0.4, 0.2)
-    np.testing.assert_allclose(cost, 0.4 * maha + 0.6 * app)
-    np.testing.assert_array_equal(ok, both_gates)
-    assert threshold == pytest.approx(0.4 * 9.4877 + 0.6 * 0.2)
-    assert (cost[ok] <= threshold).all()
-    # The normalised variant scales d1 onto the appearance gate's scale; same gates.
-    cost, ok, threshold = cascade.combined_cost(maha, app, 0.4, 0.2, "normalised")
-    np.testing.assert_allclose(cost, 0.4 * maha * 0.2 / 9.4877 + 0.6 * app)
-    np.testing.assert_array_equal(ok, both_gates)
-    assert threshold == pytest.approx(0.2)
+def test_unknown_cost_form_is_refused() -> None:
+    """The cost forms and their gates are checked against the paper's formula in test_deepsort_kernels.py."""
     with pytest.raises(ValueError, match="cost"):
-        cascade.combined_cost(maha, app, 0.4, 0.2, "scaled")
+        cascade.cost_threshold(0.4, 0.2, "scaled")
     with pytest.raises(ValueError, match="cost"):
         build_params(DeepSortParams, {"cost": "scaled"})
+
+
+def _gated(maha, app, lam: float, form: str = "paper", mcd: float = 0.2) -> tuple[np.ndarray, float]:
+    """The cascade's gated matrix (tracks x detections) of every pair, and its threshold."""
+    maha, app = np.asarray(maha, float), np.asarray(app, float)
+    rows, cols = np.divmod(np.arange(maha.size), maha.shape[1])
+    threshold, scale = cascade.cost_threshold(lam, mcd, form)
+    gated = kernels.cascade_matrix(maha.shape[0], maha.shape[1], rows, cols, maha.ravel(), app.ravel(), lam, mcd,
+                                   scale, motion.GATING_THRESHOLD, threshold, threshold + 1e-5)
+    return gated, threshold
 
 
 def test_half_lambda_weighs_raw_mahalanobis_not_a_rescaled_one() -> None:
     """Detection A is close in motion (d² 1) but a weaker appearance match (0.19); B the reverse (d² 8, 0.01).
     With the paper's cost at λ = 0.5 motion dominates (A: 0.595, B: 4.005); rescaled, appearance does."""
-    maha, app = np.array([[1.0, 8.0]]), np.array([[0.19, 0.01]])
     picks = {}
     for variant in cascade.COSTS:
-        cost, ok, threshold = cascade.combined_cost(maha, app, 0.5, 0.2, variant)
-        matches, _ = cascade.matching_cascade(cost, ok, np.array([1]), 30, threshold, np.arange(2))
+        gated, threshold = _gated([[1.0, 8.0]], [[0.19, 0.01]], 0.5, variant)
+        matches, _ = cascade.matching_cascade(gated, np.array([1]), 30, threshold, np.arange(2))
         picks[variant] = matches.tolist()
     assert picks == {"paper": [[0, 0]], "normalised": [[0, 1]]}
 
 
-def test_gated_matching_never_pairs_inadmissible_entries() -> None:
-    cost = np.array([[0.01, 0.15], [0.02, 0.5]])
-    admissible = np.array([[False, True], [True, True]])
-    matches, rows, cols = cascade.gated_matching(cost, 0.2, admissible)
-    assert sorted(map(tuple, matches.tolist())) == [(0, 1), (1, 0)]
-    # Above the threshold: assigned by the solver, then rejected (listed after never-assigned ones).
-    matches, rows, cols = cascade.gated_matching(np.array([[0.3, 0.9]]), 0.2)
-    assert len(matches) == 0 and rows.tolist() == [0] and cols.tolist() == [1, 0]
+def test_solver_never_pairs_gated_entries() -> None:
+    gate = 0.2 + 1e-5  # an inadmissible pair's price
+    rows, cols, left = solve_gated(np.array([[gate, 0.15], [0.02, gate]]), 0.2, np.array([10, 11]))
+    assert sorted(zip(rows.tolist(), cols.tolist())) == [(0, 11), (1, 10)] and left.tolist() == []
+    # Only gated entries: assigned by the solver, then rejected (listed after never-assigned ones).
+    rows, cols, left = solve_gated(np.array([[gate, gate]]), 0.2, np.array([10, 11]))
+    assert len(rows) == 0 and left.tolist() == [11, 10]
 
 
 def test_cascade_gives_recent_tracks_priority() -> None:
     # Two tracks want detection 0; track 1 was seen more recently and wins even at a higher cost.
-    cost = np.array([[0.01, 0.5], [0.1, 0.5]])
-    matches, free = cascade.matching_cascade(cost, np.ones((2, 2), bool), np.array([2, 1]), 30, 0.2, np.arange(2))
+    gated, threshold = _gated([[1.0, 1.0], [1.0, 1.0]], [[0.01, 0.5], [0.1, 0.5]], 0.0)
+    matches, free = cascade.matching_cascade(gated, np.array([2, 1]), 30, threshold, np.arange(2))
     assert matches.tolist() == [[1, 0]] and free.tolist() == [1]
+
+
+def _gallery(g: Galleries, track: int) -> np.ndarray:
+    """The vectors one track's gallery holds (any order)."""
+    size = g.count[g.rows[track]] if g.budget is None else min(g.count[g.rows[track]], g.budget)
+    return g.pool[g.rows[track], :size]
 
 
 def test_galleries_keep_the_last_nn_budget_vectors() -> None:
@@ -153,17 +145,16 @@ def test_galleries_keep_the_last_nn_budget_vectors() -> None:
     g.add(feats[:1])
     for i in range(1, 7):
         g.append(np.array([0]), feats[i : i + 1])
-    assert g.sizes().tolist() == [3]
-    kept = {int(np.argmax(v)) for v in g.vectors(0)}
-    assert kept == {4, 5, 6}
-    d = g.distance(np.array([0]), feats)
-    np.testing.assert_allclose(d[0], [1, 1, 1, 1, 0, 0, 0, 1])
+    assert {int(np.argmax(v)) for v in _gallery(g, 0)} == {4, 5, 6}
+    d = kernels.pair_distance(g.pool, g.rows, g.count, 3, np.zeros(8, np.int64), feats, np.arange(8))
+    np.testing.assert_allclose(d, [1, 1, 1, 1, 0, 0, 0, 1])
     # Rows of deleted tracks are reused without mixing vectors.
     g.add(feats[7:8])
     g.keep(np.array([False, True]))
     g.add(feats[2:3])
-    assert g.sizes().tolist() == [1, 1]
-    np.testing.assert_allclose(g.distance(np.array([0, 1]), feats[[7, 2]]), [[0, 1], [1, 0]])
+    assert [len(_gallery(g, t)) for t in range(2)] == [1, 1]
+    d = kernels.pair_distance(g.pool, g.rows, g.count, 3, np.array([0, 0, 1, 1]), feats[[7, 2]], np.array([0, 1, 0, 1]))
+    np.testing.assert_allclose(d, [0, 1, 1, 0])
 
 
 def test_nn_budget_respected_by_the_tracker() -> None:
@@ -171,8 +162,9 @@ def test_nn_budget_respected_by_the_tracker() -> None:
     tracker.reset(INFO)
     for i in range(6):
         tracker.update(None, _dets([[100, 100, 140, 200]], [_unit(1, 0.01 * i)]))
-    assert tracker.galleries.sizes().tolist() == [2]
-    np.testing.assert_allclose(sorted(v[1] / v[0] for v in tracker.galleries.vectors(0)), [0.04, 0.05], atol=1e-6)
+    kept = _gallery(tracker.galleries, 0)
+    assert len(kept) == 2
+    np.testing.assert_allclose(sorted(v[1] / v[0] for v in kept), [0.04, 0.05], atol=1e-6)
 
 
 # --- gates on the tracker ---------------------------------------------------------
@@ -197,12 +189,11 @@ def test_mahalanobis_gate_is_the_chi2_quantile(lam, d2, matched) -> None:
     # Shift the detection along x by exactly the distance that gives squared Mahalanobis d2.
     probe = copy.deepcopy(tracker)
     probe._predict()
-    _, var = kalman.project(probe.tracks.x, probe.tracks.P, motion.measurement_noise(probe.tracks.x))
+    mean, var = kalman.project(probe.tracks.x, probe.tracks.P, motion.measurement_noise(probe.tracks.x))
     dx = float(np.sqrt(d2 * var[0, 0]))
     shifted = [box[0] + dx, box[1], box[2] + dx, box[3]]
     z = motion.boxes_to_xyah(np.array([shifted]))
-    assert kalman.squared_mahalanobis(*kalman.project(probe.tracks.x, probe.tracks.P,
-                                                      motion.measurement_noise(probe.tracks.x)), z)[0, 0] == pytest.approx(d2)
+    assert float(np.sum((z[0] - mean[0]) ** 2 / var[0])) == pytest.approx(d2)  # diagonal S: a sum of squared z-scores
     out = tracker.update(None, _dets([shifted], [feature]))
     assert (out.ids.tolist() == [1]) is matched
     assert bool(tracker.tracks.time_since_update[0] == 0) is matched

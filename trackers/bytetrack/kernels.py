@@ -6,10 +6,13 @@ order each frame (why compiled: :mod:`trackbench.trackers.core.jit`):
 builds its cost matrix and returns the assignment when it is trivially
 determined; otherwise the tracker runs the shared solver), :func:`correct`,
 :func:`duplicates`, :func:`report`.  Arrays are modified in place where the
-docstring says so.  The arithmetic is that of the NumPy building blocks the
-tracker was written with — Deep SORT's height-scaled noise
-(:mod:`trackbench.trackers.core.deepsort_motion`), the per-axis Kalman filter,
-``iou_matrix`` — operation for operation.
+docstring says so.  The motion model is Deep SORT's height-scaled one
+(:mod:`trackbench.trackers.core.deepsort_motion`) on the per-axis Kalman filter.
+The definition is the reference implementation: the tests run the whole
+tracker against a per-track port of ifzhang/ByteTrack
+(``tests/oracles/bytetrack_ref.py``) on real sequences and against the authors'
+own output files, and check the pieces against formulas written out
+(``tests/test_jit_kernels.py``).
 """
 
 from __future__ import annotations

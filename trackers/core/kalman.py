@@ -17,8 +17,12 @@ algebra, which is what makes batched SORT fast.  An axis without a velocity
 (SORT's aspect ratio r) is an axis whose velocity variance and noise are zero:
 its velocity then stays exactly zero.
 
-The results equal the textbook full-matrix filter (checked against the
-per-track port of the reference in ``tests/oracles/sort_ref.py``) up to rounding.
+The results equal the textbook full-matrix filter up to rounding
+(``tests/test_jit_kernels.py`` checks one step against ``F P Fᵀ + Q`` and the
+Kalman gain; the trackers built on it are checked against the per-track ports
+of the references in ``tests/oracles/``).  The trackers' compiled kernels step
+the same per-axis filter one track at a time
+(:func:`trackbench.trackers.core.jit.predict_axis` / ``update_axis``).
 """
 
 from __future__ import annotations
@@ -70,17 +74,6 @@ def update(x: np.ndarray, P: np.ndarray, z: np.ndarray, r: np.ndarray) -> tuple[
     return x_new, P_new
 
 
-def update_inplace(x: np.ndarray, P: np.ndarray, z: np.ndarray, r: np.ndarray) -> None:
-    """:func:`update` writing into ``x`` and ``P`` (e.g. rows a tracker gathered for its matched tracks)."""
-    m = z.shape[1]
-    s = P[:, 0] + r
-    gain = P[:, :2] / s[:, None, :]
-    innovation = z - x[:, :m]
-    x += (gain * innovation[:, None, :]).reshape(len(z), 2 * m)
-    P[:, 2] -= gain[:, 1] * P[:, 1]  # before P[:, 1] shrinks: it uses the prior covariance
-    P[:, :2] *= 1.0 - gain[:, :1]
-
-
 def initiate(z: np.ndarray, var_pos: np.ndarray, var_vel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Tracks started at measurements ``z`` (K, m) with zero velocity and diagonal covariance."""
     k, m = z.shape
@@ -90,28 +83,3 @@ def initiate(z: np.ndarray, var_pos: np.ndarray, var_vel: np.ndarray) -> tuple[n
     P[:, 0] = var_pos
     P[:, 2] = var_vel
     return x, P
-
-
-def full_covariance(P: np.ndarray) -> np.ndarray:
-    """The (K, 2m, 2m) covariance matrices, for checks against textbook filters."""
-    k, _, m = P.shape
-    full = np.zeros((k, 2 * m, 2 * m))
-    idx = np.arange(m)
-    full[:, idx, idx] = P[:, 0]
-    full[:, idx, idx + m] = P[:, 1]
-    full[:, idx + m, idx] = P[:, 1]
-    full[:, idx + m, idx + m] = P[:, 2]
-    return full
-
-
-def squared_mahalanobis(mean: np.ndarray, var: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Squared Mahalanobis distance of each measurement (N, m) to each track's prediction.
-
-    ``mean``/``var`` (K, m) from :func:`project`; the innovation covariance is
-    diagonal here, so the distance is a sum of squared standardised residuals.
-    Returns (K, N).
-    """
-    if len(mean) == 0 or len(z) == 0:
-        return np.zeros((len(mean), len(z)))
-    d = z[None, :, :] - mean[:, None, :]
-    return np.einsum("knm,km->kn", d * d, 1.0 / var)

@@ -47,7 +47,6 @@ class TrackStore:
 
     def __init__(self, axes: int, columns: Mapping[str, Any] | None = None) -> None:
         """``columns`` names extra per-track arrays and their dtype (or ``(dtype, (width,))``)."""
-        self.axes = axes
         self.next_id = 1
         self.ids = np.zeros(0, np.int64)
         self.x = np.zeros((0, 2 * axes))
@@ -115,10 +114,6 @@ class TrackStore:
         c = self._counters
         c[c[:, _SINCE] > 0, _STREAK] = 0
         c[:, _AGE:] += 1  # age and time_since_update together
-
-    def tick(self) -> None:
-        """One frame older and one more frame since the last match, for every track (no streak bookkeeping)."""
-        self._counters[:, _AGE:] += 1
 
     def mark_updated(self, idx: np.ndarray | slice) -> None:
         """Counters of tracks that were matched to a detection this frame."""

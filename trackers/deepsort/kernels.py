@@ -3,27 +3,24 @@
 Why compiled: :mod:`trackbench.trackers.core.jit` (a sparse frame is ~150 tiny
 NumPy calls, each costing more than its arithmetic).
 :class:`~trackbench.trackers.deepsort.tracker.DeepSort` calls, each frame:
-:func:`predict`, :func:`gate` (motion gate of the confirmed tracks, as pairs),
-the appearance distance at those pairs (NumPy, :mod:`.appearance`: its dot
-products stay BLAS's), :func:`cascade_matrix` and :func:`cascade_levels`
-(the cascade's gated matrix and its level plan), :func:`skip_levels` between
-the solver's calls, :func:`iou_stage`, :func:`correct` and :func:`report`.
-The Hungarian solver stays scipy's, called from Python for every level with an
-admissible pair.
+:func:`predict`, :func:`cascade_costs` (:func:`gate`: the motion gate of the
+confirmed tracks, as pairs; :func:`pair_distance`: the appearance distance at
+those pairs; :func:`cascade_matrix`: the cascade's gated matrix), then, through
+:func:`trackbench.trackers.deepsort.cascade.matching_cascade`,
+:func:`cascade_levels` (the level plan) and :func:`skip_levels` between the
+solver's calls, and finally :func:`iou_stage`, :func:`correct` and
+:func:`report`.  The Hungarian solver stays scipy's, called from Python for
+every level with an admissible pair.
 
-The NumPy path stays the definition; each kernel repeats its operations in the
-same order, so the floats are bit-identical (``tests/test_deepsort_kernels.py``):
-
-- noise: ``motion.process_noise`` / ``measurement_noise`` — ``(h·w)²`` on
-  u, v, h and the aspect's constant variance;
-- Kalman: ``kalman.predict_inplace`` / ``update_inplace`` via
-  :func:`~trackbench.trackers.core.jit.predict_axis` / ``update_axis``;
-- Mahalanobis: ``kalman.squared_mahalanobis``'s ``einsum("knm,km->kn", d*d, 1/var)``,
-  whose sum over the four axes NumPy adds as ``(p0 + p2) + (p1 + p3)`` (two
-  128-bit lanes, then their sum); the test pins this;
-- cost and gate: ``cascade.combined_cost`` and ``assignment.gate_costs``;
-- IoU: ``iou_matrix`` via :func:`~trackbench.trackers.core.jit.iou` on
-  ``motion.xyah_to_boxes``.
+The definition these kernels answer to is the reference implementation: the
+tests run the whole tracker against a per-track port of nwojke/deep_sort
+(``tests/oracles/deepsort_ref.py``) on real sequences, and against the authors'
+own output files; ``tests/test_deepsort_kernels.py`` checks the pieces against
+the paper's formulas written out (Kalman filter, Mahalanobis gate, cosine
+distance, the cascade's cost and gates).  Where a kernel fixes an order of
+floating-point operations (the Mahalanobis sum, the gallery products' shape)
+it is kept as it is, since the last bit of a cost can decide a tie in the
+solver and so a track's id.
 
 Noise constants are arguments, not globals (numba would freeze another module's
 constants into its cache; see :mod:`trackbench.trackers.core.jit`).
@@ -43,7 +40,7 @@ ROTATION_CHECKED = 80
 
 @kernel
 def _height_var(h: float, weight: float) -> float:
-    """``(h · weight)²``: one entry of ``motion._height_scaled``."""
+    """``(h · weight)²``: Deep SORT's height-scaled variance of u, v or h (``core.deepsort_motion``)."""
     v = h * weight
     return v * v
 
@@ -68,7 +65,7 @@ def predict(x: np.ndarray, P: np.ndarray, counters: np.ndarray, count_frame: boo
 
 @kernel
 def _measurement_var(x: np.ndarray, i: int, k: int, w_pos: float, a_r: float) -> float:
-    """``motion.measurement_noise(x)[i, k]``."""
+    """R of track ``i``, axis ``k``: ``(w_pos · h)²`` on u, v, h; ``a_r`` on the aspect."""
     return a_r if k == 2 else _height_var(x[i, 3], w_pos)
 
 
@@ -92,7 +89,7 @@ def gate(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, z: np.ndarray, w_p
             for k in range(4):
                 d = z[j, k] - x[i, k]
                 p[k] = (d * d) * inv[k]
-            m = (p[0] + p[2]) + (p[1] + p[3])
+            m = (p[0] + p[2]) + (p[1] + p[3])  # a fixed sum order (see the module docs)
             if m <= threshold:
                 pr[count] = a
                 pd[count] = j
@@ -104,14 +101,16 @@ def gate(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, z: np.ndarray, w_p
 @kernel
 def pair_distance(pool: np.ndarray, rows: np.ndarray, count: np.ndarray, budget: int, tracks: np.ndarray,
                   features: np.ndarray, dets: np.ndarray) -> np.ndarray:
-    """``Galleries.pair_distance`` (``saturate=False``) at the pairs (``tracks[p]``, ``dets[p]``): the
-    smallest cosine distance from ``features[dets[p]]`` to the filled slots of the track's gallery
-    (+inf when empty).  ``budget`` < 0 means no budget.
+    """Nearest-neighbour cosine distance at the pairs (``tracks[p]``, ``dets[p]``): the smallest
+    ``1 - <g, f>`` from ``features[dets[p]]`` to the filled slots ``g`` of the track's gallery in the
+    :class:`~trackbench.trackers.deepsort.appearance.Galleries` pool (+inf when empty).
+    ``budget`` < 0 means no budget.
 
-    Bit for bit, the same BLAS calls as NumPy's batched ``matmul`` there: each pair multiplies the
-    first ``width`` slots of its pool row (``width``: the largest gallery among the pairs, unfilled
-    slots included) by its vector, one matrix-vector product (a dot product when ``width`` is 1).
-    BLAS's summation order depends on that shape, so the shape is kept, not trimmed per gallery.
+    Each pair multiplies the first ``width`` slots of its pool row (``width``: the largest gallery
+    among the pairs, unfilled slots included) by its vector, one BLAS matrix-vector product (a dot
+    product when ``width`` is 1).  BLAS's summation order depends on that shape, so it stays
+    this shape rather than a per-gallery trim: another shape could move a distance by its last
+    bit (see the module docs).
     """
     n = len(tracks)
     out = np.empty(n)
@@ -153,9 +152,10 @@ def cascade_costs(x: np.ndarray, P: np.ndarray, confirmed: np.ndarray, z: np.nda
 def cascade_matrix(rows: int, cols: int, pr: np.ndarray, pd: np.ndarray, maha: np.ndarray, appearance: np.ndarray,
                    lam: float, max_cosine_distance: float, motion_scale: float, motion_gate: float,
                    threshold: float, gated_value: float) -> np.ndarray:
-    """The cascade's gated matrix: ``combined_cost`` at the gated pairs, admissible ones kept, every
-    other entry ``gated_value``.  ``motion_gate`` is the χ² gate on the raw distance (both cost forms);
-    ``motion_scale`` is 1 for the paper's cost (``normalised``: its factor)."""
+    """The cascade's gated matrix: the cost ``λ·d⁽¹⁾ + (1-λ)·d⁽²⁾`` (:mod:`.cascade`) at the pairs
+    that pass both gates and lie within ``threshold``, every other entry ``gated_value``.
+    ``motion_gate`` is the χ² gate on the raw distance (both cost forms); ``motion_scale`` is 1 for
+    the paper's cost (``normalised``: its factor)."""
     out = np.full((rows, cols), gated_value)
     for q in range(len(pr)):
         m, app = maha[q], appearance[q]

@@ -7,13 +7,14 @@ prediction, counters included), :func:`first_round` and :func:`iou_rows`
 tracker runs the shared solver), :func:`observe` for matched tracks (OCM
 direction, observation store, ORU re-update, Kalman update), :func:`miss`,
 :func:`report`.  Arrays are modified in place where the docstring says so.
-The arithmetic is that of the NumPy building blocks the tracker was written
-with — SORT's filter (:mod:`trackbench.trackers.core.sort_motion`), the
-per-axis Kalman filter, ``iou_matrix``, this package's ``boxes_to_z`` and
-``direction`` — operation for operation.  The momentum (OCM) gain stays in
-NumPy (:func:`trackbench.trackers.ocsort.tracker.momentum_gain`): it uses
-``arccos``, whose NumPy (SIMD) and C-library results differ in the last bit,
-and it is needed only when the solver runs.
+The definition is the reference implementation: the tests run the whole
+tracker against a per-track port of noahcao/OC_SORT (``tests/oracles/ocsort_ref.py``)
+on real sequences and against the authors' own output files, and check the
+pieces against formulas written out (``tests/test_jit_kernels.py``).  The
+``arccos`` of the momentum (OCM) gain is taken by NumPy between
+:func:`momentum_cos` and :func:`negated_gain`, as the reference does: NumPy's
+(SIMD) ``arccos`` and the C library's differ in the last bit, which can decide a
+tie in the solver; it is needed only when the solver runs.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _FAR = np.iinfo(np.int64).max
 
 @kernel
 def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
-    """``sort_motion.x_to_boxes`` of state row ``x[i]`` into ``out[j]``."""
+    """The corner box of (u, v, s, r) state row ``x[i]`` into ``out[j]``: ``w = √(s·r)``, ``h = s / w``."""
     w = np.sqrt(x[i, 2] * x[i, 3])
     h = x[i, 2] / w
     out[j, 0] = x[i, 0] - w * 0.5
@@ -41,7 +42,7 @@ def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
 @kernel
 def predict(x: np.ndarray, P: np.ndarray, counters: np.ndarray, count_frame: bool, q_pos: np.ndarray,
             q_vel: np.ndarray):
-    """``sort_motion.predict_tracks`` in place: area clamp, prediction, counters (``count_frame``).
+    """SORT's prediction step in place: area-velocity clamp, prediction, counters (``count_frame``).
 
     SORT's noise (``q_pos``, ``q_vel``, and ``r`` elsewhere) is passed in rather than read as globals,
     which numba would freeze into its cache (an edit of ``sort_motion.py`` would not reach it).
@@ -104,7 +105,7 @@ def first_round(boxes: np.ndarray, scores: np.ndarray, det_thresh: float, predic
 
 @kernel
 def momentum_cos(boxes: np.ndarray, dets: np.ndarray, previous: np.ndarray, velocity: np.ndarray) -> np.ndarray:
-    """``momentum_gain``'s clipped cosine (K, N) between each track's direction and the one from its
+    """The OCM gain's clipped cosine (K, N) between each track's direction and the one from its
     earlier observation ``previous`` to detection ``boxes[dets]``."""
     out = np.empty((len(previous), len(dets)))
     for t in range(len(previous)):
@@ -123,8 +124,8 @@ def momentum_cos(boxes: np.ndarray, dets: np.ndarray, previous: np.ndarray, velo
 @kernel
 def negated_gain(iou: np.ndarray, arccos: np.ndarray, previous: np.ndarray, scores: np.ndarray, dets: np.ndarray,
                  inertia: float) -> np.ndarray:
-    """The solver's input of the first round, ``-(IoU + momentum_gain)`` (N, K), from ``arccos`` of
-    :func:`momentum_cos` (taken by NumPy, whose ``arccos`` is the definition)."""
+    """The solver's input of the first round, ``-(IoU + inertia · score · (π/2 - |arccos c|) / π)`` (N, K),
+    zero gain for tracks without an observation; ``arccos`` is :func:`momentum_cos`'s, taken by NumPy."""
     n, k = iou.shape
     out = np.empty((n, k))
     for j in range(n):

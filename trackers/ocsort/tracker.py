@@ -90,24 +90,6 @@ def boxes_to_z(boxes: np.ndarray) -> np.ndarray:
     return np.stack([boxes[:, 0] + w / 2.0, boxes[:, 1] + h / 2.0, w * h, w / (h + 1e-6)], axis=1)
 
 
-def momentum_gain(dets: np.ndarray, scores: np.ndarray, previous: np.ndarray, velocity: np.ndarray,
-                  inertia: float) -> np.ndarray:
-    """OCM: ``inertia · score · (π/2 - angle) / π`` for each (detection, track), where ``angle`` is
-    between the track's direction and the one from its earlier observation to the detection;
-    zero for tracks without an observation.  The definition of the compiled
-    ``kernels.momentum_cos`` / ``kernels.negated_gain`` pair that the tracker runs (a test checks
-    they agree bit for bit)."""
-    c_det = (dets[:, :2] + dets[:, 2:4]) / 2.0
-    c_prev = (previous[:, :2] + previous[:, 2:4]) / 2.0
-    dx = c_det[None, :, 0] - c_prev[:, None, 0]
-    dy = c_det[None, :, 1] - c_prev[:, None, 1]
-    norm = np.sqrt(dx ** 2 + dy ** 2) + 1e-6
-    cos = np.clip(velocity[:, 1:2] * (dx / norm) + velocity[:, 0:1] * (dy / norm), -1, 1)
-    angle = (np.pi / 2.0 - np.abs(np.arccos(cos))) / np.pi
-    valid = (previous[:, 4] >= 0)[:, None]
-    return ((valid * angle) * inertia).T * scores[:, None]
-
-
 _COLUMNS_BASE = {
     "last_obs": (np.float64, (5,)),  # last observation (box, score), or NO_OBSERVATION
     "velocity": (np.float64, (2,)),  # direction (dy, dx) between observations; zero when unknown
@@ -188,8 +170,10 @@ class OcSort(Tracker):
 
     def _solve_first_round(self, iou: np.ndarray, boxes: np.ndarray, scores: np.ndarray, high: np.ndarray
                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``max_iou_matching(iou, iou_threshold, gain=iou + momentum_gain(...))`` when the shortcut
-        does not apply: the gain's arithmetic compiled around NumPy's ``arccos``, scipy's solver."""
+        """The first round when the shortcut does not apply: scipy's solver maximises IoU plus the
+        observation-centric momentum (OCM) gain ``inertia · score · (π/2 - angle) / π`` (zero for
+        tracks without an observation), then pairs under ``iou_threshold`` are dropped, as
+        ``max_iou_matching`` does.  The gain's arithmetic is compiled around NumPy's ``arccos``."""
         p, t, c = self.params, self.tracks, self.tracks.columns
         if iou.size == 0:
             return max_iou_matching(iou, p.iou_threshold)
@@ -200,7 +184,8 @@ class OcSort(Tracker):
         return jit.iou_pairs(rows, cols, iou, p.iou_threshold)
 
     def _predict(self, count_frame: bool) -> np.ndarray:
-        """``predict_tracks`` (SORT's step; counters only on detector frames) as one kernel."""
+        """SORT's prediction step (counters only on detector frames) as one kernel; tracks whose
+        prediction is not finite are dropped."""
         t = self.tracks
         predicted, finite = kernels.predict(t.x, t.P, t.counters, count_frame, Q_POS, Q_VEL)
         if not finite:  # a track whose prediction is not finite is dropped
