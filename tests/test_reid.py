@@ -217,6 +217,11 @@ def test_bench_train_reid_on_a_crops_folder(tmp_path, torch):
     v = emb.embed_crops(figure_crops(2, 1, seed=9).images)
     assert v.shape == (2, 1024)
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    # The command also wrote the same network as ONNX beside the checkpoint: same vectors without torch.
+    pytest.importorskip("onnx", reason="ONNX export needs the onnx package")
+    assert (tmp_path / "model.onnx").is_file()
+    w = create_embedder(f"onnx:{tmp_path / 'model.onnx'}", device="cpu").embed_crops(figure_crops(2, 1, seed=9).images)
+    np.testing.assert_allclose(w, v, atol=1e-5)
 
 
 def test_bench_train_reid_reports_bad_input(tmp_path, torch):

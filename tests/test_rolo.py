@@ -20,12 +20,12 @@ from trackbench.trackers.rolo.model import (  # noqa: E402
     STEP_FEATURES,
     Normalisation,
     NumpyRoloNet,
-    RoloNet,
     decode_boxes,
     encode_windows,
     linear_prior,
     raw_features,
 )
+from trackbench.trackers.rolo.network import RoloNet  # noqa: E402
 from trackbench.trackers.rolo.tracker import DEFAULT_CHECKPOINT  # noqa: E402
 from trackbench.harness.training.rolo.train import TrainConfig, evaluate, train  # noqa: E402
 from trackbench.trackers.core.device import resolve_device  # noqa: E402
@@ -299,6 +299,7 @@ def test_train_rolo_command(tmp_path: Path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert load_checkpoint(out)["model"]["hidden"] == 8
+    assert (tmp_path / "cli.onnx").is_file()  # the torch-free copy, beside it
     missing = runner.invoke(app, ["train-rolo", "--resume", str(tmp_path / "none.pt"), "--epochs", "2"])
     assert missing.exit_code == 2 and "bench train-rolo" in missing.output
 

@@ -1,11 +1,11 @@
-"""The shipped default re-id embedder (``reid``): loads offline, weights only, and tells real people apart."""
+"""The shipped default re-id embedder (``reid``): loads offline, weights only, runs without torch, tells real people apart."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="the reid embedder needs torch: pip install trackbench[deep]")
+pytest.importorskip("onnxruntime", reason="the reid embedder runs on onnxruntime")
 
 from trackbench.trackers.embedders import DEFAULT_EMBEDDER, create_embedder  # noqa: E402
 
@@ -13,19 +13,25 @@ from trackbench.trackers.embedders import DEFAULT_EMBEDDER, create_embedder  # n
 HELD_OUT = ["MOT17-09-FRCNN", "MOT17-13-FRCNN"]
 
 
-pytestmark = pytest.mark.usefixtures("torch_one_thread")
-
-
 @pytest.fixture(scope="module")
 def reid():
     return create_embedder("reid", device="cpu")
 
 
-def test_reid_is_deep_sorts_default_and_ships_as_plain_weights(reid):
+def test_reid_runs_the_shipped_onnx_file(reid):
+    from trackbench.trackers.embedders.onnx_model import OnnxEmbedder
+    from trackbench.trackers.embedders.shipped import onnx_path
+
+    assert isinstance(reid, OnnxEmbedder) and reid.path == onnx_path() and reid.input_size == (64, 64)
+    assert reid.key.startswith("reid-") and reid.providers == ["CPUExecutionProvider"]
+
+
+def test_reid_is_deep_sorts_default_and_ships_as_plain_weights(reid, torch_one_thread):
     from trackbench.trackers.deepsort.tracker import DeepSortParams
     from trackbench.trackers.embedders.shipped import weights_path
     from trackbench.trackers.embedders.siamese import load_checkpoint
 
+    torch = torch_one_thread
     assert DEFAULT_EMBEDDER == "reid" and DeepSortParams().embedder == "reid"
     path = weights_path()
     payload = torch.load(path, map_location="cpu", weights_only=True)  # no pickled code in the file
@@ -54,7 +60,7 @@ def test_reid_vectors_are_unit_and_deterministic(reid):
 
 
 @pytest.mark.shared
-def test_reid_separates_unseen_real_people_better_than_chance_and_than_untrained(reid, shared_data):
+def test_reid_separates_unseen_real_people_better_than_chance_and_than_untrained(reid, shared_data, torch_one_thread):
     """Retrieval on MOT17-mini identities the weights never saw; adjacent frames are junk (near-duplicates)."""
     from trackbench.datasets import load_dataset
     from trackbench.harness.training.reid.crops import CropRules, crops_from_sequences
@@ -67,7 +73,7 @@ def test_reid_separates_unseen_real_people_better_than_chance_and_than_untrained
     crops = crops_from_sequences(load_dataset("mot17", root, HELD_OUT), CropRules(every=1))
     assert crops.num_identities >= 15
     trained = evaluate_embedder(reid, crops, junk_frames=2)
-    torch.manual_seed(0)
+    torch_one_thread.manual_seed(0)
     untrained_net = SiameseNet(size=64, channels=(24, 48, 96, 192), dim=256).eval()
     untrained = evaluate_embedder(SiameseEmbedder(untrained_net, device="cpu"), crops, junk_frames=2)
     chance = 1.0 / crops.num_identities

@@ -94,9 +94,10 @@ import importlib.metadata as md, importlib.util as u, json
 from pathlib import Path
 spec = {n: u.find_spec(n).origin for n in ("datasets", "trackers", "trackbench")}
 own = {n: sorted(str(f) for f in md.files(n) if f.parts[0] == n) for n in ("datasets", "trackers")}
-from trackbench.trackers.rolo.tracker import DEFAULT_CHECKPOINT
+from trackbench.trackers.rolo.tracker import DEFAULT_CHECKPOINT, DEFAULT_ONNX
+from trackbench.trackers.embedders.shipped import onnx_path
 print(json.dumps({"spec": spec, "own": own, "checkpoint": str(DEFAULT_CHECKPOINT),
-                  "checkpoint_file": DEFAULT_CHECKPOINT.is_file(),
+                  "checkpoint_file": DEFAULT_CHECKPOINT.is_file() and DEFAULT_ONNX.is_file() and onnx_path().is_file(),
                   "dist": md.distribution("trackbench").locate_file("").as_posix()}))
 """)
     site = env["site"]

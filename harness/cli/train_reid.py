@@ -56,6 +56,7 @@ class TrainReidRequest:
     channels: tuple[int, ...] = (24, 48, 96, 192)
     dim: int = 1024
     command: str | None = None  # recorded in the checkpoint
+    onnx: bool = True  # also write <out>.onnx (what embedder=onnx:<file> runs without torch)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class TrainReidOutcome:
     result: Any  # harness.reid.train.TrainResult
     tests: dict[str, tuple[Any, Any]]  # name -> (untrained, trained) ReidScores
     metadata: dict[str, Any]
+    onnx: Path | None = None  # the ONNX export beside the checkpoint, when written
 
 
 def parse_spec(spec: str, default_root: Path | None) -> tuple[str, Path | None]:
@@ -208,7 +210,19 @@ def train_reid(request: TrainReidRequest, console: Console | None = None, progre
         **result.summary(),
     }
     path = save_checkpoint(result.model, request.out, metadata)
-    return TrainReidOutcome(path, result, {n: (before[n], after[n]) for n in tests}, metadata)
+    onnx = export_beside(path, say) if request.onnx else None
+    return TrainReidOutcome(path, result, {n: (before[n], after[n]) for n in tests}, metadata, onnx)
+
+
+def export_beside(checkpoint: Path, say: Any) -> Path | None:
+    """Write ``<checkpoint>.onnx``; a missing ``onnx`` package costs a note, not the finished training run."""
+    from trackbench.harness.training.onnx_export import export_checkpoint
+
+    try:
+        return export_checkpoint(checkpoint)
+    except ImportError as exc:
+        say(f"note: no ONNX export ({exc}); convert later with `bench export-onnx {checkpoint}`")
+        return None
 
 
 def execute_train_reid(request: TrainReidRequest, console: Console, err_console: Console) -> TrainReidOutcome:
@@ -221,7 +235,7 @@ def execute_train_reid(request: TrainReidRequest, console: Console, err_console:
     try:
         import torch  # noqa: F401
     except ImportError:
-        err_console.print("[bold red]error:[/bold red] train-reid needs PyTorch: pip install trackbench[deep]")
+        err_console.print("[bold red]error:[/bold red] train-reid needs PyTorch: pip install trackbench[torch]")
         raise typer.Exit(2)
     with reported(err_console, also=(RuntimeError,)), _progress(err_console) as bar:
         outcome = train_reid(request, console, bar)
@@ -237,4 +251,6 @@ def execute_train_reid(request: TrainReidRequest, console: Console, err_console:
     console.print(f"checkpoint: {outcome.checkpoint} ({size / 1024:.0f} KiB, {params:,} parameters; "
                   f"{result.train_crops} crops of {result.train_identities} identities; {result.seconds:.0f} s on {result.device})")
     console.print(f"use it: bench run --trackers deepsort --param embedder=siamese:{outcome.checkpoint}")
+    if outcome.onnx is not None:
+        console.print(f"or without torch: bench run --trackers deepsort --param embedder=onnx:{outcome.onnx}")
     return outcome

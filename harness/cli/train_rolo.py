@@ -71,5 +71,10 @@ def execute_train_rolo(options: dict[str, Any], out: Path | None, resume: Path |
     console.print(f"checkpoint: {target} ({size / 1024:.0f} KiB, {result.parameters:,} parameters; "
                   f"best epoch {result.best_epoch}; {result.train_windows:,} training / {result.val_windows:,} "
                   f"validation windows; {result.seconds:.1f} s of training in total)")
-    console.print(f"use it: bench run --trackers rolo --param checkpoint={target}")
+    if result.onnx is not None:
+        console.print(f"onnx: {result.onnx} (runs without torch)")
+        console.print(f"use it: bench run --trackers rolo --param checkpoint={result.onnx}")
+    else:
+        console.print(f"use it: bench run --trackers rolo --param checkpoint={target} "
+                      f"(needs torch; `bench export-onnx {target}` with the onnx package makes a torch-free copy)")
     return result

@@ -176,12 +176,13 @@ def plan_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path
 
 
 def _wants_gpu(variant: Variant) -> bool:
-    """A torch embedder on a device that may be CUDA: such units ask Ray for a GPU."""
-    from trackbench.trackers.embedders import uses_torch
+    """An embedder that can use CUDA here (torch, or onnxruntime with CUDA), on a device that may be CUDA:
+    such units ask Ray for a GPU."""
+    from trackbench.trackers.embedders import may_use_gpu
 
     params = build_params(trackers.tracker_class(variant.tracker).Params, variant.params())
     spec, device = getattr(params, "embedder", None), getattr(params, "device", "auto")
-    return bool(spec) and uses_torch(spec) and device != "cpu"
+    return bool(spec) and may_use_gpu(spec) and device != "cpu"
 
 
 def finish_unit(unit: PlannedUnit, output: UnitOutput) -> UnitResult:

@@ -25,7 +25,7 @@ def resolve_device(device: "str | torch.device | None" = "auto") -> "torch.devic
     try:
         import torch
     except ImportError:
-        raise ImportError("this needs PyTorch: pip install trackbench[deep]") from None
+        raise ImportError("this needs PyTorch: pip install trackbench[torch]") from None
     if isinstance(device, torch.device):
         return device
     text = (device or "auto").strip().lower()

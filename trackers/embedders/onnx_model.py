@@ -9,8 +9,11 @@ mean and standard deviation, which is what torchreid, fast-reid and most re-id
 exports expect; pass ``mean``/``std``/``bgr`` for a model trained otherwise.
 The first output is the vector (feature maps are averaged over space).
 
-The CUDA execution provider is used when onnxruntime offers it (the
-``onnxruntime-gpu`` build) and the device allows it; otherwise the CPU one.
+Providers and session options come from :mod:`trackbench.trackers.core.ort_session`
+(the one place that chooses them): the CUDA execution provider when onnxruntime
+offers it (the ``onnxruntime-gpu`` build) and the device allows it, otherwise
+the CPU one, with one intra-op thread unless ``threads`` says otherwise.  The
+shipped ``reid`` network runs through this class too (:mod:`.shipped`).
 """
 
 from __future__ import annotations
@@ -20,28 +23,12 @@ from typing import Sequence
 
 import numpy as np
 
+from trackbench.trackers.core import ort_session
 from trackbench.trackers.embedders.base import IMAGENET_MEAN, IMAGENET_STD, Embedder, l2_normalise
+from trackbench.trackers.embedders.batching import batches, resize_stack
+from trackbench.trackers.embedders.digest import file_digest
 
-INSTALL_HINT = "pip install trackbench[deep] (or onnxruntime-gpu for CUDA)"
-
-
-def _providers(device: str) -> list[str]:
-    import onnxruntime as ort
-
-    available = ort.get_available_providers()
-    text = (device or "auto").lower()
-    if text not in ("auto", "cpu") and not text.startswith("cuda"):
-        raise ValueError(f"unknown device {device!r}: use auto, cpu or cuda")
-    if text.startswith("cuda"):
-        if "CUDAExecutionProvider" not in available:
-            raise RuntimeError(
-                f"device {device!r} was requested but this onnxruntime has no CUDAExecutionProvider "
-                f"(providers: {', '.join(available)}); install onnxruntime-gpu or use device cpu"
-            )
-        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    if text == "auto" and "CUDAExecutionProvider" in available:
-        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    return ["CPUExecutionProvider"]
+INSTALL_HINT = ort_session.INSTALL_HINT
 
 
 def _static(dim) -> int | None:
@@ -53,21 +40,11 @@ class OnnxEmbedder(Embedder):
 
     def __init__(self, path: str | Path, device: str = "auto", batch_size: int = 64,
                  mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD, bgr: bool = False,
-                 input_size: tuple[int, int] | None = None, threads: int | None = None) -> None:
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:
-            raise ImportError(f"the onnx embedder needs onnxruntime: {INSTALL_HINT}") from exc
-        from trackbench.trackers.embedders.spec_key import file_digest
-
+                 input_size: tuple[int, int] | None = None, threads: int | None = None, name: str | None = None) -> None:
         self.path = Path(path).expanduser()
-        if not self.path.is_file():
-            raise FileNotFoundError(f"ONNX model not found: {self.path}")
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = int(threads)
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(self.path), sess_options=options, providers=_providers(device))
+        if name:
+            self.name = name  # e.g. "reid": the key then says which embedder made the vectors
+        self.session = ort_session.open_session(self.path, device, threads)
         self.providers = self.session.get_providers()
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
@@ -101,7 +78,7 @@ class OnnxEmbedder(Embedder):
 
     @property
     def key(self) -> str:
-        return f"onnx-{self.path.stem}-{self._digest}-{self.input_size[0]}x{self.input_size[1]}"
+        return f"{self.name}-{self.path.stem}-{self._digest}-{self.input_size[0]}x{self.input_size[1]}"
 
     def _run(self, stack: np.ndarray) -> np.ndarray:
         """Raw outputs (n, D) for a uint8 BGR stack (n, H, W, 3), honouring a fixed batch size."""
@@ -119,8 +96,6 @@ class OnnxEmbedder(Embedder):
         return y.reshape(n, -1)
 
     def embed_crops(self, crops: list[np.ndarray]) -> np.ndarray:
-        from trackbench.trackers.embedders.torch_device import batches, resize_stack
-
         if len(crops) == 0:
             return np.zeros((0, self.dim), np.float32)
         stack = resize_stack(crops, self.input_size)

@@ -11,37 +11,48 @@ file holds the exact command, the data, the held-out scores and the measured
 speed; ``weights/LICENSE`` the licence of the weights (they derive from MOT17,
 CC BY-NC-SA 3.0, unlike the code's MIT).
 
-The file is a :func:`~trackbench.trackers.embedders.siamese.save_checkpoint`
-dict (weights, architecture numbers, plain metadata), read with
-``torch.load(weights_only=True)``: loading it runs no code.
+Two files ship: ``reid_mot17_synth_64.pt``, the training output (a
+:func:`~trackbench.trackers.embedders.siamese.save_checkpoint` dict read with
+``torch.load(weights_only=True)``), and ``reid_mot17_synth_64.onnx``, the same
+network exported from it (``bench export-onnx``), which is what ``reid`` runs:
+through onnxruntime (:class:`~trackbench.trackers.embedders.onnx_model.OnnxEmbedder`),
+so Deep SORT's default embedder needs no torch.  The same weights under torch
+are ``embedder=siamese:<the .pt file>``.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # torch is imported only when the model is built: the cache key needs just the file
-    from trackbench.trackers.embedders.siamese import SiameseEmbedder
+from trackbench.trackers.embedders.onnx_model import OnnxEmbedder
 
 WEIGHTS = "weights/reid_mot17_synth_64.pt"
+ONNX = "weights/reid_mot17_synth_64.onnx"
 
 
-def weights_path() -> Path:
-    """The shipped checkpoint inside the installed package."""
-    path = Path(str(importlib.resources.files("trackbench.trackers.embedders").joinpath(WEIGHTS)))
+def _packaged(name: str, what: str) -> Path:
+    path = Path(str(importlib.resources.files("trackbench.trackers.embedders").joinpath(name)))
     if not path.is_file():
-        raise FileNotFoundError(f"the shipped re-id weights are missing from the installation ({path}); "
+        raise FileNotFoundError(f"the shipped re-id {what} is missing from the installation ({path}); "
                                 "reinstall trackbench, or choose another embedder (e.g. embedder=histogram)")
     return path
 
 
-def create(arg: str | None = None, device: str = "auto") -> "SiameseEmbedder":
-    """Registry factory: ``reid`` (no argument; your own checkpoint is ``siamese:<file>``)."""
+def weights_path() -> Path:
+    """The shipped training checkpoint (.pt; the torch path's input and the source of the .onnx)."""
+    return _packaged(WEIGHTS, "checkpoint")
+
+
+def onnx_path() -> Path:
+    """The shipped network as ONNX: the file ``reid`` runs (and its cache key hashes)."""
+    return _packaged(ONNX, "network (.onnx)")
+
+
+def create(arg: str | None = None, device: str = "auto") -> OnnxEmbedder:
+    """Registry factory: ``reid`` (no argument; your own checkpoint is ``siamese:<file>`` or ``onnx:<file>``)."""
     if arg:
         raise ValueError(f"the 'reid' embedder takes no argument (got {arg!r}); "
-                         "a checkpoint of your own is embedder=siamese:<checkpoint.pt>")
-    from trackbench.trackers.embedders.siamese import SiameseEmbedder
-
-    return SiameseEmbedder.from_checkpoint(weights_path(), device=device)
+                         "a checkpoint of your own is embedder=siamese:<checkpoint.pt> or onnx:<model.onnx>")
+    # ImageNet mean/std and RGB order: what the siamese network was trained with (torch_device.to_tensor).
+    return OnnxEmbedder(onnx_path(), device=device, name="reid")

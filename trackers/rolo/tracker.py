@@ -51,16 +51,14 @@ The model comes from a checkpoint written by ``bench train-rolo``.  The one
 that ships (``checkpoint=default``, ``checkpoints/README.md``) is box-only and
 trained on the gt tracks of all five MOT17 train sequences (matched to their
 FRCNN public detections) with synthetic sequences as augmentation; its weights
-are CC BY-NC-SA 3.0, as MOT17 is.  On CPU the LSTM is evaluated with NumPy
-(one tiny batch per frame; see :class:`~trackbench.trackers.rolo.model.NumpyRoloNet`).
+are CC BY-NC-SA 3.0, as MOT17 is.  It runs from its ONNX export on onnxruntime
+(no torch); a ``.pt`` checkpoint still runs, through torch
+(:mod:`trackbench.trackers.rolo.inference`).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -74,19 +72,15 @@ from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers.params import ParamError
 from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER
+from trackbench.trackers.rolo.inference import (  # noqa: F401  (public here as before)
+    CHECKPOINT_DIR, DEFAULT_CHECKPOINT, DEFAULT_ONNX, DEFAULT_TRAIN_COMMAND, LoadedModel, load_model, resolve_checkpoint)
 from trackbench.trackers import papers
-
-CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
-DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "rolo_mot17_synth.pt"
-DEFAULT_TRAIN_COMMAND = ("bench train-rolo --dataset mot17 --data-root <MOT17>/train --augment-synth 6 --synth-seed 1 "
-                         "--epochs 8 --seed 0 --threads 1 --device cpu --no-resumable --out rolo_mot17_synth.pt")
-
 
 @dataclass
 class RoloParams:
     """ROLO tracker parameters; the window length T and the embedder come from the checkpoint."""
 
-    checkpoint: str = "default"  # a `bench train-rolo` checkpoint; "default": the shipped MOT17 + synth model
+    checkpoint: str = "default"  # a `bench train-rolo` checkpoint (.onnx or .pt); "default": the shipped MOT17 + synth model
     iou_threshold: float = 0.3  # minimum IoU of a detection with a track's predicted box
     appearance_weight: float = 0.3  # weight of cosine distance in the cost (appearance checkpoints only)
     max_age: int | None = None  # frames a track is carried without detections; None: T - 1 (the most the LSTM can)
@@ -96,7 +90,7 @@ class RoloParams:
     kalman_guard: bool = True  # use the Kalman prediction where the LSTM's box falls outside the filter's χ² gate
     embedder: str | None = None  # appearance embedder; default and only choice: the checkpoint's
     features: str | None = None  # folder of precomputed vectors (embedder=precomputed)
-    device: str = "auto"  # embedder device; the LSTM runs in NumPy on CPU unless a cuda device is named
+    device: str = "auto"  # embedder device; the LSTM runs on the CPU unless a cuda device is named
 
     def validate(self) -> None:
         if (self.max_age is not None and self.max_age < 0) or self.min_hits < 0:
@@ -105,73 +99,6 @@ class RoloParams:
             raise ValueError("iou_threshold must lie in [0, 1]")
         if not 0.0 <= self.appearance_weight <= 1.0:
             raise ValueError("appearance_weight must lie in [0, 1]")
-
-
-def resolve_checkpoint(spec: str) -> Path:
-    return DEFAULT_CHECKPOINT if spec in ("", "default") else Path(spec).expanduser()
-
-
-@dataclass
-class LoadedModel:
-    meta: dict[str, Any]
-    steps: int
-    embedder: str
-    feature_dim: int
-    norm: Any
-    forward: Any  # (K, T, F) float32 -> (K, 8)
-
-
-_CACHE: dict[tuple[str, str, int, int], LoadedModel] = {}
-
-
-def load_model(path: Path, device: str = "auto") -> LoadedModel:
-    """The checkpoint's best weights as a callable, cached per file version and device."""
-    if not path.is_file():
-        if path == DEFAULT_CHECKPOINT:
-            raise FileNotFoundError(
-                f"the shipped ROLO checkpoint is missing ({path}); reinstall trackbench, or train one with "
-                f"`{DEFAULT_TRAIN_COMMAND}` and pass --param checkpoint=rolo_mot17_synth.pt")
-        raise FileNotFoundError(
-            f"no ROLO checkpoint at {path}: train one with `bench train-rolo --out {path}` "
-            "(e.g. `bench train-rolo --dataset mot17 --data-root ~/data/MOT17/train --out rolo.pt`), "
-            "or leave checkpoint unset for the shipped model")
-    stat = os.stat(path)
-    key = (str(path.resolve()), device, stat.st_mtime_ns, stat.st_size)
-    if key in _CACHE:
-        return _CACHE[key]
-    from trackbench.trackers.rolo.model import Normalisation, NumpyRoloNet
-    from trackbench.trackers.rolo.checkpoint import build_model, load_checkpoint
-
-    meta = load_checkpoint(path)
-    try:
-        m = meta["model"]
-        steps, dim, hidden = int(m["steps"]), int(m["appearance_dim"]), int(m["hidden"])
-        norm = Normalisation.from_dict(meta["normalisation"])
-        state = meta["best_state"] if meta.get("best_state") is not None else meta["model_state"]
-        embedder = str(meta["embedder"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{path}: incomplete ROLO checkpoint ({exc!r}); train a new one with `bench train-rolo`") from None
-    if device.startswith("cuda"):
-        import torch
-
-        from trackbench.trackers.core.device import resolve_device
-
-        device = str(resolve_device(device))  # a clear error where CUDA is not available
-        net = build_model(meta)
-        net.load_state_dict(state)
-        net.to(device).eval()
-
-        def forward(x: np.ndarray) -> np.ndarray:
-            with torch.inference_mode():
-                return net(torch.from_numpy(x).to(device)).float().cpu().numpy()
-    else:
-        try:
-            forward = NumpyRoloNet(state, hidden, dim, int(m.get("layers", 1)))
-        except KeyError as exc:
-            raise ValueError(f"{path}: weights do not fit the ROLO model ({exc}); retrain with `bench train-rolo`") from None
-    loaded = LoadedModel(meta, steps, embedder, dim, norm, forward)
-    _CACHE[key] = loaded
-    return loaded
 
 
 class Rolo(Tracker):
@@ -186,14 +113,13 @@ class Rolo(Tracker):
         super().__init__(params)
         p = self.params
         self._unavailable: str | None = None
+        path = resolve_checkpoint(p.checkpoint)
         try:
-            import torch  # noqa: F401  (checkpoints are torch files)
-        except ImportError:
-            self._unavailable = "rolo needs PyTorch to read its checkpoint: pip install torch"
+            self.model: LoadedModel | None = load_model(path, p.device)
+        except ImportError as exc:  # a .pt checkpoint without torch, or no onnxruntime: skip, saying why
+            self._unavailable = str(exc)
             self.model = None
             return
-        path = resolve_checkpoint(p.checkpoint)
-        self.model = load_model(path, p.device)
         trained = self.model.embedder
         if p.embedder is None:
             p.embedder = trained

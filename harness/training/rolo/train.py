@@ -41,7 +41,8 @@ from trackbench.datasets.sequence import Sequence
 from trackbench.harness.training.rolo.data import INPUTS, Trajectory, Windows, sample_windows, subsample, trajectories
 from trackbench.trackers.core.device import resolve_device
 from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER, load_checkpoint, save_checkpoint
-from trackbench.trackers.rolo.model import Normalisation, RoloNet, decode_boxes, linear_prior, parameter_count, raw_features
+from trackbench.trackers.rolo.model import Normalisation, decode_boxes, linear_prior, raw_features
+from trackbench.trackers.rolo.network import RoloNet, parameter_count
 
 
 
@@ -121,6 +122,7 @@ class TrainResult:
     val_windows: int
     best_epoch: int
     resumed_from: int = 0
+    onnx: Path | None = None  # the ONNX export beside the checkpoint (what the tracker runs without torch)
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -281,21 +283,32 @@ def weights_only(payload: dict[str, Any]) -> dict[str, Any]:
 
 def train(config: TrainConfig, out: str | Path, resume: str | Path | None = None,
           on_epoch: Callable[[dict[str, float]], None] | None = None,
-          progress: Any | None = None) -> TrainResult:
+          progress: Any | None = None, export_onnx: bool = True) -> TrainResult:
     """Train (or continue training) and write the checkpoint to ``out`` after every epoch.
 
     With ``resume``, the model, optimiser, epoch count, normalisation and the
     training configuration come from that checkpoint; only ``config.epochs``
     (the total to reach) and ``config.device`` are taken from ``config``.
     ``progress`` is a rich ``Progress`` (or None) advanced once per batch.
+    With ``export_onnx``, the finished checkpoint's best weights are also written
+    as ``<out>.onnx`` (:mod:`trackbench.harness.training.onnx_export`), the file
+    the tracker runs without torch; without the ``onnx`` package that step is skipped.
     """
     threads = torch.get_num_threads()
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     try:
-        return _train(config, out, resume, on_epoch, progress)
+        result = _train(config, out, resume, on_epoch, progress)
     finally:
         torch.set_num_threads(threads)
+    if export_onnx:
+        from trackbench.harness.training.onnx_export import export_checkpoint
+
+        try:
+            result.onnx = export_checkpoint(result.path)
+        except ImportError:
+            result.onnx = None  # no onnx package: the caller says how to convert later
+    return result
 
 
 def _train(config: TrainConfig, out: str | Path, resume: str | Path | None,

@@ -1,0 +1,143 @@
+"""Which file a ``checkpoint=`` names, and that file as a forward pass (K, T, F) → (K, 8).
+
+Two kinds of file run:
+
+- ``.onnx`` (the shipped default, and what ``bench train-rolo`` / ``bench
+  export-onnx`` write beside every checkpoint): onnxruntime, no torch.  The
+  checkpoint's plain fields (model shape, window length, normalisation,
+  embedder) travel inside the file as trackbench metadata.
+- ``.pt`` (a ``bench train-rolo`` checkpoint): needs torch to be read; the LSTM
+  then runs in NumPy (:class:`~trackbench.trackers.rolo.model.NumpyRoloNet`) on
+  the CPU, or in torch on a named CUDA device — how every checkpoint ran before
+  the ONNX files.
+
+Providers come from :mod:`trackbench.trackers.core.ort_session` with
+``gpu_on_auto=False``: one small batch per frame is faster on the CPU, so the
+CUDA provider is used only when ``device`` names cuda.  Loaded models are
+cached per file version and device, so a sweep's units share one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from trackbench.trackers.core import ort_session
+from trackbench.trackers.rolo.checkpoint import FORMAT, VERSION, load_checkpoint
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+#: The shipped training output (torch); ``checkpoint=<this file>`` runs it through torch.
+DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "rolo_mot17_synth.pt"
+#: The same weights exported to ONNX: what ``checkpoint=default`` runs.
+DEFAULT_ONNX = DEFAULT_CHECKPOINT.with_suffix(".onnx")
+DEFAULT_TRAIN_COMMAND = ("bench train-rolo --dataset mot17 --data-root <MOT17>/train --augment-synth 6 --synth-seed 1 "
+                         "--epochs 8 --seed 0 --threads 1 --device cpu --no-resumable --out rolo_mot17_synth.pt")
+
+
+def resolve_checkpoint(spec: str) -> Path:
+    """``default`` (or empty) → the shipped ONNX file; anything else is a path."""
+    return DEFAULT_ONNX if spec in ("", "default") else Path(spec).expanduser()
+
+
+@dataclass
+class LoadedModel:
+    meta: dict[str, Any]  # the checkpoint's plain fields (model, normalisation, embedder, ...)
+    steps: int
+    embedder: str
+    feature_dim: int
+    norm: Any
+    forward: Callable[[np.ndarray], np.ndarray]  # (K, T, F) float32 -> (K, 8)
+
+
+_CACHE: dict[tuple[str, str, int, int], LoadedModel] = {}
+
+
+def _missing(path: Path) -> FileNotFoundError:
+    if path in (DEFAULT_CHECKPOINT, DEFAULT_ONNX):
+        return FileNotFoundError(
+            f"the shipped ROLO checkpoint is missing ({path}); reinstall trackbench, or train one with "
+            f"`{DEFAULT_TRAIN_COMMAND}` and pass --param checkpoint=rolo_mot17_synth.onnx")
+    return FileNotFoundError(
+        f"no ROLO checkpoint at {path}: train one with `bench train-rolo --out {path.with_suffix('.pt')}` "
+        "(e.g. `bench train-rolo --dataset mot17 --data-root ~/data/MOT17/train --out rolo.pt`, which writes "
+        "rolo.pt and rolo.onnx), or leave checkpoint unset for the shipped model")
+
+
+def load_model(path: Path, device: str = "auto") -> LoadedModel:
+    """The checkpoint's best weights as a callable, cached per file version and device."""
+    if not path.is_file():
+        raise _missing(path)
+    stat = os.stat(path)
+    key = (str(path.resolve()), device, stat.st_mtime_ns, stat.st_size)
+    if key not in _CACHE:
+        meta, forward = _onnx_forward(path, device) if path.suffix.lower() == ".onnx" else _torch_forward(path, device)
+        _CACHE[key] = _loaded(path, meta, forward)
+    return _CACHE[key]
+
+
+def _loaded(path: Path, meta: dict[str, Any], forward: Callable[[np.ndarray], np.ndarray]) -> LoadedModel:
+    from trackbench.trackers.rolo.model import Normalisation
+
+    try:
+        m = meta["model"]
+        return LoadedModel(meta, int(m["steps"]), str(meta["embedder"]), int(m["appearance_dim"]),
+                           Normalisation.from_dict(meta["normalisation"]), forward)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: incomplete ROLO checkpoint ({exc!r}); train a new one with `bench train-rolo`") from None
+
+
+def _onnx_forward(path: Path, device: str) -> tuple[dict[str, Any], Callable[[np.ndarray], np.ndarray]]:
+    """onnxruntime session of an exported checkpoint, and its metadata (checked like a .pt's tag)."""
+    session = ort_session.open_session(path, device, threads=1, gpu_on_auto=False)
+    meta = ort_session.trackbench_metadata(session)
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a ROLO model exported by trackbench (no {FORMAT!r} metadata); "
+                         "convert a checkpoint with `bench export-onnx <checkpoint.pt>`")
+    if meta.get("version") != VERSION:
+        raise ValueError(f"{path} is a ROLO model of version {meta.get('version')}; this trackbench reads "
+                         f"version {VERSION}; re-export it with `bench export-onnx <checkpoint.pt>`")
+    inp, out = session.get_inputs()[0].name, session.get_outputs()[0].name
+
+    def forward(x: np.ndarray) -> np.ndarray:
+        return session.run([out], {inp: np.ascontiguousarray(x, np.float32)})[0]
+
+    return meta, forward
+
+
+def _torch_forward(path: Path, device: str) -> tuple[dict[str, Any], Callable[[np.ndarray], np.ndarray]]:
+    """A torch checkpoint: NumPy LSTM on the CPU, torch on a named CUDA device."""
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(f"rolo checkpoint {path.name} is a torch file and PyTorch is not installed: pip install "
+                          f"torch, or run its ONNX export (`bench export-onnx {path.name}` where torch is)") from None
+    from trackbench.trackers.rolo.checkpoint import build_model
+    from trackbench.trackers.rolo.model import NumpyRoloNet
+
+    meta = load_checkpoint(path)
+    try:
+        state = meta["best_state"] if meta.get("best_state") is not None else meta["model_state"]
+        m = meta["model"]
+    except KeyError as exc:
+        raise ValueError(f"{path}: incomplete ROLO checkpoint ({exc!r}); train a new one with `bench train-rolo`") from None
+    if device.startswith("cuda"):
+        from trackbench.trackers.core.device import resolve_device
+
+        target = resolve_device(device)  # a clear error where CUDA is not available
+        net = build_model(meta)
+        net.load_state_dict(state)
+        net.to(target).eval()
+
+        def forward(x: np.ndarray) -> np.ndarray:
+            with torch.inference_mode():
+                return net(torch.from_numpy(x).to(target)).float().cpu().numpy()
+
+        return meta, forward
+    try:
+        return meta, NumpyRoloNet(state, int(m["hidden"]), int(m["appearance_dim"]), int(m.get("layers", 1)))
+    except KeyError as exc:
+        raise ValueError(f"{path}: weights do not fit the ROLO model ({exc}); retrain with `bench train-rolo`") from None
