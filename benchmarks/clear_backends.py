@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/clear_backends.py --gt GT_FOLDER --results RE
 files that ship inside motmetrics.
 
 For every sequence: trackbench's counts with ``--clear-backend motmetrics`` and
-``--clear-backend trackeval`` (:func:`trackbench.harness.metrics.evaluate.evaluate_folders`),
+``--clear-backend trackeval`` (:func:`trackbench.harness.metrics.folders.evaluate_folders`),
 and ``trackeval.Evaluator`` + ``MotChallenge2DBox`` run on the same files in a
 temporary TrackEval layout.  Printed: the counts where the two backends differ,
 per sequence, and the largest difference between the ``trackeval`` backend and
@@ -65,7 +65,8 @@ def main() -> None:
     parser.add_argument("--benchmark", default="MOT17")
     parser.add_argument("--tud", action="store_true", help="the TUD gt and results that ship inside motmetrics")
     args = parser.parse_args()
-    from trackbench.harness.metrics.evaluate import COMBINED, evaluate_folders, find_gt_sequences, read_seq_length
+    from trackbench.harness.metrics.evaluate import COMBINED
+    from trackbench.harness.metrics.folders import evaluate_folders, find_gt_sequences, read_seq_length
 
     tmp = None
     if args.tud:

@@ -61,17 +61,16 @@ import motmetrics as mm  # noqa: E402
 from trackbench.datasets.boxes import tlwh_to_tlbr  # noqa: E402
 from trackbench.datasets.motfile import read_mot_file  # noqa: E402
 from trackbench.datasets.sequence import EvalSpec, FrameTable  # noqa: E402
-from trackbench.harness.metrics.compat import ensure_motmetrics_numpy2  # noqa: E402
+from trackbench.harness.metrics.motmetrics_numpy2 import ensure_motmetrics_numpy2  # noqa: E402
 from trackbench.harness.metrics.evaluate import (  # noqa: E402
-    evaluate_folders,
     SequenceCounts,
     SequenceJob,
     combine,
     count_sequence,
     count_sequences,
     finalize,
-    read_seq_length,
 )
+from trackbench.harness.metrics.folders import evaluate_folders, read_seq_length  # noqa: E402
 from trackbench.datasets.mot_scoring import MOT_DISTRACTORS, PEDESTRIAN, spec_for_benchmark  # noqa: E402
 from trackbench.harness.metrics.preprocess import preprocess  # noqa: E402
 

@@ -132,7 +132,7 @@ def _loader(system: str) -> Callable[[Path, dict[str, int]], Callable[[], dict[s
 
 def _trackbench(engine: str):
     def load(root: Path, lengths: dict[str, int]):
-        from trackbench.harness.metrics.evaluate import evaluate_folders
+        from trackbench.harness.metrics.folders import evaluate_folders
 
         def run():
             out = {}
@@ -192,7 +192,7 @@ def _trackeval(root: Path, lengths: dict[str, int]):
 def _motmetrics(root: Path, lengths: dict[str, int]):
     import motmetrics as mm
 
-    from trackbench.harness.metrics.compat import ensure_motmetrics_numpy2
+    from trackbench.harness.metrics.motmetrics_numpy2 import ensure_motmetrics_numpy2
 
     ensure_motmetrics_numpy2()  # motmetrics' own IoU code needs np.asfarray
 

@@ -23,7 +23,7 @@ def test_tlwh_round_trip_and_iou_known_values() -> None:
 
 def test_iou_matches_motmetrics_on_random_boxes() -> None:
     mm_dist = pytest.importorskip("motmetrics.distances")
-    from trackbench.harness.metrics.compat import ensure_motmetrics_numpy2
+    from trackbench.harness.metrics.motmetrics_numpy2 import ensure_motmetrics_numpy2
 
     ensure_motmetrics_numpy2()
     rng = np.random.default_rng(0)

@@ -27,7 +27,7 @@ from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.mot_scoring import spec_for_benchmark
 from trackbench.datasets.sequence import EvalSpec, FrameTable
 from trackbench.harness.cli.app import app
-from trackbench.harness.metrics import clear_fast
+from trackbench.harness.metrics.clear import MotmetricsFast as clear_fast
 from trackbench.harness.metrics.evaluate import CLEAR_BACKENDS, count_sequence
 from trackbench.trackers.sort.tracker import Sort
 

@@ -21,10 +21,12 @@ import numpy as np
 import pytest
 import trackeval
 
+from trackbench.datasets.mot_scoring import spec_for_benchmark
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
-from trackbench.harness.metrics import mm_backend
-from trackbench.harness.metrics.compat import ensure_motmetrics_numpy2
+from trackbench.harness.metrics import clear, motmetrics_accumulator
+from trackbench.harness.metrics.folders import evaluate_folders
+from trackbench.harness.metrics.motmetrics_numpy2 import ensure_motmetrics_numpy2
 from trackbench.harness.metrics.evaluate import (
     COMBINED,
     SequenceJob,
@@ -32,11 +34,10 @@ from trackbench.harness.metrics.evaluate import (
     combine_counts,
     count_sequence,
     count_sequences,
-    evaluate_folders,
     evaluate_sequence,
     finalize,
 )
-from trackbench.harness.metrics.preprocess import preprocess, spec_for_benchmark
+from trackbench.harness.metrics.preprocess import preprocess
 
 MM_DATA = Path(mm.__file__).resolve().parent / "data"
 TUD = ("TUD-Campus", "TUD-Stadtmitte")
@@ -203,9 +204,9 @@ def test_fast_fragmentation_equals_motmetrics_function() -> None:
     for name in TUD:
         gt, result, length = tud_tables(name)
         seq = preprocess(gt, result, EvalSpec(), length)
-        df_map = mm.metrics.events_to_df_map(mm_backend.accumulator(seq).events)
+        df_map = mm.metrics.events_to_df_map(motmetrics_accumulator.accumulator(seq).events)
         theirs = mm.metrics.num_fragmentations(df_map, mm.metrics.obj_frequencies(df_map))
-        assert mm_backend.num_fragmentations(df_map) == theirs
+        assert clear.num_fragmentations(df_map) == theirs
 
 
 # --------------------------------------------------------------------------- 2. TrackEval end to end
@@ -290,9 +291,9 @@ def test_mot17_distractor_removal_changes_the_score(mot17_case: dict[str, Any]) 
 @pytest.mark.shared
 def test_mot17_fast_fragmentation_equals_motmetrics_function(mot17_case: dict[str, Any]) -> None:
     seq = preprocess(mot17_case["gt"], mot17_case["result"], spec_for_benchmark("MOT17"), MOT17_05_LENGTH)
-    df_map = mm.metrics.events_to_df_map(mm_backend.accumulator(seq).events)
+    df_map = mm.metrics.events_to_df_map(motmetrics_accumulator.accumulator(seq).events)
     theirs = mm.metrics.num_fragmentations(df_map, mm.metrics.obj_frequencies(df_map))
-    assert mm_backend.num_fragmentations(df_map) == theirs > 0
+    assert clear.num_fragmentations(df_map) == theirs > 0
 
 
 # --------------------------------------------------------------------------- 2b. the trackeval CLEAR backend
@@ -387,7 +388,7 @@ def test_compat_shim_in_a_fresh_interpreter() -> None:
     script = textwrap.dedent(
         f"""
         import numpy as np, motmetrics as mm
-        from trackbench.harness.metrics.compat import ensure_motmetrics_numpy2, motmetrics_needs_shim
+        from trackbench.harness.metrics.motmetrics_numpy2 import ensure_motmetrics_numpy2, motmetrics_needs_shim
         gt = mm.io.loadtxt({str(MM_DATA / "TUD-Campus" / "gt.txt")!r})
         dt = mm.io.loadtxt({str(MM_DATA / "TUD-Campus" / "test.txt")!r})
         if motmetrics_needs_shim():

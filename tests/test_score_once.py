@@ -16,7 +16,7 @@ from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
 from trackbench.harness.metrics import evaluate
 from trackbench.harness.metrics.evaluate import CLEAR_BACKENDS, SequenceJob, count_sequence, count_sequences, finalize
-from trackbench.harness.metrics.preprocess import spec_for_benchmark
+from trackbench.datasets.mot_scoring import spec_for_benchmark
 
 from test_metrics import MOT17_05, MOT17_05_LENGTH, perturbed_mot17_result, tud_tables
 

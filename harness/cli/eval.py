@@ -35,7 +35,7 @@ def damaged_result_notes(gt: Path, results: Path, sequences: list[str] | None = 
     goes on, but a table built on them should say so.
     """
     from trackbench.datasets.motfile import result_file_note
-    from trackbench.harness.metrics.evaluate import find_gt_sequences, find_results_dir
+    from trackbench.harness.metrics.folders import find_gt_sequences, find_results_dir
 
     names = [s.name for s in find_gt_sequences(gt) if sequences is None or s.name in sequences]
     several = tracker_dirs(results)
@@ -50,10 +50,11 @@ def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
     """(table, notes): one tracker's rows, or every tracker's stacked under a ``tracker`` level.
 
     ``verify`` also counts with motmetrics' and TrackEval's own code and raises
-    :class:`~trackbench.harness.metrics.evaluate.VerificationError` on any difference;
+    :class:`~trackbench.harness.metrics.verify.VerificationError` on any difference;
     ``table.attrs['verified']`` is the number of (tracker, sequence) results checked.
     """
-    from trackbench.harness.metrics.evaluate import check_backend, evaluate_folders
+    from trackbench.harness.metrics.evaluate import check_backend
+    from trackbench.harness.metrics.folders import evaluate_folders
 
     check_backend(clear_backend)
     bench = "auto" if not benchmark else benchmark.upper()
@@ -104,7 +105,7 @@ def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | Non
                  verify: bool = False) -> pd.DataFrame:
     import typer
 
-    from trackbench.harness.metrics.evaluate import VerificationError
+    from trackbench.harness.metrics.verify import VerificationError
 
     with reported(err_console):
         leaderboard.check_options(sort, fmt)

@@ -1,46 +1,25 @@
-"""Tracking metrics: CLEAR and identity (motmetrics or TrackEval), HOTA (TrackEval), MOTChallenge preprocessing.
+"""Tracking metrics: CLEAR, identity and HOTA, under motmetrics' or TrackEval's definitions.
 
-Entry points (see :mod:`trackbench.harness.metrics.evaluate` for conventions: percentages,
-MOTP as mean IoU):
+One module per metric family, each holding every definition of it side by
+side, one class per (CLEAR backend, engine) with TrackEval's metric-class
+interface ``evaluate(seq)`` / ``combine([counts])`` / ``finalize(counts)``:
 
-* ``evaluate_sequence(gt, result, spec, num_frames) -> dict[str, float]``
-* ``count_sequence(...) -> SequenceCounts``, ``combine(counts) -> dict``,
-  ``combine_counts(counts) -> SequenceCounts``, ``finalize(counts) -> dict``
-* ``evaluate_folders(gt_root, results_root, ...) -> pandas.DataFrame``
-* ``ensure_motmetrics_numpy2()``: lets motmetrics' own IoU helpers run on NumPy 2
+* :mod:`.clear`: MOTA, MOTP, FP, FN, IDsw, Frag, MT/PT/ML (and why the two
+  definitions can differ);
+* :mod:`.identity`: IDF1, IDP, IDR, IDTP, IDFP, IDFN;
+* :mod:`.hota`: HOTA, DetA, AssA, LocA, ... (TrackEval's definition only).
 
-Names are resolved lazily so that importing a submodule (e.g. ``compat``)
-does not pull in motmetrics, TrackEval and pandas.
+The ``library`` engine runs the libraries' own code (the definition); the
+default ``fast`` engine (the ``*Fast`` classes) gives the same counts from
+whole-sequence arrays.  Shared pieces:
+
+* :mod:`.preprocess`: MOTChallenge preprocessing, gt + result -> :class:`~.preprocess.SeqData`;
+* :mod:`.pairs`: a sequence as flat (gt, tracker) pair arrays, for the fast engine;
+* :mod:`.motmetrics_accumulator`: the motmetrics accumulator CLEAR and identity share;
+* :mod:`.evaluate`: the entry points: count and score sequences, combine them from summed counts;
+* :mod:`.folders`: score a results folder against a gt folder (``bench eval``);
+* :mod:`.verify`: compare the fast engine's counts with the libraries' (``bench eval --verify``);
+* :mod:`.motmetrics_numpy2`: lets motmetrics' own IoU helpers run on NumPy 2.
+
+Import the submodules themselves; importing this package pulls in nothing.
 """
-
-from __future__ import annotations
-
-from importlib import import_module
-from typing import Any
-
-_EXPORTS = {
-    "evaluate_sequence": "evaluate",
-    "count_sequence": "evaluate",
-    "count_sequences": "evaluate",
-    "count_preprocessed": "evaluate",
-    "combine": "evaluate",
-    "combine_counts": "evaluate",
-    "finalize": "evaluate",
-    "evaluate_folders": "evaluate",
-    "SequenceCounts": "evaluate",
-    "SequenceJob": "evaluate",
-    "COLUMNS": "evaluate",
-    "CLEAR_BACKENDS": "evaluate",
-    "preprocess": "preprocess",
-    "SeqData": "preprocess",
-    "spec_for_benchmark": "preprocess",
-    "ensure_motmetrics_numpy2": "compat",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)

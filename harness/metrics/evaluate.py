@@ -2,11 +2,11 @@
 
 One call scores one sequence (:func:`evaluate_sequence`); :func:`count_sequence`
 keeps the raw counts so several sequences combine from *summed counts*
-(:func:`combine`), never from averaged percentages; :func:`evaluate_folders`
-scores a whole results folder against a gt folder (what ``bench eval --gt
-<folder> --results <folder>`` runs) and returns a DataFrame.
+(:func:`combine`), never from averaged percentages; :func:`count_sequences`
+counts many at once, each (gt, result) once.  Scoring folders on disk (what
+``bench eval`` runs) is :mod:`.folders`.
 
-Conventions of every metrics dict and DataFrame produced here:
+Conventions of every metrics dict and DataFrame produced here and in :mod:`.folders`:
 
 * Ratios are **percentages**: MOTA 52.6 means 52.6 % (0.526 in motmetrics).
   Percent columns: MOTA, MOTP, IDF1, IDP, IDR, HOTA, DetA, AssA, LocA, DetRe,
@@ -20,64 +20,50 @@ Conventions of every metrics dict and DataFrame produced here:
 * Matching threshold: IoU >= 0.5 for CLEAR and identity; HOTA averages over
   alpha = 0.05..0.95 as TrackEval does.
 
-CLEAR backends (``backend=``, ``--clear-backend``): ``motmetrics`` (default;
-:mod:`.clear`, :mod:`.identity`) or ``trackeval`` (:mod:`.clear_trackeval`,
-:mod:`.identity_trackeval`: TrackEval's own metric classes, the numbers
-MOTChallenge publishes).  Both see the same preprocessed arrays; HOTA is
-always TrackEval's.  The counts remember their backend, so combining and
-finalising never mix the two.
-
-Benchmarks: ``MOT15`` scores every conf != 0 gt row; ``MOT16``/``MOT17``/``MOT20``
-remove tracker boxes matched to distractor gt and score pedestrians only (see
-:mod:`trackbench.harness.metrics.preprocess`).  :func:`evaluate_folders` picks the style
-per sequence by the rule ``bench run`` uses too (:func:`trackbench.datasets.mot_scoring.scoring_benchmark`:
-a 9-column gt with classes means MOT17-style, MOT20 when the sequence is named
-MOT20-*) unless ``benchmark`` forces one.
+Metric families: :mod:`.clear`, :mod:`.identity`, :mod:`.hota`, each one
+module holding a class per (CLEAR backend, engine) with ``evaluate`` /
+``combine`` / ``finalize`` (their ``DEFINITIONS`` tables).  CLEAR backends
+(``backend=``, ``--clear-backend``): ``motmetrics`` (default) or ``trackeval``
+(TrackEval's own metric classes, the numbers MOTChallenge publishes).  Both
+see the same preprocessed arrays; HOTA is always TrackEval's.  The counts
+remember their backend, so combining and finalising never mix the two.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
-from typing import Any, Iterable, Literal, Sequence
+from typing import Any, Protocol, Sequence
 
-import pandas as pd
-
-from trackbench.datasets.limits import check_rows_within, check_span
-from trackbench.datasets.mot_scoring import BENCHMARKS, scoring_benchmark, spec_for_benchmark
-from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
-from trackbench.harness.metrics import (clear, clear_fast, clear_trackeval, clear_trackeval_fast, hota, hota_fast,
-                                        identity, identity_fast, identity_trackeval, identity_trackeval_fast)
-from trackbench.harness.metrics import verify as verify_counts
+from trackbench.harness.metrics import clear, hota, identity
 from trackbench.harness.metrics.preprocess import PreparedGt, SeqData, prepare_gt, preprocess, preprocess_result
 
 #: Where CLEAR and identity come from (``--clear-backend``); the first is the default.
 CLEAR_BACKENDS = ("motmetrics", "trackeval")
 DEFAULT_BACKEND = CLEAR_BACKENDS[0]
-#: How the counts are computed: ``fast`` (whole-sequence arrays, the ``*_fast`` modules:
-#: :mod:`.clear_fast`, :mod:`.identity_fast`, :mod:`.clear_trackeval_fast`,
-#: :mod:`.identity_trackeval_fast`, :mod:`.hota_fast`) or ``library`` (motmetrics' accumulator and
-#: TrackEval's loops).  Both give the same counts (the libraries are the
-#: definition; ``bench eval --verify`` runs both and compares); only speed differs.
+#: How the counts are computed: ``fast`` (whole-sequence arrays, the ``*Fast`` classes)
+#: or ``library`` (motmetrics' accumulator and TrackEval's loops).  Both give the
+#: same counts (the libraries are the definition; ``bench eval --verify`` runs
+#: both and compares); only speed differs.
 ENGINES = ("fast", "library")
 DEFAULT_ENGINE = ENGINES[0]
-#: Families that run together in one worker task, per (backend, engine): motmetrics' CLEAR
-#: and identity share one accumulator; HOTA (TrackEval) is independent and about
-#: as costly; the fast families share one flattened view of the sequence.  Each
-#: family has evaluate / combine / finalize; a fast family combines and
-#: finalises with its library twin's functions (the counts are the same).
-_TASK_GROUPS: dict[tuple[str, str], tuple[tuple[ModuleType, ...], ...]] = {
-    ("motmetrics", "library"): ((clear, identity), (hota,)),
-    ("trackeval", "library"): ((clear_trackeval, identity_trackeval), (hota,)),
-    ("motmetrics", "fast"): ((clear_fast, identity_fast, hota_fast),),
-    ("trackeval", "fast"): ((clear_trackeval_fast, identity_trackeval_fast, hota_fast),),
-}
+#: The metric family modules, in output order; each maps (backend, engine) to a :class:`Family`.
+_FAMILY_MODULES = (clear, identity, hota)
+
+
+class Family(Protocol):
+    """One metric family under one definition and engine, e.g. :class:`trackbench.harness.metrics.clear.Motmetrics`."""
+
+    NAME: str  # key of its counts in :attr:`SequenceCounts.counts`
+
+    def evaluate(self, seq: SeqData) -> dict[str, Any]: ...  # counts of one sequence
+
+    def combine(self, all_counts: list[dict[str, Any]]) -> dict[str, Any]: ...  # counts of several, merged
+
+    def finalize(self, counts: dict[str, Any]) -> dict[str, float]: ...  # metrics under trackbench names
 
 
 def check_backend(backend: str) -> str:
@@ -94,15 +80,27 @@ def check_engine(engine: str) -> str:
     return engine
 
 
-def families(backend: str = DEFAULT_BACKEND, engine: str = DEFAULT_ENGINE) -> tuple[ModuleType, ...]:
-    """The metric families of a CLEAR backend and engine, in output order."""
-    return tuple(f for group in _task_groups(backend, engine) for f in group)
+def families(backend: str = DEFAULT_BACKEND, engine: str = DEFAULT_ENGINE) -> tuple[Family, ...]:
+    """The metric families of a CLEAR backend and engine, in output order (CLEAR, identity, HOTA)."""
+    key = check_backend(backend), check_engine(engine)
+    return tuple(module.DEFINITIONS[key] for module in _FAMILY_MODULES)
 
 
-def _task_groups(backend: str, engine: str) -> tuple[tuple[ModuleType, ...], ...]:
-    return _TASK_GROUPS[check_backend(backend), check_engine(engine)]
+def _task_groups(backend: str, engine: str) -> tuple[tuple[Family, ...], ...]:
+    """Families that run together in one worker task.
 
-#: Column order of :func:`evaluate_folders` (the required set first, extras after).
+    The fast families share one flattened view of the sequence, so they run
+    together; in the library engine motmetrics' CLEAR and identity share one
+    accumulator, and HOTA (TrackEval) is independent and about as costly, so it
+    runs apart.
+    """
+    clear_family, identity_family, hota_family = families(backend, engine)
+    if engine == "fast":
+        return ((clear_family, identity_family, hota_family),)
+    return (clear_family, identity_family), (hota_family,)
+
+
+#: Column order of :func:`finalize` and of the tables (the required set first, extras after).
 COLUMNS = (
     "MOTA", "MOTP", "IDF1", "IDP", "IDR", "HOTA", "DetA", "AssA", "LocA",
     "FP", "FN", "IDsw", "Frag", "MT", "PT", "ML", "Recall", "Precision", "GT_IDs", "Frames",
@@ -111,9 +109,6 @@ COLUMNS = (
 )  # fmt: skip
 INT_COLUMNS = ("FP", "FN", "IDsw", "Frag", "MT", "PT", "ML", "GT_IDs", "Frames", "IDTP", "IDFP", "IDFN", "TP", "GT_Dets", "Dets")
 COMBINED = "COMBINED"
-
-Benchmark = Literal["auto", "MOT15", "MOT16", "MOT17", "MOT20"]
-OnMissing = Literal["error", "empty", "skip"]
 
 
 @dataclass
@@ -253,178 +248,3 @@ def _count_task(job: SequenceJob, backend: str, engine: str, group: int) -> dict
     """One worker task: preprocess (cheap, repeated per group) and count one family group."""
     seq = preprocess(job.gt, job.result, job.spec, job.num_frames, name=job.name)
     return {family.NAME: family.evaluate(seq) for family in _task_groups(backend, engine)[group]}
-
-
-# --------------------------------------------------------------------------- folders
-
-
-class VerificationError(RuntimeError):
-    """The fast engine's counts differ from motmetrics' / TrackEval's own (``bench eval --verify``)."""
-
-
-@dataclass(frozen=True)
-class GtSequence:
-    """A gt sequence found on disk."""
-
-    name: str
-    gt_path: Path
-    length: int | None  # seqLength from seqinfo.ini, when there is one
-
-
-def evaluate_folders(
-    gt_root: str | os.PathLike,
-    results_root: str | os.PathLike,
-    *,
-    benchmark: Benchmark = "auto",
-    tracker: str | None = None,
-    sequences: Iterable[str] | None = None,
-    on_missing: OnMissing = "error",
-    workers: int = 1,
-    backend: str = DEFAULT_BACKEND,
-    engine: str = DEFAULT_ENGINE,
-    verify: bool = False,
-) -> pd.DataFrame:
-    """Score every gt sequence under ``gt_root`` against its result file; one row each plus COMBINED.
-
-    ``gt_root``: MOTChallenge layout ``<gt>/<seq>/gt/gt.txt`` (optional
-    ``seqinfo.ini``), a TrackEval layout one level deeper
-    (``<gt>/<BENCH>-<split>/<seq>/gt/gt.txt``), or a single sequence folder.
-    ``results_root``: ``<res>/<seq>.txt``, ``<res>/data/<seq>.txt``, or a
-    trackers folder ``<res>/<tracker>/data/<seq>.txt`` (``tracker`` picks one
-    when there are several).  ``benchmark`` forces the preprocessing style
-    (default: detected per sequence).  ``on_missing``: what to do when a
-    sequence has no result file: raise, score an empty result, or skip it.
-    The sequence length is ``seqLength`` from seqinfo.ini when present, else
-    the last frame seen in gt or result.  ``workers > 1`` scores in that many
-    processes (see :func:`count_sequences`).  ``backend`` picks where CLEAR and
-    identity come from (module docstring), ``engine`` how they are counted.
-    ``verify`` counts a second time with the libraries' own code and raises
-    :class:`VerificationError` listing every field that differs.
-    ``df.attrs['benchmark']`` records the style used per sequence,
-    ``df.attrs['clear_backend']`` the backend, ``df.attrs['verified']`` the
-    number of sequences verified (0 without ``verify``).
-    """
-    gt_seqs = find_gt_sequences(gt_root)
-    if sequences is not None:
-        wanted = set(sequences)
-        gt_seqs = [s for s in gt_seqs if s.name in wanted]
-        missing = wanted - {s.name for s in gt_seqs}
-        if missing:
-            raise FileNotFoundError(f"no gt under {gt_root} for: {', '.join(sorted(missing))}")
-    res_dir = find_results_dir(results_root, [s.name for s in gt_seqs], tracker)
-    jobs: list[SequenceJob] = []
-    used: dict[str, str] = {}
-    for gseq in gt_seqs:
-        result_path = res_dir / f"{gseq.name}.txt"
-        if not result_path.is_file():
-            if on_missing == "skip":
-                continue
-            if on_missing == "error":
-                raise FileNotFoundError(f"no result for sequence {gseq.name}: expected {result_path}")
-        job, used[gseq.name] = load_job(gseq, result_path, benchmark)
-        jobs.append(job)
-    if not jobs:
-        raise FileNotFoundError(f"no sequence of {gt_root} has a result in {res_dir}")
-    rows = count_sequences(jobs, workers, backend, engine)
-    if verify:
-        wrong = verify_counts.differences(rows, count_sequences(jobs, workers, backend, "library"))
-        if wrong:
-            raise VerificationError(f"{len(wrong)} count(s) of the {engine} engine differ from the libraries': "
-                                    + "; ".join(wrong[:10]))
-    frame = to_dataframe(rows + [combine_counts(rows)])
-    frame.attrs["verified"] = len(rows) if verify else 0
-    frame.attrs["benchmark"] = used
-    frame.attrs["clear_backend"] = backend
-    return frame
-
-
-def to_dataframe(all_counts: Sequence[SequenceCounts]) -> pd.DataFrame:
-    """One row per counts record, trackbench columns, integer counts as ints."""
-    records = [finalize(c) for c in all_counts]
-    df = pd.DataFrame.from_records(records, index=[c.name for c in all_counts], columns=list(COLUMNS))
-    df.index.name = "sequence"
-    return df.astype({c: "int64" for c in INT_COLUMNS})
-
-
-def load_job(gseq: GtSequence, result_path: Path, benchmark: Benchmark) -> tuple[SequenceJob, str]:
-    """Read gt and result (a missing result file is an empty result) and pick the benchmark style."""
-    gt = read_mot_file(gseq.gt_path, "gt")
-    result = read_mot_file(result_path, "result") if result_path.is_file() else FrameTable.empty()
-    bench = scoring_benchmark(gseq.name, gt) if benchmark == "auto" else benchmark.upper()
-    if bench not in BENCHMARKS:
-        raise ValueError(f"unknown benchmark {benchmark!r}; expected auto or one of {', '.join(BENCHMARKS)}")
-    if gseq.length:
-        length = gseq.length
-        for path, table in ((gseq.gt_path, gt), (result_path, result)):
-            check_rows_within(table, path, length, f"seqLength in {Path(gseq.gt_path).parent.parent / 'seqinfo.ini'}")
-    else:
-        rows = len(gt) + len(result)
-        for path, table in ((gseq.gt_path, gt), (result_path, result)):
-            check_span(path, table, rows, 0)
-        length = max(gt.last_frame, result.last_frame)
-    return SequenceJob(gseq.name, gt, result, spec_for_benchmark(bench), length), bench
-
-
-def find_gt_sequences(gt_root: str | os.PathLike) -> list[GtSequence]:
-    """gt sequences under ``gt_root`` in MOTChallenge or TrackEval layout, sorted by name."""
-    root = Path(gt_root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"gt folder not found: {root}")
-    if (root / "gt" / "gt.txt").is_file():
-        return [_gt_sequence(root)]
-    direct = sorted(p.parent.parent for p in root.glob("*/gt/gt.txt"))
-    if direct:
-        return [_gt_sequence(p) for p in direct]
-    nested = sorted(p.parent.parent for p in root.glob("*/*/gt/gt.txt"))
-    parents = sorted({p.parent.name for p in nested})
-    if len(parents) > 1:
-        raise ValueError(f"{root} holds several gt sets ({', '.join(parents)}); pass one of them as the gt folder")
-    if not nested:
-        raise FileNotFoundError(f"no <seq>/gt/gt.txt under {root}")
-    return [_gt_sequence(p) for p in nested]
-
-
-def _gt_sequence(folder: Path) -> GtSequence:
-    return GtSequence(folder.name, folder / "gt" / "gt.txt", read_seq_length(folder / "seqinfo.ini"))
-
-
-def read_seq_length(ini: Path) -> int | None:
-    """``seqLength`` from a MOTChallenge seqinfo.ini, or None without one."""
-    if not ini.is_file():
-        return None
-    from trackbench.datasets.seqinfo import read_seqinfo
-
-    length = read_seqinfo(ini).length
-    if length is None:
-        raise ValueError(f"{ini}: no seqLength in [Sequence]")
-    return length
-
-
-def find_results_dir(results_root: str | os.PathLike, seq_names: Sequence[str], tracker: str | None = None) -> Path:
-    """The folder holding ``<seq>.txt`` result files, in any of the accepted layouts.
-
-    Tried in order: ``<res>`` itself, ``<res>/data``, ``<res>/<tracker>/data`` and
-    ``<res>/<set>/<tracker>/data`` (TrackEval's trackers folder).  Several
-    trackers and no ``tracker`` given is an error, not a guess.
-    """
-    root = Path(results_root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"results folder not found: {root}")
-    names = set(seq_names)
-
-    def has_results(folder: Path) -> bool:
-        return folder.is_dir() and any((folder / f"{n}.txt").is_file() for n in names)
-
-    if tracker is None:
-        for folder in (root, root / "data"):
-            if has_results(folder):
-                return folder
-    pattern = tracker if tracker is not None else "*"
-    found = sorted({p for p in [*root.glob(f"{pattern}/data"), *root.glob(f"*/{pattern}/data")] if has_results(p)})
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        what = f"tracker {tracker!r} " if tracker else ""
-        raise FileNotFoundError(f"no {what}result files (<seq>.txt) for these sequences under {root}")
-    listed = ", ".join(str(p.relative_to(root)) for p in found)
-    raise ValueError(f"several trackers under {root} ({listed}); choose one with tracker=")

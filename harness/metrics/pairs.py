@@ -2,8 +2,8 @@
 
 Both libraries walk a sequence frame by frame and re-derive the same things in
 every frame (which pairs overlap, row and column sums of the IoU matrix).
-The fast metric paths (:mod:`.clear_fast`, :mod:`.identity_fast`,
-:mod:`.hota_fast`) instead work on one set of arrays per sequence, built here
+The fast engine's classes (``*Fast`` in :mod:`.clear`, :mod:`.identity`,
+:mod:`.hota`) instead work on one set of arrays per sequence, built here
 once and cached on :attr:`SeqData.cache <trackbench.harness.metrics.preprocess.SeqData.cache>`:
 
 * per detection (gt and tracker, in frame order): its frame and its id, and

@@ -32,7 +32,6 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from trackbench.datasets.boxes import iou_matrix
-from trackbench.datasets.mot_scoring import spec_for_benchmark  # noqa: F401  (public here as before)
 from trackbench.datasets.sequence import EvalSpec, FrameTable
 
 #: TrackEval's floating point slack around the 0.5 IoU threshold.

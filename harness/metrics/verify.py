@@ -1,7 +1,7 @@
 """Proof on demand that the fast engine counts what motmetrics and TrackEval count (``bench eval --verify``).
 
-The fast engine (:mod:`.clear_fast`, :mod:`.identity_fast`, :mod:`.hota_fast`)
-replaces the libraries' frame loops; the libraries stay the definition.
+The fast engine (the ``*Fast`` classes of :mod:`.clear`, :mod:`.identity`,
+:mod:`.hota`) replaces the libraries' frame loops; the libraries stay the definition.
 :func:`differences` compares the counts of both engines field by field:
 counts (events, detections, id matches, HOTA's TP/FN/FP per alpha) must be
 equal, ratios and sums of IoU equal within :data:`RTOL` (they are summed in a
@@ -15,6 +15,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from trackbench.harness.metrics import clear, identity
+
+
+class VerificationError(RuntimeError):
+    """The fast engine's counts differ from motmetrics' / TrackEval's own (``bench eval --verify``)."""
+
 
 #: Relative tolerance for non-count fields (MOTP, LocA, AssA, ...).
 RTOL = 1e-9
