@@ -1,25 +1,29 @@
-"""ByteTrack and OC-SORT: trackbench's native trackers against the reference ports and the packaged ones.
+"""SORT, ByteTrack and OC-SORT: trackbench's native trackers against the reference ports and the packaged ones.
 
-Feeds the same detections (MOT17 train FRCNN public detections by default) to
+Feeds the same detections (MOT17 train FRCNN public detections by default; MOT15
+train with ``--dataset mot15 --data …/mot15``) to
 every implementation in one process and times ``update`` calls only (inputs
 are converted to each library's format beforehand), interleaving the
 implementations pass by pass so machine load hits them alike; best pass of
 ``--repeat`` counts.  Implementations:
 
-* ``native``: trackbench's ``bytetrack`` / ``ocsort`` (batched);
+* ``native``: trackbench's ``sort`` / ``bytetrack`` / ``ocsort`` (batched, compiled per-frame kernels);
 * ``oracle``: the per-track ports of the reference code in ``tests/oracles``;
-* ``rf``: roboflow ``trackers`` (``ByteTrackTracker``, ``OCSORTTracker``), if installed;
-* ``boxmot``: BoxMOT (``ByteTrack``, ``OcSort``), if installed.
+* ``rf``: roboflow ``trackers`` (``SORTTracker``, ``ByteTrackTracker``, ``OCSORTTracker``), if installed;
+* ``boxmot``: BoxMOT (``ByteTrack``, ``OcSort``; it has no SORT), if installed.
 
-The packaged trackers run with their parameters set to the reference's MOT17
-values where they have an equivalent, and every implementation reports
-without the MOT17 output filter (``min_box_area=0``, no aspect test) so the
-outputs are comparable.  Agreement with ``native`` is the share of frames
-whose reported boxes are the same set (to 1e-6 px; 1e-3 px against the
-packaged ones, as BoxMOT computes in float32) with ids that map one to one
-over the whole sequence.
+The packaged trackers run with their parameters set to the reference's values
+where they have an equivalent (SORT: abewley/sort's defaults; ByteTrack,
+OC-SORT: the MOT17 ones), and ByteTrack and OC-SORT report without the MOT17
+output filter (``min_box_area=0``, no aspect test) so the outputs are
+comparable.  roboflow's ``SORTTracker`` reports detection boxes, not the
+filter's, so its frames rarely agree box for box: its row is a speed figure.
+Agreement with ``native`` is the share of frames whose reported boxes are the
+same set (to 1e-6 px; 1e-3 px against the packaged ones, as BoxMOT computes in
+float32) with ids that map one to one over the whole sequence.
 
-    python benchmarks/modern_trackers.py [--data ../shared/data/mot17] [--repeat 3] [--trackers bytetrack,ocsort] [--sequences …]
+    python benchmarks/modern_trackers.py [--data DATA/mot17] [--dataset mot17|mot15] [--repeat 3]
+        [--trackers sort,bytetrack,ocsort] [--sequences …]
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the oracle ports
 from oracles.bytetrack_ref import ByteTrackRef  # noqa: E402
 from oracles.ocsort_ref import OCSortRef  # noqa: E402
+from oracles.sort_ref import ReferenceSort  # noqa: E402
 
 from trackbench.datasets import load_dataset  # noqa: E402
 from trackbench.trackers import create  # noqa: E402
@@ -57,7 +62,7 @@ Impl = tuple[Callable[[Any], Any], Callable[[Any], Callable[[Any], tuple[np.ndar
 
 def native(name: str) -> Impl:
     def make(info):
-        tracker = create(name, UNFILTERED)
+        tracker = create(name, {} if name == "sort" else UNFILTERED)
         tracker.reset(info)
 
         def step(d):
@@ -69,6 +74,9 @@ def native(name: str) -> Impl:
 
 def oracle(name: str) -> Impl:
     def make(info):
+        if name == "sort":
+            ref = ReferenceSort()
+            return lambda d: ref.update(d.boxes.copy())
         ref = ByteTrackRef(frame_rate=info.fps, **UNFILTERED) if name == "bytetrack" else OCSortRef(**UNFILTERED)
         return lambda d: ref.update(d.boxes.copy(), d.scores.copy())
     return (lambda d: d), make
@@ -77,7 +85,7 @@ def oracle(name: str) -> Impl:
 def rf(name: str) -> Impl | None:
     try:
         import supervision as sv
-        from trackers import ByteTrackTracker, OCSORTTracker
+        from trackers import ByteTrackTracker, OCSORTTracker, SORTTracker
     except ImportError:
         return None
 
@@ -85,7 +93,11 @@ def rf(name: str) -> Impl | None:
         return sv.Detections(xyxy=d.boxes.copy(), confidence=d.scores.copy(), class_id=np.zeros(len(d), int))
 
     def make(info):
-        if name == "bytetrack":
+        if name == "sort":
+            # abewley/sort's defaults: max_age 1 (one 30 fps frame), min_hits 3, IoU 0.3, no score floor.
+            t = SORTTracker(lost_track_buffer=1, frame_rate=30.0, track_activation_threshold=float("-inf"),
+                            minimum_consecutive_frames=3, minimum_iou_threshold=0.3)
+        elif name == "bytetrack":
             # track_activation_threshold: the reference's new-track score (track_thresh + 0.1);
             # minimum_iou_threshold 0.1: the reference's match_thresh 0.9 as an IoU floor.
             t = ByteTrackTracker(lost_track_buffer=30, frame_rate=info.fps, track_activation_threshold=0.7,
@@ -104,6 +116,8 @@ def rf(name: str) -> Impl | None:
 
 
 def boxmot(name: str) -> Impl | None:
+    if name == "sort":  # BoxMOT has no SORT
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -173,7 +187,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mot17"))
     parser.add_argument("--dataset", default="mot17")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--trackers", default="bytetrack,ocsort")
+    parser.add_argument("--trackers", default="sort,bytetrack,ocsort")
     parser.add_argument("--sequences", default=None, help="comma-separated subset (default: all)")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):

@@ -72,9 +72,11 @@ def test_stamp_covers_the_imported_kernel_modules() -> None:
     """Each tracker's kernels are stamped with core/jit.py too (an edit there reaches them)."""
     from trackbench.trackers.bytetrack import kernels as bytetrack_kernels
     from trackbench.trackers.core import jit, jit_cache
+    from trackbench.trackers.deepsort import kernels as deepsort_kernels
     from trackbench.trackers.ocsort import kernels as ocsort_kernels
+    from trackbench.trackers.sort import kernels as sort_kernels
 
-    for module in (bytetrack_kernels, ocsort_kernels):
+    for module in (sort_kernels, bytetrack_kernels, ocsort_kernels, deepsort_kernels):
         closure = jit_cache.dependency_closure(os.path.abspath(module.__file__))
         assert os.path.abspath(jit.__file__) in closure, module.__name__
         assert jit_cache.source_stamp(os.path.abspath(module.__file__)) != jit_cache.source_stamp(

@@ -63,6 +63,7 @@ from trackbench.trackers.core import jit
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers import papers
+from trackbench.trackers.space import SCORES, tunable
 from trackbench.trackers.bytetrack import kernels
 
 _VH = 7  # state column of the height velocity
@@ -75,13 +76,13 @@ _NOISE = (motion.STD_WEIGHT_POSITION, motion.STD_WEIGHT_VELOCITY, motion.ASPECT_
 class ByteTrackParams:
     """ByteTrack's parameters; defaults are the reference's MOT17 evaluation settings."""
 
-    track_thresh: float = 0.6  # τ_high: detections above are "high score"
-    low_thresh: float = 0.1  # detections between this and track_thresh are "low score"
+    track_thresh: float = tunable(0.6, SCORES, SCORES)  # τ_high: detections above are "high score"
+    low_thresh: float = tunable(0.1, SCORES, SCORES)  # detections between this and track_thresh are "low score"
     new_track_thresh: float | None = None  # score a detection needs to start a track (None: track_thresh + 0.1)
-    match_thresh: float = 0.9  # gate of the first association, on 1 - IoU·score
-    second_match_thresh: float = 0.5  # gate of the low-score association, on 1 - IoU
+    match_thresh: float = tunable(0.9, 0.5, 0.95)  # gate of the first association, on 1 - IoU·score
+    second_match_thresh: float = tunable(0.5, 0.3, 0.9)  # gate of the low-score association, on 1 - IoU
     unconfirmed_match_thresh: float = 0.7  # gate for tracks started last frame, on 1 - IoU·score
-    track_buffer: int = 30  # frames a lost track is kept, at 30 fps (scaled by the sequence's fps)
+    track_buffer: int = tunable(30, 10, 120, log=True)  # frames a lost track is kept, at 30 fps (scaled by the sequence's fps)
     mot20: bool = False  # true: costs ignore detection scores (the reference's MOT20 mode)
     pixel_inclusive_iou: bool = True  # IoU with +1 pixel extents, as the reference (cython_bbox)
     min_box_area: float = 100.0  # reported boxes need a larger area (pixels²)
@@ -192,11 +193,11 @@ class ByteTrack(Tracker):
 
 
 def _assignment(round_: list, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A round's (matches, free rows, free columns) as ``cost_limited_matching`` gives them: the
-    kernel's when trivially determined, else scipy's solver on the gated cost matrix."""
+    """A round's (matches, free rows, free columns) under the reference's cost limit: the kernel's when
+    trivially determined, else scipy's solver on the gated cost matrix (:func:`~trackbench.trackers.core.jit.gated`)."""
     cost, ok, matches, free_rows, free_cols = round_
     if ok:
         return matches, free_rows, free_cols
-    # cost_limited_matching's solver step, with the gating and the bookkeeping compiled.
+    # The solver step, with the gating and the bookkeeping compiled.
     rows, cols = linear_sum_assignment(jit.gated(cost, limit))
     return jit.limited_pairs(rows, cols, cost, limit)

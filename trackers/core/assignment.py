@@ -56,20 +56,9 @@ def gated_matching(cost: np.ndarray, threshold: float, admissible: np.ndarray | 
     return matches, unmatched_rows, unmatched_cols
 
 
-def gate_costs(cost: np.ndarray, threshold: float, admissible: np.ndarray | None = None) -> np.ndarray:
-    """``cost`` with entries above ``threshold``, non-finite or not ``admissible`` set to ``threshold + 1e-5``.
-
-    The matrix :func:`gated_matching` hands the solver, built once so that many
-    :func:`solve_gated` steps (Deep SORT's cascade levels) can share it.
-    """
-    ok = cost <= threshold  # False for NaN; +inf fails too
-    if admissible is not None:
-        ok &= admissible
-    return np.where(ok, cost, threshold + 1e-5)
-
-
 def solve_gated(gated: np.ndarray, threshold: float, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`gated_matching` on a matrix already passed through :func:`gate_costs`, in fewer array steps.
+    """:func:`gated_matching` on a matrix already gated (entries above ``threshold``, non-finite or not
+    admissible set to ``threshold + 1e-5``, as Deep SORT's kernels build it), in fewer array steps.
 
     ``cols`` (labels of the columns, e.g. detection indices) are carried
     through, which is what a cascade of solves over shrinking column sets
@@ -93,29 +82,6 @@ def min_cost_matching(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np
     Unmatched rows and columns come back in ascending order.
     """
     matches, unmatched_rows, unmatched_cols = gated_matching(cost, max_cost, gated_cost=_INFEASIBLE)
-    return matches, np.sort(unmatched_rows), np.sort(unmatched_cols)
-
-
-def cost_limited_matching(cost: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Minimum-cost matching where leaving a row and a column unmatched costs ``limit``.
-
-    This is ``lap.lapjv(cost, extend_cost=True, cost_limit=limit)``, ByteTrack's
-    association: a pair is made only when it is cheaper than leaving both
-    sides free, so no pair above ``limit`` is ever made and none is made at a
-    loss elsewhere.  Solved as :func:`gated_matching` with gated pairs priced
-    at ``limit`` (the same optimum as lap's extended square matrix, on an
-    n x m problem).  When every row and column has at most one pair within the
-    limit those pairs are the optimum and are taken without the solver.
-    Unmatched rows and columns come back ascending, as lap returns them.
-    """
-    rows, cols = cost.shape
-    if rows == 0 or cols == 0:
-        return np.zeros((0, 2), np.int64), np.arange(rows), np.arange(cols)
-    admissible = cost <= limit
-    row_any, col_any = admissible.any(axis=1), admissible.any(axis=0)
-    if np.count_nonzero(admissible) == np.count_nonzero(row_any) == np.count_nonzero(col_any):
-        return np.argwhere(admissible), np.flatnonzero(~row_any), np.flatnonzero(~col_any)
-    matches, unmatched_rows, unmatched_cols = gated_matching(cost, limit, gated_cost=limit)
     return matches, np.sort(unmatched_rows), np.sort(unmatched_cols)
 
 

@@ -110,7 +110,7 @@ def unique_pairs(cost: np.ndarray, threshold: float, above: bool) -> tuple[bool,
     """The assignment when every row and column has at most one admissible pair.
 
     A pair is admissible when its entry is ``> threshold`` (``above``: IoU, as
-    ``max_iou_matching``) or ``<= threshold`` (a cost, as ``cost_limited_matching``).
+    ``max_iou_matching``) or ``<= threshold`` (a cost, as ByteTrack's cost-limited rounds).
     Returns ``(ok, matches (P, 2), free rows, free columns)`` as the matchers' shortcut
     does (pairs in row order, free indices ascending); ``ok`` is False when some row or
     column has two candidates, and the caller must run the solver.
@@ -159,8 +159,10 @@ def zeros_of(counts: np.ndarray) -> np.ndarray:
 
 @kernel
 def gated(cost: np.ndarray, limit: float) -> np.ndarray:
-    """The solver's input in ``cost_limited_matching``: entries above ``limit`` or not finite
-    priced at ``limit`` (leaving the row and column free costs as much)."""
+    """The solver's input for ByteTrack's association, ``lap.lapjv(cost, extend_cost=True, cost_limit=limit)``
+    in the reference: entries above ``limit`` or not finite priced at ``limit``, since leaving a row and a
+    column free costs as much.  A pair is then made only when it is cheaper than leaving both sides free;
+    scipy's solver on this n x m matrix reaches the same optimum as lap's extended square one."""
     out = np.empty_like(cost)
     rows, cols = cost.shape
     for i in range(rows):
@@ -172,8 +174,8 @@ def gated(cost: np.ndarray, limit: float) -> np.ndarray:
 
 @kernel
 def limited_pairs(r: np.ndarray, c: np.ndarray, cost: np.ndarray, limit: float):
-    """``cost_limited_matching``'s result from the solver's assignment ``(r, c)`` of :func:`gated`:
-    pairs within the limit (in ``r`` order), free rows and columns ascending."""
+    """The cost-limited matching from the solver's assignment ``(r, c)`` of :func:`gated`: pairs within
+    the limit (in ``r`` order), free rows and columns ascending, as lap returns them."""
     rows, cols = cost.shape
     row_n = np.zeros(rows, np.int64)
     col_n = np.zeros(cols, np.int64)

@@ -11,12 +11,9 @@ arithmetic itself is :mod:`trackbench.trackers.core.kalman` (states ``(K, 8)``:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from trackbench.trackers.core import kalman
-from trackbench.trackers.core.tracks import TrackStore
 
 # Noise per axis (u, v, s, r).  r has no velocity: zero variance and noise.
 Q_POS = np.array([1.0, 1.0, 1.0, 1.0])
@@ -69,26 +66,6 @@ def predict(x: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One step ahead for SORT states: the area clamp, then the constant-velocity prediction."""
     clamp_area_velocity(x)
     return kalman.predict(x, P, Q_POS, Q_VEL)
-
-
-def predict_tracks(t: TrackStore, count_frame: bool = True) -> np.ndarray:
-    """:func:`predict` for every track in ``t`` (marked predicted); returns the predicted boxes.
-
-    Tracks whose prediction is not finite are dropped.  SORT and OC-SORT predict this way.
-    ``count_frame=False`` (a frame without a detector run) moves the filters only and
-    leaves the life-cycle counters.
-    """
-    if len(t) == 0:
-        return np.zeros((0, 4))
-    t.x, t.P = predict(t.x, t.P)
-    if count_frame:
-        t.mark_predicted()
-    boxes = x_to_boxes(t.x)
-    if not math.isfinite(boxes.sum()):  # a NaN or inf anywhere makes the sum non-finite
-        finite = np.isfinite(boxes).all(axis=1)
-        t.keep(finite)
-        boxes = boxes[finite]
-    return boxes
 
 
 def initiate(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
