@@ -56,6 +56,7 @@ from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers.deepsort.appearance import Galleries
 from trackbench.trackers.deepsort.detections import select
 from trackbench.trackers import papers
+from trackbench.trackers.space import SCORES, tunable
 
 #: Embedder used when none is named: the pretrained offline default (see
 #: trackers.embedders.DEFAULT_REASON for why it is the default).
@@ -94,14 +95,14 @@ class DeepSortParams:
     88 % / 15 % (PETS09) at 0.2.  With another embedder run that script.
     """
 
-    lambda_: float = 0.0  # λ of the paper's cost λ·d1 + (1-λ)·d2 (0: appearance decides, motion only gates)
+    lambda_: float = tunable(0.0, 0.0, 1.0)  # λ of the paper's cost λ·d1 + (1-λ)·d2 (0: appearance decides, motion only gates)
     cost: str = "paper"  # paper: d1 = raw squared Mahalanobis; normalised: d1 scaled by max_cosine_distance/9.4877
-    max_cosine_distance: float = 0.2  # appearance gate (d2 above it is inadmissible at every λ); see the docstring
+    max_cosine_distance: float = tunable(0.2, 0.1, 0.5)  # appearance gate (d2 above it is inadmissible at every λ); see the docstring
     nn_budget: int | None = 100  # appearance vectors kept per track (None: all)
-    max_iou_distance: float = 0.7  # gate of the IoU stage (1 - IoU)
-    max_age: int = 30  # consecutive misses before a confirmed track is deleted
-    n_init: int = 3  # detections before a track is confirmed
-    min_confidence: float = float("-inf")  # detections with lower confidence are ignored (default: none)
+    max_iou_distance: float = tunable(0.7, 0.5, 0.9)  # gate of the IoU stage (1 - IoU)
+    max_age: int = tunable(30, 10, 100, log=True)  # consecutive misses before a confirmed track is deleted
+    n_init: int = tunable(3, 1, 5)  # detections before a track is confirmed
+    min_confidence: float = tunable(float("-inf"), SCORES, SCORES)  # detections with lower confidence are ignored (default: none)
     min_detection_height: float = 0.0  # detections lower than this (pixels) are ignored
     nms_max_overlap: float = 1.0  # non-maximum suppression threshold (1.0: none)
     embedder: str = DEFAULT_EMBEDDER  # appearance embedder spec (see trackers.embedders), or "precomputed"

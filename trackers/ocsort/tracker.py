@@ -51,6 +51,7 @@ from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R
 from trackbench.trackers import papers
+from trackbench.trackers.space import SCORES, tunable
 from trackbench.trackers.ocsort import kernels
 
 #: The reference's "no observation yet" box (x1, y1, x2, y2, score).
@@ -64,13 +65,13 @@ _NEVER = -(2**40)  # ring age of an empty observation slot
 class OcSortParams:
     """OC-SORT's parameters; defaults are the reference's MOT17 evaluation settings."""
 
-    det_thresh: float = 0.6  # detections scoring above this are associated and start tracks
-    max_age: int = 30  # misses before a track is deleted
-    min_hits: int = 3  # consecutive matches before a track is reported
-    iou_threshold: float = 0.3  # minimum IoU of a match (all rounds)
-    delta_t: int = 3  # frames between the two observations that give a track's direction
-    inertia: float = 0.2  # weight of the direction-consistency (OCM) term in the first round
-    use_byte: bool = False  # second round on detections scoring between 0.1 and det_thresh
+    det_thresh: float = tunable(0.6, SCORES, SCORES)  # detections scoring above this are associated and start tracks
+    max_age: int = tunable(30, 5, 120, log=True)  # misses before a track is deleted
+    min_hits: int = tunable(3, 1, 6)  # consecutive matches before a track is reported
+    iou_threshold: float = tunable(0.3, 0.1, 0.6)  # minimum IoU of a match (all rounds)
+    delta_t: int = tunable(3, 1, 5)  # frames between the two observations that give a track's direction
+    inertia: float = tunable(0.2, 0.05, 0.6)  # weight of the direction-consistency (OCM) term in the first round
+    use_byte: bool = tunable(False, choices=(False, True))  # second round on detections scoring between 0.1 and det_thresh
     min_box_area: float = 100.0  # reported boxes need a larger area (pixels²)
     aspect_ratio_thresh: float = 1.6  # reported boxes need width / height <= this
 

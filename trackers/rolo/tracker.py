@@ -75,17 +75,18 @@ from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER
 from trackbench.trackers.rolo.inference import (  # noqa: F401  (public here as before)
     CHECKPOINT_DIR, DEFAULT_CHECKPOINT, DEFAULT_ONNX, DEFAULT_TRAIN_COMMAND, LoadedModel, load_model, resolve_checkpoint)
 from trackbench.trackers import papers
+from trackbench.trackers.space import SCORES, tunable
 
 @dataclass
 class RoloParams:
     """ROLO tracker parameters; the window length T and the embedder come from the checkpoint."""
 
     checkpoint: str = "default"  # a `bench train-rolo` checkpoint (.onnx or .pt); "default": the shipped MOT17 + synth model
-    iou_threshold: float = 0.3  # minimum IoU of a detection with a track's predicted box
+    iou_threshold: float = tunable(0.3, 0.1, 0.7)  # minimum IoU of a detection with a track's predicted box
     appearance_weight: float = 0.3  # weight of cosine distance in the cost (appearance checkpoints only)
     max_age: int | None = None  # frames a track is carried without detections; None: T - 1 (the most the LSTM can)
-    min_hits: int = 3  # consecutive matches before a track is reported
-    min_confidence: float = float("-inf")  # detections below are ignored
+    min_hits: int = tunable(3, 1, 6)  # consecutive matches before a track is reported
+    min_confidence: float = tunable(float("-inf"), SCORES, SCORES)  # detections below are ignored
     refine: bool = True  # report the LSTM's refined box (False: the matched detection's box)
     kalman_guard: bool = True  # use the Kalman prediction where the LSTM's box falls outside the filter's χ² gate
     embedder: str | None = None  # appearance embedder; default and only choice: the checkpoint's
