@@ -1,4 +1,4 @@
-"""Hostile input cases of issue 12, each run on a corrupted copy of real data in a temp folder.
+"""Hostile input cases of issues 12 and 24, each run on a corrupted copy of real data in a temp folder.
 
 For every case this builds the corrupted copy from the shared data (``--data``,
 default ``../shared/data`` beside the checkout), runs one ``bench`` command with
@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -43,6 +43,19 @@ class Ctx:
     tmp: Path
     data: Path
     bench: str
+    env: dict = field(default_factory=dict)  # extra environment for this case's commands (PYTHONPATH is appended)
+
+    @property
+    def python(self) -> str:
+        """The interpreter beside ``bench`` (for ``python -m trackbench``)."""
+        return str(Path(self.bench).parent / "python")
+
+    def plugin(self, module: str, source: str) -> None:
+        """A plug-in module ``module`` in tmp/plug, put on PYTHONPATH for this case."""
+        folder = self.tmp / "plug"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{module}.py").write_text(source)
+        self.env["PYTHONPATH"] = str(folder)
 
     @property
     def results(self) -> Path:
@@ -447,18 +460,312 @@ def _(c: Ctx):
     return [_eval_setup(c, lambda res: (res / "trk1" / "data" / "MOT17-10-FRCNN.txt").unlink(), trackers=2)]
 
 
+# --- issue 24: escaped outputs, contained reads, no silent zeros -----------------------------
+
+
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.is_file() else ""
+
+
+def _grep(needle: str, *paths: Path) -> str:
+    """Which of ``paths`` (relative names) contain ``needle``."""
+    hits = [p.name for p in paths if needle in _read(p)]
+    return f"{needle!r} raw in {', '.join(hits)}" if hits else f"no raw {needle!r} in outputs"
+
+
+@case("md-html-name", "seqinfo name <img src=x onerror=alert(1)> in Markdown outputs")
+def _(c: Ctx):
+    s = c.mot17()
+    edit_ini(s, name="<img src=x onerror=alert(1)>")
+    run = c.results / "r"
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "40"), [c.bench, "publish", str(run)],
+            ["CHECK", lambda c, out, err: _grep("<img", run / "per_sequence.md", run / "leaderboard.md",
+                                                run / "report.md")]]
+
+
+@case("md-pipe-name", "seqinfo name a|b (Markdown columns)")
+def _(c: Ctx):
+    s = c.mot17()
+    edit_ini(s, name="a|b")
+
+    def columns(c: Ctx, out: str, err: str) -> str:
+        lines = [line for line in _read(c.results / "r" / "per_sequence.md").splitlines() if line.startswith("|")]
+        counts = sorted({line.replace("\\|", "").count("|") for line in lines})
+        return f"per_sequence.md rows have {counts} unescaped pipes" if lines else "no per_sequence.md"
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "40"), ["CHECK", columns]]
+
+
+@case("csv-formula-name", "seqinfo name =1+2 (CSV formula)")
+def _(c: Ctx):
+    s = c.mot17()
+    edit_ini(s, name="=1+2")
+
+    def formula(c: Ctx, out: str, err: str) -> str:
+        text = _read(c.results / "r" / "per_sequence.csv")
+        cells = [cell for line in text.splitlines() for cell in line.split(",") if cell.startswith(("=", "@", "+"))]
+        return f"formula cells in per_sequence.csv: {cells[:2]}" if cells else "no formula cell in per_sequence.csv"
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "40"), ["CHECK", formula]]
+
+
+@case("eval-symlink-out", "bench eval: a result file symlinked to a secret outside --results")
+def _(c: Ctx):
+    secret = c.tmp / "data" / "secret.txt"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_text("TOPSECRET-0123456789 root:$6$hash\n")
+
+    def link(res: Path) -> None:
+        (res / "MOT17-10-FRCNN.txt").unlink()
+        (res / "MOT17-10-FRCNN.txt").symlink_to(secret)
+    return [_eval_setup(c, link),
+            ["CHECK", lambda c, out, err: "secret printed" if "TOPSECRET" in out + err else "secret not printed"]]
+
+
+@case("markup-name", "--name '[bold red]RED' (rich markup)")
+def _(c: Ctx):
+    c.mot17()
+    return [c.run("-t", "sort", "--name", "[bold red]RED", "--max-frames", "20"),
+            ["CHECK", lambda c, out, err: next((line for line in out.splitlines() if line.startswith("results:")),
+                                               "no results line")[-30:]]]
+
+
+@case("plugin-toplevel", "-t this:X (module top-level code runs before the Tracker check)")
+def _(c: Ctx):
+    c.mot17()
+    return [c.run("-t", "this:X", "--name", "r"),
+            ["CHECK", lambda c, out, err: "module ran (Zen printed)" if "Beautiful is better" in out + err
+             else "module not run"]]
+
+
+@case("python-m-cwd", "python -m trackbench with a typer.py in the current folder")
+def _(c: Ctx):
+    (c.tmp / "typer.py").write_text("print('HIJACKED by ./typer.py')\nraise SystemExit(3)\n")
+    return [[c.python, "-m", "trackbench", "--version"],
+            ["CHECK", lambda c, out, err: "./typer.py ran" if "HIJACKED" in out + err else "./typer.py not imported"]]
+
+
+def _det_case(mutate: Callable[[Path], None]):
+    def build(c: Ctx):
+        s = c.mot17()
+        mutate(s / "det" / "det.txt")
+        return [c.run("-t", "sort", "--name", "r", "--max-frames", "40")]
+    return build
+
+
+def _replace_with_symlink(target: str) -> Callable[[Path], None]:
+    def mutate(det: Path) -> None:
+        det.unlink()
+        det.symlink_to(target)
+    return mutate
+
+
+def _det_folder(det: Path) -> None:
+    det.unlink()
+    det.mkdir()
+
+
+def _det_loop(det: Path) -> None:
+    det.unlink()
+    (det.parent / "loop.txt").symlink_to(det)
+    det.symlink_to(det.parent / "loop.txt")
+
+
+for _key, _fn, _title in (
+    ("det-missing", lambda det: det.unlink(), "det/det.txt missing"),
+    ("det-broken-symlink", _replace_with_symlink("/no/such/det.txt"), "det/det.txt a broken symlink"),
+    ("det-folder", _det_folder, "det/det.txt is a folder"),
+    ("det-device", _replace_with_symlink("/dev/null"), "det/det.txt a symlink to /dev/null"),
+    ("det-symlink-loop", _det_loop, "det/det.txt a symlink loop"),
+    ("det-comment-first", lambda det: edit_lines(det, lambda ls: ["# detections of MOT17-05"] + ls),
+     "det.txt first line a '#' comment without commas"),
+    ("det-bom", lambda det: det.write_bytes(b"\xef\xbb\xbf" + det.read_bytes()), "det.txt starts with a UTF-8 BOM"),
+):
+    CASES[_key] = (_title, _det_case(_fn))
+
+
+@case("gt-id-2e63", "gt id 2^63")
+def _(c: Ctx):
+    s = c.mot17()
+    edit_lines(s / "gt" / "gt.txt", lambda ls: [set_field(ls[0], 1, str(2 ** 63))] + ls[1:])
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "40")]
+
+
+@case("gt-dup-ids", "gt: one id twice in a frame")
+def _(c: Ctx):
+    s = c.mot17()
+    edit_lines(s / "gt" / "gt.txt", lambda ls: ls[:1] + [set_field(ls[0], 2, "5")] + ls[1:])
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "40")]
+
+
+@case("data-root-no-dataset", "--data-root X without --dataset")
+def _(c: Ctx):
+    c.mot17()
+    return [[c.bench, "run", "--data-root", str(c.tmp / "data"), "--results", str(c.results), "-t", "sort",
+             "--name", "r", "--max-frames", "20"]]
+
+
+for _value in ("nan", "inf"):
+    def _make_score(value: str):
+        def build(c: Ctx):
+            c.mot17()
+            return [c.run("-t", "sort", "--name", "r", "--max-frames", "40", "--min-score", value)]
+        return build
+    CASES[f"min-score-{_value}"] = (f"--min-score {_value}", _make_score(_value))
+
+
+@case("compare-one-block", "bench compare on one short sequence (one bootstrap block)")
+def _(c: Ctx):
+    c.mot17()
+    return [c.run("-t", "sort,bytetrack", "--name", "r", "--max-frames", "25"),
+            [c.bench, "compare", str(c.results / "r"), "-t", "sort,bytetrack"],
+            ["CHECK", lambda c, out, err: next((line.strip()[:120] for line in out.splitlines() if "HOTA" in line),
+                                               "no HOTA line")]]
+
+
+_ID_PLUGIN = '''
+import numpy as np
+from dataclasses import dataclass
+from trackbench.trackers.base import Tracker, TrackOutput
+
+
+class IdTracker(Tracker):
+    @dataclass
+    class Params:
+        pass
+
+    def reset(self, info):
+        pass
+
+    def update(self, frame, detections):
+        boxes = np.asarray(detections.boxes, dtype=float)[:2]
+        return TrackOutput(ids=np.array(IDS[:len(boxes)]), boxes=boxes)
+'''
+
+
+def _id_case(ids: str):
+    def build(c: Ctx):
+        c.mot17()
+        c.plugin("idplug", f"IDS = {ids}\n" + _ID_PLUGIN)
+        return [c.run("-t", "idplug:IdTracker,sort", "--name", "r", "--max-frames", "20")]
+    return build
+
+
+for _key, _ids, _title in (
+    ("plugin-float-ids", "[0.5, 1.5]", "plug-in returns ids 0.5 and 1.5"),
+    ("plugin-negative-ids", "[-3, 1]", "plug-in returns id -3"),
+    ("plugin-duplicate-ids", "[7, 7]", "plug-in returns one id twice in a frame (other units fine)"),
+):
+    CASES[_key] = (_title, _id_case(_ids))
+
+
+@case("deepsort-box-only", "-t deepsort,sort on box-only sequences")
+def _(c: Ctx):
+    c.mot17()
+    return [c.run("-t", "deepsort,sort", "--name", "r", "--max-frames", "20")]
+
+
+@case("interrupt-early", "Ctrl-C 2 s into a run (while data loads: no run folder yet)")
+def _(c: Ctx):
+    c.mot17()
+    return [["SIGINT_AFTER", "2.0"], c.run("-t", "sort", "--name", "r")]
+
+
+@case("resume-path", "--resume results/r (a path, as publish takes)")
+def _(c: Ctx):
+    c.mot17()
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "20"),
+            c.run("--resume", str(c.results / "r"))]
+
+
+@case("dollar-name", "seqinfo name cost$^$ then bench publish (mathtext)")
+def _(c: Ctx):
+    s = c.mot17()
+    edit_ini(s, name="cost$^$")
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "20"), [c.bench, "publish", str(c.results / "r")]]
+
+
+@case("abstract-tracker", "-t trackbench.trackers.base:Tracker (abstract)")
+def _(c: Ctx):
+    c.mot17()
+    return [c.run("-t", "trackbench.trackers.base:Tracker", "--name", "r", "--max-frames", "20")]
+
+
+@case("sweep-tiny-step", "bench sweep --param max_age=0:1:1e-1000000")
+def _(c: Ctx):
+    c.mot17()
+    return [[c.bench, "sweep", "--tracker", "sort", "--param", "max_age=0:1:1e-1000000", "-d", "mot17",
+             "--data-root", str(c.tmp / "data"), "--results", str(c.results), "--name", "r"]]
+
+
+@case("resume-broken-manifest", "--resume on a hand-broken manifest.json")
+def _(c: Ctx):
+    c.mot17()
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "20"),
+            ["MUTATE"], c.run("--resume", "r")]
+
+
+def _break_manifest(cache: Path, c: Ctx) -> None:
+    path = c.results / "r" / "manifest.json"
+    path.write_text(path.read_text()[:200])
+
+
+@case("publish-tampered-csv", "bench publish with a tampered leaderboard.csv")
+def _(c: Ctx):
+    c.mot17()
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "20"), ["MUTATE"],
+            [c.bench, "publish", str(c.results / "r")]]
+
+
+def _tamper_csv(cache: Path, c: Ctx) -> None:
+    path = c.results / "r" / "leaderboard.csv"
+    path.write_text(path.read_text().replace("HOTA", "HOTA,extra", 1) + "garbage\n\"unterminated\n")
+
+
+@case("bytetrack-framerate-1e308", "frameRate=1e308 with bytetrack")
+def _(c: Ctx):
+    s = c.mot17()
+    edit_ini(s, frameRate="1e308")
+    return [c.run("-t", "bytetrack", "--name", "r", "--max-frames", "20")]
+
+
+@case("jobs-500", "-j 500 for one unit")
+def _(c: Ctx):
+    c.mot17()
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "20", "-j", "500")]
+
+
+@case("compare-replicates-1e8", "bench compare --replicates 100000000")
+def _(c: Ctx):
+    c.mot17()
+    return [c.run("-t", "sort,bytetrack", "--name", "r", "--max-frames", "25"),
+            [c.bench, "compare", str(c.results / "r"), "-t", "sort,bytetrack", "--replicates", "100000000"]]
+
+
+@case("eval-toplevel-ignored", "bench eval: tracker folders plus a top-level result file")
+def _(c: Ctx):
+    def extra(res: Path) -> None:
+        shutil.copy(res / "trk0" / "data" / "MOT17-05-FRCNN.txt", res / "MOT17-05-FRCNN.txt")
+    return [_eval_setup(c, extra, trackers=2)]
+
+
+#: Mutations of cases that run ["MUTATE"] between commands (cache cases carry theirs on the builder).
+MUTATORS = {"resume-broken-manifest": _break_manifest, "publish-tampered-csv": _tamper_csv}
+
+
 # --- running -------------------------------------------------------------------------------
 
 
 def _limiter(cap: int):
     def limit() -> None:
+        import signal
+
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a harness started in the background ignores Ctrl-C
     return limit
 
 
 def escaped(tmp: Path) -> list[str]:
     """Files written outside the results folder and the inputs (data, cache, gt, res)."""
-    allowed = {"data", "results", "cache", "gt", "res", "bad.pt"}
+    allowed = {"data", "results", "cache", "gt", "res", "bad.pt", "plug", "typer.py"}
     out = []
     for p in tmp.rglob("*"):
         rel = p.relative_to(tmp)
@@ -466,6 +773,26 @@ def escaped(tmp: Path) -> list[str]:
             out.append(str(rel))
     # and anything beside tmp with its prefix (../../x relative to the run folder)
     return out
+
+
+def _execute(cmd: list[str], env: dict, cwd: Path, cap: int, interrupt_after: float | None) -> tuple:
+    """(exit code or "timeout", stdout, stderr) of one command; SIGINT after ``interrupt_after`` seconds."""
+    import signal
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                            preexec_fn=_limiter(cap))
+    try:
+        if interrupt_after is not None:
+            try:
+                proc.wait(interrupt_after)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=TIMEOUT)
+        return proc.returncode, out, err
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        return "timeout", out or "", err or ""
 
 
 def run_case(key: str, data: Path, bench: str) -> dict:
@@ -480,17 +807,24 @@ def run_case(key: str, data: Path, bench: str) -> dict:
     record: dict = {"case": key, "title": title}
     try:
         commands = build(ctx)
+        for name, value in ctx.env.items():
+            env[name] = value + (os.pathsep + env[name] if name == "PYTHONPATH" and env.get(name) else "")
+        interrupt_after: float | None = None
+        rc, out, err = None, "", ""
         for cmd in commands:
             if cmd[0] == "MUTATE":
-                getattr(build, "mutate")(tmp / "cache", ctx)
+                (getattr(build, "mutate", None) or MUTATORS[key])(tmp / "cache", ctx)
+                continue
+            if cmd[0] == "SIGINT_AFTER":  # the next command gets Ctrl-C after this many seconds
+                interrupt_after = float(cmd[1])
+                continue
+            if cmd[0] == "CHECK":  # inspect what the last command wrote or printed
+                record["finding"] = cmd[1](ctx, out, err)
                 continue
             t0 = time.perf_counter()
-            try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env,
-                                      cwd=tmp, preexec_fn=_limiter(TORCH_MEMORY_CAP if key in TORCH_CASES else MEMORY_CAP))
-                rc, err, out = proc.returncode, proc.stderr, proc.stdout
-            except subprocess.TimeoutExpired as exc:
-                rc, err, out = "timeout", (exc.stderr or b"").decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or ""), ""
+            rc, out, err = _execute(cmd, env, tmp, TORCH_MEMORY_CAP if key in TORCH_CASES else MEMORY_CAP,
+                                    interrupt_after)
+            interrupt_after = None
             record["seconds"] = round(time.perf_counter() - t0, 1)
         lines = [line.strip() for line in err.splitlines() if line.strip()]
         record["rc"] = rc
@@ -523,6 +857,8 @@ def short(r: dict) -> str:
         text += f", skipped: {r['skipped'][0][:80]}"
     last = r.get("stderr_last", "")
     notes = [n for n in r.get("notes", []) if "skipped" not in n or not r.get("skipped")]
+    if r.get("finding"):
+        text += f"; {r['finding'][:160]}"
     if notes and r.get("rc") == 0:
         text += f"; {notes[0][:160]}"
     elif last:

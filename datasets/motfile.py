@@ -36,10 +36,12 @@ MAX_FRAME = 2**31 - 1
 
 
 def _delimiter(path: Path) -> str | None:
-    with open(path, "r", encoding="utf-8", errors="replace") as fh:
+    """"," or None (white space), guessed from the first line with data: comments and a BOM do not count."""
+    with open(path, "r", encoding="utf-8-sig", errors="replace") as fh:
         for line in fh:
-            if line.strip():
-                return "," if "," in line else None
+            text = line.split("#", 1)[0]
+            if text.strip():
+                return "," if "," in text else None
     return ","
 
 
@@ -56,7 +58,7 @@ def _parse_lines(path: Path, delimiter: str | None) -> np.ndarray:
     does plus white-space-only lines and a trailing delimiter, and names the line of anything else."""
     rows: list[list[float]] = []
     width = None
-    with open(path, "r", encoding="utf-8", errors="replace", newline=None) as fh:
+    with open(path, "r", encoding="utf-8-sig", errors="replace", newline=None) as fh:  # -sig: a leading BOM is no data
         for lineno, line in enumerate(fh, start=1):
             text = line.split("#", 1)[0].strip()
             if not text:
@@ -103,7 +105,8 @@ def _check_rows(path: Path, data: np.ndarray, kind: str) -> None:
     frames, ids = data[:, 0], data[:, 1]
     checks = [
         (~_is_whole(frames) | (frames < 1) | (frames > MAX_FRAME), f"frame must be a whole number from 1 to {MAX_FRAME}"),
-        (~_is_whole(ids) | (np.abs(ids) > MAX_FRAME), "id must be a whole number (-1 for detections)"),
+        (~_is_whole(ids), "id must be a whole number (-1 for detections)"),
+        (np.abs(ids) > MAX_FRAME, f"id must be at most {MAX_FRAME} (-1 for detections)"),
         (~np.isfinite(data[:, 2:6]).all(axis=1) | (data[:, 4] < 0) | (data[:, 5] < 0),
          "box must be finite with width, height >= 0"),
     ]
@@ -116,6 +119,22 @@ def _check_rows(path: Path, data: np.ndarray, kind: str) -> None:
         if mask.any():
             row = int(np.flatnonzero(mask)[0])
             raise MotFileError(f"{path}:{_line_of_row(path, row)}: {what}, got {_row_text(data[row])}")
+    if kind == "gt":
+        _check_unique_ids(path, data)
+
+
+def _check_unique_ids(path: Path, data: np.ndarray) -> None:
+    """A gt id names one object: twice in one frame is an error at the second row's line (scoring would
+    otherwise fail later without saying where)."""
+    if len(data) < 2:
+        return
+    pairs = data[:, :2]
+    order = np.lexsort((np.arange(len(pairs)), pairs[:, 1], pairs[:, 0]))
+    same = (np.diff(pairs[order], axis=0) == 0).all(axis=1)
+    if same.any():
+        row = int(order[1:][same].min())
+        raise MotFileError(f"{path}:{_line_of_row(path, row)}: id {int(data[row, 1])} appears more than once in "
+                           f"frame {int(data[row, 0])}, got {_row_text(data[row])}")
 
 
 def _row_text(row: np.ndarray) -> str:
@@ -125,7 +144,7 @@ def _row_text(row: np.ndarray) -> str:
 def _line_of_row(path: Path, row: int) -> int:
     """1-based line number of the row-th data line (for error messages)."""
     seen = -1
-    with open(path, "r", encoding="utf-8", errors="replace") as fh:
+    with open(path, "r", encoding="utf-8-sig", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):
             if line.split("#", 1)[0].strip():
                 seen += 1
@@ -136,7 +155,7 @@ def _line_of_row(path: Path, row: int) -> int:
 
 def line_of_frame(path: str | os.PathLike, frame: int) -> int | None:
     """1-based line of the first row of ``frame`` in a MOT file (for messages about a row's frame)."""
-    with open(path, "r", encoding="utf-8", errors="replace") as fh:
+    with open(path, "r", encoding="utf-8-sig", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):
             head = line.split("#", 1)[0].strip().replace(",", " ").split()
             try:

@@ -13,6 +13,7 @@ from trackbench.datasets.sequence import Detections, Sequence, SequenceInfo
 from trackbench.harness.runs.features import with_features
 from trackbench.harness.cli.run import RunRequest, execute
 from trackbench.trackers import create
+from trackbench.trackers.params import ParamError
 from trackbench.trackers.core import kalman
 from trackbench.trackers.core.assignment import solve_gated
 from trackbench.trackers.deepsort import cascade, kernels
@@ -291,8 +292,10 @@ def test_fidelity_scores_match_the_reference(shared_data, tmp_path) -> None:
 
 
 @pytest.mark.shared
-def test_box_only_data_skips_with_a_clear_reason(shared_data, tmp_path) -> None:
-    outcome = execute(RunRequest(trackers=["deepsort"], dataset="mot17", data_root=shared_data / "mot17",
-                                 sequences=[SEQ], name="skip", results=tmp_path))
-    (unit,) = outcome.units
-    assert unit.skipped and "box-only" in unit.skipped and "precomputed" in unit.skipped
+def test_box_only_data_is_refused_with_a_clear_reason(shared_data, tmp_path) -> None:
+    """deepsort named with -t on box-only data cannot run anywhere: refused before anything runs."""
+    with pytest.raises(ParamError, match="box-only") as refused:
+        execute(RunRequest(trackers=["deepsort"], dataset="mot17", data_root=shared_data / "mot17",
+                           sequences=[SEQ], name="skip", results=tmp_path))
+    assert "precomputed" in str(refused.value)
+    assert not (tmp_path / "skip").exists()

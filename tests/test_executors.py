@@ -31,9 +31,16 @@ def test_executor_choice_keeps_jobs_working() -> None:
         choose_executor("dask", 1)
 
 
-def test_only_torch_embedders_that_may_use_cuda_ask_for_a_gpu() -> None:
+def test_only_embedders_that_may_use_cuda_ask_for_a_gpu(monkeypatch) -> None:
+    from trackbench.trackers.core import ort_session
+
     assert _wants_gpu(Variant("deepsort", (("embedder", "mobilenet"),)))
-    assert _wants_gpu(Variant("deepsort"))  # the default embedder (reid) is a torch network
+    # The default embedder (reid) runs on onnxruntime: a GPU only where its CUDA provider is installed.
+    monkeypatch.setattr(ort_session, "has_cuda", lambda: False)
+    assert not _wants_gpu(Variant("deepsort"))
+    monkeypatch.setattr(ort_session, "has_cuda", lambda: True)
+    assert _wants_gpu(Variant("deepsort"))
+    assert not _wants_gpu(Variant("deepsort", (("device", "cpu"),)))
     assert not _wants_gpu(Variant("deepsort", (("embedder", "mobilenet"), ("device", "cpu"))))
     assert not _wants_gpu(Variant("deepsort", (("embedder", "precomputed"),)))
     assert not _wants_gpu(Variant("deepsort", (("embedder", "histogram"),)))

@@ -92,7 +92,7 @@ def test_plugin_runs_by_module_class_and_gets_typed_params_and_sweeps(plugin_sit
 
 @pytest.mark.parametrize("spec, message", [
     ("nosuch_pkg.tracker:Thing", "module 'nosuch_pkg.tracker' not found"),
-    ("trackbench.trackers.sort.tracker:Nope", "module 'trackbench.trackers.sort.tracker' has no attribute 'Nope'"),
+    ("trackbench.trackers.sort.tracker:Nope", "defines no 'Nope' at its top level; not imported"),
     ("trackbench.trackers.sort.tracker:SortParams", "is not a Tracker subclass"),
     ("trackbench.trackers.sort.tracker:", "expected package.module:ClassName"),
     ("no_such_tracker", "unknown tracker 'no_such_tracker'"),

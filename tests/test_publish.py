@@ -34,7 +34,7 @@ def test_publish_a_run(tmp_path) -> None:
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert "| sort |" in report and "synth-01" in report
     assert manifest["environment"]["packages"]["numpy"] in report
-    assert "max_age=1" in report
+    assert "max\\_age=1" in report  # Markdown-escaped (trackbench/io/markdown_escape.py)
     assert "1 sequence:" in report and "1 sequences" not in report
     assert "## Per sequence" not in report  # one sequence: the leaderboard already is the per-sequence table
     assert (tmp_path / "r" / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

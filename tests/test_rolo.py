@@ -272,12 +272,13 @@ def test_appearance_checkpoint_runs_with_images_and_skips_box_only_data(tmp_path
                             name="img", params=[f"checkpoint={ckpt}"]))
     assert ok.units[0].skipped is None and ok.units[0].embed_source == "computed"
     assert ok.overall.loc["rolo"]["MOTA"] > 30
-    # Box-only copy of the same data: skipped with a reason, not a crash.
+    # Box-only copy of the same data: a tracker named with -t that can run on no selected sequence is refused
+    # before anything runs, with the reason; not a crash, and no run folder.
     write_synth_mot(load_synth(sequences=["synth-03"]), tmp_path / "boxonly", images=False)
-    skipped = execute(RunRequest(trackers=["rolo"], dataset=str(tmp_path / "boxonly"), results=tmp_path,
-                                 name="box", params=[f"checkpoint={ckpt}"]))
-    reason = skipped.units[0].skipped
-    assert reason and "box-only" in reason
+    with pytest.raises(ParamError, match="box-only"):
+        execute(RunRequest(trackers=["rolo"], dataset=str(tmp_path / "boxonly"), results=tmp_path,
+                           name="box", params=[f"checkpoint={ckpt}"]))
+    assert not (tmp_path / "box").exists()
 
 
 # --- the command line ------------------------------------------------------------------------

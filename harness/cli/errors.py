@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from rich.console import Console
-from rich.markup import escape
 
 from trackbench.datasets.mot import DatasetNotFound
 from trackbench.datasets.motfile import MotFileError
 from trackbench.trackers.params import ParamError
+from trackbench.io.terminal import labelled
 
 #: OSError covers what the file system refuses (a results path that is a file, a read-only or full disk):
 #: its message names the path.
@@ -38,5 +38,5 @@ def reported(err_console: Console, also: tuple[type[BaseException], ...] = ()) -
     try:
         yield
     except INPUT_ERRORS + also as exc:
-        err_console.print(f"[bold red]error:[/bold red] {escape(message(exc))}", highlight=False)
+        err_console.print(labelled("error", "bold red", message(exc)), markup=False, highlight=False)
         raise typer.Exit(2) from None

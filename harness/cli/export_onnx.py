@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from trackbench.harness.cli.errors import reported
+from trackbench.io.terminal import labelled
 
 
 def execute_export_onnx(checkpoint: Path, out: Path | None, console: Console, err_console: Console) -> Path:
@@ -22,8 +23,8 @@ def execute_export_onnx(checkpoint: Path, out: Path | None, console: Console, er
     try:
         from trackbench.harness.training.onnx_export import export_checkpoint
     except ImportError as exc:  # torch missing
-        err_console.print(f"[bold red]error:[/bold red] export-onnx needs PyTorch and onnx ({exc}): "
-                          "pip install trackbench[torch]")
+        err_console.print(labelled("error", "bold red", f"export-onnx needs PyTorch and onnx ({exc}): "
+                                   "pip install 'trackbench[torch]'"))
         raise typer.Exit(2)
     with reported(err_console, also=(ImportError,)):
         path = export_checkpoint(checkpoint, out)

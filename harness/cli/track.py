@@ -31,6 +31,7 @@ from trackbench.datasets.sequence import Detections, SequenceInfo
 from trackbench.harness.runs.tracking import is_detector_frame
 from trackbench.harness.report.annotate import AtomicVideoWriter, Trails, draw_tracks
 from trackbench.harness.runs.progress import ProgressReport
+from trackbench.io.terminal import labelled, make_console
 from trackbench.trackers.params import ParamError, build_params, parse_assignments
 from trackbench.harness.cli.errors import reported
 
@@ -115,7 +116,7 @@ def _timed_frames(source: VideoSource, limit: int, timings: Timings) -> Iterator
 
 def execute(request: TrackRequest, console: Console | None = None) -> TrackOutcome:
     """Track a video, write results (and the annotated video); raises on bad input."""
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     if request.detect_every < 1:
         raise ParamError("--detect-every must be >= 1")
     source = VideoSource(request.video)
@@ -192,7 +193,7 @@ def execute_track(request: TrackRequest, console: Console, err_console: Console)
     if outcome.video_path is not None:
         console.print(f"annotated video: {outcome.video_path}")
         if outcome.video_note:
-            console.print(f"[yellow]note:[/yellow] {outcome.video_note}")
+            console.print(labelled("note", "yellow", outcome.video_note))
     console.print(
         f"frames/s: tracker {outcome.fps(t.track):,.1f} | detector {outcome.fps(t.detect):,.1f} | "
         f"decode {outcome.fps(t.decode):,.1f} | end to end {outcome.fps(t.wall):,.1f}"

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from trackbench.harness.cli.errors import reported
+from trackbench.io.terminal import labelled
 
 DEFAULT_OUT = Path("results/reid/siamese.pt")
 
@@ -124,7 +125,8 @@ def gather_crops(request: TrainReidRequest) -> tuple[Any, Any, list[str]]:
 
 def _progress(console: Console) -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
+        TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
+        TextColumn("steps"),
         TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
         disable=not console.is_terminal and not sys.stderr.isatty(),
     )
@@ -235,7 +237,7 @@ def execute_train_reid(request: TrainReidRequest, console: Console, err_console:
     try:
         import torch  # noqa: F401
     except ImportError:
-        err_console.print("[bold red]error:[/bold red] train-reid needs PyTorch: pip install trackbench[torch]")
+        err_console.print(labelled("error", "bold red", "train-reid needs PyTorch: pip install 'trackbench[torch]'"))
         raise typer.Exit(2)
     with reported(err_console, also=(RuntimeError,)), _progress(err_console) as bar:
         outcome = train_reid(request, console, bar)

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from trackbench.harness.cli.errors import reported
+from trackbench.io.terminal import labelled
 
 
 def default_out(dataset: str) -> Path:
@@ -25,7 +26,8 @@ def default_out(dataset: str) -> Path:
 
 def _progress(console: Console) -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("batches"),
+        TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
+        TextColumn("batches"),
         TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
         disable=not console.is_terminal and not sys.stderr.isatty(),
     )
@@ -51,7 +53,7 @@ def execute_train_rolo(options: dict[str, Any], out: Path | None, resume: Path |
     try:
         from trackbench.harness.training.rolo.train import TrainConfig, train
     except ImportError as exc:  # torch missing
-        err_console.print(f"[bold red]error:[/bold red] train-rolo needs PyTorch ({exc}): pip install torch")
+        err_console.print(labelled("error", "bold red", f"train-rolo needs PyTorch ({exc}): pip install torch"))
         raise typer.Exit(2)
     config = TrainConfig(**options)
     target = out or resume or default_out(config.dataset)

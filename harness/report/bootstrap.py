@@ -71,6 +71,10 @@ def paired_bootstrap(strata: Sequence[int] | np.ndarray, statistic: Statistic, r
     strata = np.asarray(strata)
     if len(strata) == 0:
         raise ValueError("nothing to resample: no units")
+    if all(len(members) < 2 for members in strata_groups(strata)):
+        # every replicate would redraw the same units: a zero-width "interval" that claims certainty
+        raise ValueError("nothing to resample: every stratum has a single unit, so every replicate is the same "
+                         "and the interval would have zero width")
     if not 0 < level < 1:
         raise ValueError(f"confidence level must be between 0 and 1, got {level}")
     rng = np.random.default_rng(seed)

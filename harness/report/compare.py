@@ -241,6 +241,7 @@ def compare(a: Side, b: Side, metrics: tuple[str, ...] = DEFAULT_METRICS, *, res
             jobs_a.append(SequenceJob(name, part, frame_window(res_a, first, last), seq.eval_spec, last - first + 1))
             jobs_b.append(SequenceJob(name, part, frame_window(res_b, first, last), seq.eval_spec, last - first + 1))
             strata.append(k)
+    check_resamplable(usable, strata, mode, used_block)
     counted = count_sequences(jobs_a + jobs_b, workers)
     n = len(usable)
     whole_a, units_a = counted[:n], counted[n:len(jobs_a)]
@@ -261,6 +262,21 @@ def compare(a: Side, b: Side, metrics: tuple[str, ...] = DEFAULT_METRICS, *, res
                      "not across other scenes")
     return Comparison(a.label, b.label, [s.name for s in usable], mode, len(units_a), used_block, replicates,
                       level, seed, values_a, values_b, intervals, notes)
+
+
+def check_resamplable(usable: list[Sequence], strata: list[int], mode: str, block: int | None) -> None:
+    """Refuse a bootstrap whose replicates could not differ (it would print a zero-width "95 %" interval)."""
+    if mode == "sequences":
+        if len(usable) < 2:
+            raise ValueError("one common sequence cannot be resampled as whole sequences (every replicate is the "
+                             "same); use --resample blocks")
+        return
+    if len(strata) and max(np.bincount(strata)) >= 2:
+        return
+    shortest = min(s.info.length for s in usable)
+    raise ValueError(f"every sequence is a single block of up to {block} frames ({', '.join(s.name for s in usable)}), "
+                     "so a bootstrap would redraw the same blocks every time (a zero-width interval); pass "
+                     f"--block-frames {max(5, shortest // 4)} or compare over more frames")
 
 
 def _scores(units: list[SequenceCounts], metrics: tuple[str, ...]) -> dict[str, float]:

@@ -19,6 +19,9 @@ from rich.console import Console
 from rich.table import Table
 
 from trackbench.datasets.motfile import atomic_write_text
+from trackbench.io.csv_cells import safe_csv
+from trackbench.io.markdown_escape import md_escape
+from trackbench.io.terminal import labelled, make_console
 
 # Column order shown first; other columns follow in their given order.
 DEFAULT_COLUMNS = ["HOTA", "MOTA", "IDF1", "DetA", "AssA", "MOTP", "IDsw", "FP", "FN", "Frag", "MT", "PT", "ML", "Hz", "Hz e2e"]
@@ -146,10 +149,10 @@ def rich_table(df: pd.DataFrame, title: str, index_names: list[str] | None = Non
 def to_markdown(df: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table (no extra dependency on tabulate)."""
     flat = df.reset_index()
-    cols = [str(c) for c in flat.columns]
+    cols = [md_escape(c) for c in flat.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for _, row in flat.iterrows():
-        lines.append("| " + " | ".join(format_value(str(c), row[c]) for c in flat.columns) + " |")
+        lines.append("| " + " | ".join(md_escape(format_value(str(c), row[c])) for c in flat.columns) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -172,12 +175,12 @@ def save(df: pd.DataFrame, folder: Path, stem: str, legend_lines: list[str] | No
     that failed) follow the Markdown table, so the table never travels without them.
     """
     csv_path, md_path = folder / f"{stem}.csv", folder / f"{stem}.md"
-    atomic_write_text(csv_path, df.to_csv(float_format="%.4f"))
-    below = "".join(f"\n- {line}" for line in legend_lines or [])
-    text = to_markdown(df) + (f"\n{caption}\n" if caption else "")
+    atomic_write_text(csv_path, safe_csv(df, float_format="%.4f"))
+    below = "".join(f"\n- {md_escape(line)}" for line in legend_lines or [])
+    text = to_markdown(df) + (f"\n{md_escape(caption)}\n" if caption else "")
     text += "\nTrackers:\n" + below.lstrip("\n") + "\n" if below else ""
     if notes:
-        text += "\n" + "".join(f"> note: {n}\n" for n in notes)
+        text += "\n" + "".join(f"> note: {md_escape(n)}\n" for n in notes)
     atomic_write_text(md_path, text)
     return [csv_path, md_path]
 
@@ -191,9 +194,9 @@ def metrics_note(clear_backend: str) -> str:
 def show(df: pd.DataFrame, title: str, console: Console | None = None, notes: list[str] | None = None,
          first: list[str] | None = None) -> None:
     """Print the main columns of a table (``first`` ones leading, e.g. IDF1 for AI City)."""
-    console = console or Console()
+    console = console or make_console()
     wanted = list(first or []) + [c for c in SHOWN_COLUMNS if c not in (first or [])]
     cols = [c for c in wanted if c in df.columns]
     console.print(rich_table(df[cols] if cols else df, title))
     for note in notes or []:
-        console.print(f"[dim]note: {note}[/dim]")
+        console.print(labelled("note", "dim", note), style="dim")

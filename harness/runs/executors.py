@@ -39,6 +39,16 @@ class Job:
     min_score: float | None = None  # the harness's detection score threshold (tracking.with_min_score)
 
 
+def worker_count(jobs: int, units: int, executor: str | None = None) -> int:
+    """``--jobs`` capped by the work: never more workers than units, nor (locally) than CPU cores.
+
+    ``-j 500`` used to start 500 processes for one unit.  A Ray cluster may have
+    more cores than this machine, so only the unit count caps it there.
+    """
+    cap = units if executor == "ray" else min(units, os.cpu_count() or 1)
+    return max(1, min(jobs, cap))
+
+
 def choose_executor(executor: str | None, jobs: int) -> str:
     """``None`` keeps the old ``--jobs`` behaviour: in-process for 1, a process pool above."""
     if executor is None:

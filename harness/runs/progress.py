@@ -57,7 +57,9 @@ class ProgressReport:
         self._heartbeat: threading.Thread | None = None
         if self.live:
             self.progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
+                # markup off: a label such as deepsort[lambda=0.3] is data, not rich markup
+                TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[unit]}", markup=False),
                 TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
             )
 

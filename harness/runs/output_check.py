@@ -1,0 +1,65 @@
+"""The one validation of a unit's tracker output, before anything is written or scored.
+
+Built-in trackers always report positive integer ids and proper boxes; a
+plug-in may not.  Unchecked, a float id 0.5 was truncated to 0 in the result
+file, a negative id was written as it was, and one frame with a repeated id or
+an inverted box made *scoring* raise, which ended the whole run with exit 2
+and no leaderboard although the other units were fine (issue 24).  Here the
+whole output of one unit is checked at once: if anything is wrong the unit
+fails with the first reason (frame and track named) and only that unit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Largest id a result file and the scorers can hold exactly (int64; float64 is exact to 2**53).
+MAX_ID = 2 ** 53
+
+
+def _first(bad: np.ndarray) -> int:
+    return int(np.argmax(bad))
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python number it holds (messages show ``0.5``, not ``np.float64(0.5)``)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def why_invalid(frames: np.ndarray, ids: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> str | None:
+    """Why a unit's rows may not be written: the first problem found, with its frame and id; None when fine."""
+    if boxes.ndim != 2 or boxes.shape[1] != 4 or not (len(ids) == len(boxes) == len(scores) == len(frames)):
+        return (f"tracker output has mismatched shapes: {len(ids)} ids, boxes {tuple(boxes.shape)}, "
+                f"{len(scores)} scores; nothing written")
+    try:
+        values = np.asarray(ids, dtype=float)
+    except (TypeError, ValueError):
+        return f"tracker output ids are not numbers (dtype {np.asarray(ids).dtype}); nothing written"
+    ids, frames = [_plain(v) for v in ids], [_plain(v) for v in frames]  # for messages only
+    checks = (
+        (~np.isfinite(boxes).all(axis=1) | ~np.isfinite(scores),
+         lambda i: f"is not finite: track {ids[i]} at frame {frames[i]} has box {boxes[i].tolist()} score {_plain(scores[i])}"),
+        (~np.isfinite(values) | (values != np.round(values)),
+         lambda i: f"has id {ids[i]!r} at frame {frames[i]}: ids must be whole numbers"),
+        ((values < 1) | (values > MAX_ID),
+         lambda i: f"has id {ids[i]!r} at frame {frames[i]}: ids must be between 1 and 2**53"),
+        ((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1]),
+         lambda i: f"has an inverted box at frame {frames[i]}, track {ids[i]}: "
+                   f"{boxes[i].tolist()} (left, top, right, bottom)"),
+    )
+    for bad, say in checks:
+        if bad.any():
+            return f"tracker output {say(_first(bad))} ({int(bad.sum())} such rows); nothing written"
+    pairs = np.stack([np.asarray(frames, float), values], axis=1)  # frames: the list above, same order
+    _, first_index, counts = np.unique(pairs, axis=0, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        i = int(first_index[np.argmax(counts > 1)])
+        return (f"tracker output reports track {int(values[i])} {int(counts.max())} times in frame {int(frames[i])} "
+                f"({int((counts > 1).sum())} such frame/id pairs); ids must be unique within a frame; nothing written")
+    return None
+
+
+def as_written(ids: np.ndarray) -> np.ndarray:
+    """Valid ids (see :func:`why_invalid`) as the int64 column the result file holds."""
+    return np.asarray(ids, dtype=float).astype(np.int64) if np.asarray(ids).dtype.kind == "f" else \
+        np.asarray(ids).astype(np.int64)
