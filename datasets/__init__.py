@@ -17,11 +17,18 @@ from trackbench.datasets.sequence import Sequence
 
 ENV_VAR = "TRACKBENCH_DATA"
 MOT_NAMES = ("mot15", "mot16", "mot17", "mot20")
-NAMES = ("synth",) + MOT_NAMES + ("aicity",)
+#: Datasets with their own loader beyond MOTChallenge's (each takes ``split=`` and, but SportsMOT/DanceTrack,
+#: ``classes=``: one sequence per (video, class)).
+SPLIT_NAMES = ("sportsmot", "dancetrack", "kitti", "bdd100k")
+NAMES = ("synth",) + MOT_NAMES + ("aicity",) + SPLIT_NAMES
 
 _ALIASES = {"mot15": ("MOT15", "2DMOT2015", "mot15"), "mot16": ("MOT16", "mot16"),
             "mot17": ("MOT17", "mot17"), "mot20": ("MOT20", "mot20"),
-            "aicity": ("aicity", "AICity", "AIC", "CityFlow", "cityflow")}
+            "aicity": ("aicity", "AICity", "AIC", "CityFlow", "cityflow"),
+            "sportsmot": ("sportsmot", "SportsMOT", "sportsmot_publish"),
+            "dancetrack": ("dancetrack", "DanceTrack"),
+            "kitti": ("kitti", "KITTI", "kitti-tracking", "kitti_tracking"),
+            "bdd100k": ("bdd100k", "BDD100K", "bdd100k-mot")}
 
 
 def resolve_root(name: str, data_root: str | os.PathLike | None) -> Path:
@@ -51,6 +58,18 @@ def _download_hint(name: str) -> str:
         from trackbench.datasets.aicity import ACCESS_HINT
 
         return ACCESS_HINT
+    if name in ("sportsmot", "dancetrack"):
+        from trackbench.datasets.seqmap_mot import DOWNLOAD_HINT as SEQMAP_HINT
+
+        return f"Download it from {SEQMAP_HINT[name]}."
+    if name == "kitti":
+        from trackbench.datasets.kitti import DOWNLOAD_HINT as KITTI_HINT
+
+        return KITTI_HINT
+    if name == "bdd100k":
+        from trackbench.datasets.bdd100k import DOWNLOAD_HINT as BDD_HINT
+
+        return BDD_HINT
     return ""
 
 
@@ -68,9 +87,29 @@ def load_dataset(name: str, data_root: str | os.PathLike | None = None,
         from trackbench.datasets.aicity import load_aicity
 
         return load_aicity(resolve_root(key, data_root), sequences=sequences, **options)
+    if key in SPLIT_NAMES:
+        return _load_split_dataset(key, resolve_root(key, data_root), sequences, **options)
     if Path(name).expanduser().is_dir():
         return load_mot(Path(name).expanduser(), None, sequences)
     raise DatasetNotFound(f"unknown dataset {name!r}: use one of {', '.join(NAMES)} or a folder path")
+
+
+def _load_split_dataset(key: str, root: Path, sequences: list[str] | None, split: str | None = None,
+                        classes: list[str] | None = None, detector: str | None = None) -> list[Sequence]:
+    """SportsMOT, DanceTrack, KITTI or BDD100K (see their modules); an option a dataset lacks is an error."""
+    if key in ("sportsmot", "dancetrack"):
+        if classes:
+            raise ValueError(f"--classes does not apply to {key} (one class)")
+        from trackbench.datasets.seqmap_mot import load_seqmap_dataset
+
+        return load_seqmap_dataset(root, key, split, sequences)
+    if key == "kitti":
+        from trackbench.datasets.kitti import load_kitti
+
+        return load_kitti(root, sequences, classes, split, detector)
+    from trackbench.datasets.bdd100k import load_bdd100k
+
+    return load_bdd100k(root, sequences, classes, split)
 
 
 __all__ = ["DatasetNotFound", "ENV_VAR", "NAMES", "Sequence", "load_dataset", "resolve_root"]
