@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import inspect
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -35,6 +36,7 @@ _REGISTRY: dict[str, str] = {
     "rolo": "trackbench.trackers.rolo.tracker:Rolo",
     "bytetrack": "trackbench.trackers.bytetrack.tracker:ByteTrack",
     "ocsort": "trackbench.trackers.ocsort.tracker:OcSort",
+    "botsort": "trackbench.trackers.botsort.tracker:BoTSort",
 }
 
 # Adapters to the packaged trackers users compare against: name -> (target, PyPI
@@ -150,8 +152,12 @@ def _unknown(name: str) -> str:
             "(or package.module:ClassName)")
 
 
-def _load_target(spec: str, what: str) -> type[Tracker]:
-    """Import ``module:Attr`` and check it is a Tracker subclass, with one-line errors."""
+def _load_target(spec: str, what: str, checked: bool = False) -> type[Tracker]:
+    """Import ``module:Attr`` and check it is a concrete Tracker subclass, with one-line errors.
+
+    ``checked``: a spec from the command line is first checked without running
+    its module (:mod:`trackbench.trackers.plugin_spec`).
+    """
     module_name, _, attr = spec.partition(":")
     module_name, attr = module_name.strip(), attr.strip()
     if not module_name or not attr:
@@ -159,6 +165,12 @@ def _load_target(spec: str, what: str) -> type[Tracker]:
     if not all(part.isidentifier() for part in module_name.split(".") + attr.split(".")):
         # a path (../evil) or a relative import is never a module name: refuse before importing
         raise TrackerSpecError(f"{what}: expected package.module:ClassName (dotted Python names), got {spec!r}")
+    if checked:
+        from trackbench.trackers.plugin_spec import why_refused
+
+        reason = why_refused(module_name, attr)
+        if reason:
+            raise TrackerSpecError(f"{what}: {reason}")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -174,6 +186,10 @@ def _load_target(spec: str, what: str) -> type[Tracker]:
         obj = getattr(obj, part)
     if not (isinstance(obj, type) and issubclass(obj, Tracker)):
         raise TrackerSpecError(f"{what}: {spec} is not a Tracker subclass (trackbench.trackers.base.Tracker)")
+    if inspect.isabstract(obj):
+        missing = ", ".join(sorted(getattr(obj, "__abstractmethods__", ())))
+        raise TrackerSpecError(f"{what}: {spec} is abstract (it does not implement {missing}); name a concrete "
+                               "Tracker subclass")
     return obj
 
 
@@ -193,7 +209,7 @@ def tracker_class(name: str) -> type[Tracker]:
         dist = ep.dist.name if ep.dist is not None else "?"
         return _load_target(ep.value, f"tracker {name!r} (entry point of {dist})")
     if ":" in name:
-        return _load_target(name, f"tracker {name!r}")
+        return _load_target(name, f"tracker {name!r}", checked=True)
     raise TrackerSpecError(_unknown(name))
 
 

@@ -73,6 +73,8 @@ class Tracker(ABC):
     origin: ClassVar[str] = ""
     Params: ClassVar[type] = NoParams
     requires: ClassVar[Requirements] = Requirements()
+    #: Whether :meth:`compensate` moves this tracker's tracks by the camera's motion (``--cmc``); opt-in.
+    compensates_camera: ClassVar[bool] = False
 
     def __init__(self, params: Any | None = None) -> None:
         self.params = params if params is not None else self.Params()
@@ -98,6 +100,18 @@ class Tracker(ABC):
         their predicted boxes.
         """
         return self.update(frame, Detections.empty())
+
+    def compensate(self, warp: np.ndarray) -> None:
+        """Camera-motion compensation: move every track by the camera's motion into the coming frame.
+
+        ``warp`` (2, 3) maps the previous frame's image coordinates into the
+        frame about to be passed to ``update``/``coast``: ``p' = A p + t``.  The
+        runner calls this just before that call, on frames whose warp is not the
+        identity, and only for trackers that set ``compensates_camera``
+        (:mod:`trackbench.trackers.core.cmc` warps the Kalman states).  A
+        tracker without a motion model in image coordinates has nothing to warp.
+        """
+        raise NotImplementedError(f"{self.name} does not compensate camera motion")
 
     def check_sequence(self, has_images: bool, has_features: bool) -> str | None:
         """Why this tracker cannot run on a sequence, or None if it can."""

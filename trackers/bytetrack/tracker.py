@@ -59,7 +59,7 @@ from scipy.optimize import linear_sum_assignment
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput
 from trackbench.trackers.core import kalman
-from trackbench.trackers.core import jit
+from trackbench.trackers.core import cmc, jit
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers import papers
@@ -119,6 +119,7 @@ class ByteTrack(Tracker):
     paper = papers.BYTETRACK
     Params = ByteTrackParams
     requires = Requirements()
+    compensates_camera = True
 
     def __init__(self, params: ByteTrackParams | None = None) -> None:
         super().__init__(params)
@@ -184,6 +185,11 @@ class ByteTrack(Tracker):
             x[c["lost"][pool], _VH] = 0.0
             t.x[pool], t.P[pool] = kalman.predict(x, t.P[pool], *motion.process_noise(x))
         return self._report()
+
+    def compensate(self, warp: np.ndarray) -> None:
+        """Camera motion (``--cmc``): every track's (u, v, a, h) state (tracked, lost, unconfirmed, as
+        BoT-SORT warps its pool and unconfirmed tracks) warped as :func:`cmc.warp_uvah` says."""
+        cmc.warp_uvah(self.tracks.x, self.tracks.P, warp)
 
     def _report(self) -> TrackOutput:
         t, c = self.tracks, self.tracks.columns

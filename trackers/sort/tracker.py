@@ -39,7 +39,7 @@ from scipy.optimize import linear_sum_assignment
 
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
-from trackbench.trackers.core import jit
+from trackbench.trackers.core import cmc, jit
 from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers import papers
@@ -70,6 +70,7 @@ class Sort(Tracker):
     paper = papers.SORT
     Params = SortParams
     requires = Requirements()
+    compensates_camera = True
 
     def __init__(self, params: SortParams | None = None) -> None:
         super().__init__(params)
@@ -120,6 +121,10 @@ class Sort(Tracker):
         if not finite:
             predicted = self._drop_non_finite(predicted)
         return coasted(t.ids, predicted, self.reported)
+
+    def compensate(self, warp: np.ndarray) -> None:
+        """Camera motion (``--cmc``): the (u, v, s, r) states warped as :func:`cmc.warp_usr` says."""
+        cmc.warp_usr(self.tracks.x, self.tracks.P, warp)
 
     def _drop_non_finite(self, predicted: np.ndarray) -> np.ndarray:
         """Delete the tracks whose predicted box is not finite (as the reference does); returns the

@@ -1,0 +1,143 @@
+"""A sequence's camera motion for ``--cmc``: from a folder of GMC files, or estimated once and cached on disk.
+
+``--cmc FOLDER`` reads ``FOLDER/GMC-<sequence>.txt`` (BoT-SORT's files;
+:mod:`trackbench.datasets.camera_motion`).  ``--cmc sparse|ecc|orb`` estimates
+the motion from the sequence's frames
+(:mod:`trackbench.datasets.camera_motion_estimate`) the first time and keeps
+it in the cache folder (``$TRACKBENCH_CACHE``/camera_motion, as appearance
+vectors are kept, :mod:`trackbench.harness.runs.features`): the key hashes the
+method, the sequence, its length, its frames' fingerprint and its detections
+(``orb`` masks them), and the file stores its key and a SHA-256 of the warps,
+so a stale or damaged file is recomputed, never used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from trackbench.datasets.camera_motion import CameraMotion, load_gmc
+from trackbench.datasets.camera_motion_estimate import METHODS, estimate
+from trackbench.datasets.frames import source_fingerprint
+from trackbench.datasets.sequence import Sequence
+from trackbench.harness.runs.features import cache_dir as _embeddings_dir
+from trackbench.io.atomic import atomic_path
+
+#: Bumped when the cache file layout or key changes.
+CACHE_FORMAT = 1
+
+
+def is_method(spec: str) -> bool:
+    """Whether ``--cmc`` names an estimation method rather than a folder of GMC files."""
+    return spec in METHODS
+
+
+def check_spec(spec: str) -> None:
+    """Refuse a ``--cmc`` value that is neither a method nor an existing folder (before anything runs)."""
+    if not is_method(spec) and not Path(spec).is_dir():
+        raise ValueError(f"--cmc {spec!r}: neither a folder of GMC files nor a method ({', '.join(METHODS)})")
+
+
+def cache_dir() -> Path:
+    return _embeddings_dir().parent / "camera_motion"
+
+
+def cache_key(seq: Sequence, method: str) -> str:
+    h = hashlib.sha256()
+    h.update(f"{CACHE_FORMAT}/{method}/{seq.info.dataset}/{seq.info.name}/{seq.info.length}".encode())
+    h.update(str(source_fingerprint(seq.source)).encode())
+    h.update(np.ascontiguousarray(seq.detections.frames).tobytes())
+    h.update(np.ascontiguousarray(seq.detections.boxes).tobytes())
+    return h.hexdigest()[:32]
+
+
+def _digest(warps: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(warps).tobytes()).hexdigest()
+
+
+def _load(path: Path, key: str, frames: int) -> np.ndarray | None:
+    """The cached warps when the file holds exactly what ``key`` stands for, else None."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            warps, stored_key, digest = stored["warps"], str(stored["key"]), str(stored["sha256"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    good = (stored_key == key and warps.shape == (frames, 2, 3) and warps.dtype == np.float64
+            and np.isfinite(warps).all() and _digest(warps) == digest)
+    return warps if good else None
+
+
+def _gmc_for(folder: str, seq: Sequence) -> CameraMotion:
+    """The GMC file's warps for the frames ``seq`` holds: a GMC file covers the whole recording, so a sequence
+    cut by ``--frames`` (``seq.first_frame > 1``) takes the warps from its first frame on."""
+    skip = seq.first_frame - 1
+    motion = load_gmc(folder, seq.name, skip + seq.info.length)
+    return dataclasses.replace(motion, warps=motion.warps[skip:]) if skip else motion
+
+
+def camera_motion_for(seq: Sequence, spec: str) -> CameraMotion:
+    """The camera motion of ``seq`` for a ``--cmc`` value (a GMC folder or a method), one warp per frame."""
+    if not is_method(spec):
+        return _gmc_for(spec, seq)
+    if not seq.has_images:
+        raise ValueError(f"--cmc {spec} estimates camera motion from images, and {seq.name} is box-only "
+                         f"(give a folder of GMC files instead)")
+    key = cache_key(seq, spec)
+    path = cache_dir() / f"{key}.npz"
+    warps = _load(path, key, seq.info.length) if path.is_file() else None
+    if warps is not None:
+        return CameraMotion(warps, spec)
+    motion = estimate(spec, seq.images(), boxes=lambda f: seq.detections.detections(f).boxes)
+    if len(motion) != seq.info.length:
+        raise ValueError(f"{seq.name}: {len(motion)} frames decoded for camera motion, the sequence has "
+                         f"{seq.info.length}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path, suffix=".npz") as tmp:
+            np.savez(tmp, warps=motion.warps, key=np.array(key), sha256=np.array(_digest(motion.warps)))
+    except OSError:
+        pass  # an unwritable cache costs a recomputation next time, nothing else
+    return motion
+
+
+def with_cmc(variants: list, spec: str | None, ablation: bool = False) -> list:
+    """``variants`` with camera-motion compensation ``spec`` for every tracker that supports it.
+
+    Those variants get the label suffix ``+cmc``; with ``ablation`` the variants
+    without compensation are kept beside them (tracker × CMC on/off in one table).
+    Trackers without the hook run as they are.
+    """
+    from dataclasses import replace
+
+    from trackbench import trackers
+
+    if not spec:
+        return list(variants)
+    out = []
+    for v in variants:
+        if v.cmc or not trackers.tracker_class(v.tracker).compensates_camera:
+            out.append(v)
+            continue
+        if ablation:
+            out.append(v)
+        out.append(replace(v, cmc=spec, label=f"{v.name}+cmc"))
+    return out
+
+
+def preflight(variants: list, sequences: list[Sequence]) -> None:
+    """Refuse, before anything runs, a ``--cmc`` that cannot serve a sequence: an unknown method, a missing or
+    malformed GMC file (``<file>:<line>: …``), or an estimation method on box-only data."""
+    for spec in sorted({v.cmc for v in variants if v.cmc}):
+        check_spec(spec)
+        for seq in sequences:
+            if is_method(spec):
+                if not seq.has_images:
+                    raise ValueError(f"--cmc {spec} estimates camera motion from images, and {seq.name} is "
+                                     f"box-only (give a folder of GMC files instead)")
+            else:
+                _gmc_for(spec, seq)
