@@ -205,6 +205,8 @@ class Matching:
     tracked: np.ndarray  # (G,) bool: gt detection paired (MATCH or SWITCH)
     switches: int
     distance_sum: float  # sum of 1 - IoU over the paired detections (motmetrics' MOTP numerator)
+    gt_det: np.ndarray  # (M,) gt detection of each pair, in frame order
+    trk_det: np.ndarray  # (M,) tracker detection paired with it
 
 
 class MotmetricsFast(Motmetrics):
@@ -274,7 +276,7 @@ def _mm_match(seq: SeqData, flat: FlatPairs) -> Matching:
         paired[a + new] = True
     tracked = np.zeros(len(flat.gt_id), bool)
     tracked[rows[paired]] = True
-    return Matching(tracked, switches, float(dist[paired].sum()))
+    return Matching(tracked, switches, float(dist[paired].sum()), rows[paired], cols[paired])
 
 
 def _mm_new_pairs(seq: SeqData, flat: FlatPairs, t: int, rows: np.ndarray, cols: np.ndarray,
@@ -361,7 +363,7 @@ class TrackEvalFast(TrackEval):
         if seq.num_tracker_dets == 0 or seq.num_gt_dets == 0:
             return {"clear": clear.eval_sequence(data), "count": count.eval_sequence(data)}  # constant early return
         flat = flat_pairs(seq)
-        matched_gt, switches, fragments, motp_sum = _te_match(seq, flat, clear.threshold - EPS)
+        matched_gt, switches, fragments, motp_sum, _ = _te_match(seq, flat, clear.threshold - EPS)
         res: dict[str, Any] = {field: 0 for field in clear.fields}
         tp = len(matched_gt)
         res["CLR_TP"] = tp
@@ -381,8 +383,10 @@ class TrackEvalFast(TrackEval):
         return {"clear": clear._compute_final_fields(res), "count": count.eval_sequence(data)}
 
 
-def _te_match(seq: SeqData, flat: FlatPairs, threshold: float) -> tuple[np.ndarray, int, np.ndarray, float]:
-    """(matched gt ids, ID switches, fragments per gt id, summed IoU of matches) of TrackEval's matching."""
+def _te_match(seq: SeqData, flat: FlatPairs,
+              threshold: float) -> tuple[np.ndarray, int, np.ndarray, float, tuple[np.ndarray, np.ndarray]]:
+    """(matched gt ids, ID switches, fragments per gt id, summed IoU of matches, (gt dets, tracker dets) of
+    the matches in frame order) of TrackEval's matching."""
     admissible = np.flatnonzero(flat.pair_iou >= threshold)
     rows, cols = flat.pair_gt[admissible], flat.pair_trk[admissible]
     start = np.searchsorted(flat.pair_frame[admissible], np.arange(seq.num_frames + 1))
@@ -390,7 +394,7 @@ def _te_match(seq: SeqData, flat: FlatPairs, threshold: float) -> tuple[np.ndarr
     last_partner = np.full(seq.num_gt_ids, -1, np.int64)  # TrackEval's prev_tracker_id (any earlier frame)
     last_step = np.full(seq.num_gt_ids, -2, np.int64)  # index in ``both`` of the frame that last matched the id
     fragments = np.zeros(seq.num_gt_ids, np.int64)
-    matched, sims = [], []
+    matched, sims, dets = [], [], []
     switches = 0
     for k, t in enumerate(both):
         a, b = start[t], start[t + 1]
@@ -399,8 +403,10 @@ def _te_match(seq: SeqData, flat: FlatPairs, threshold: float) -> tuple[np.ndarr
         r, c = rows[a:b], cols[a:b]
         if one_per_row_and_column(r, c):
             g, h, s = flat.gt_id[r], flat.trk_id[c], flat.pair_iou[admissible[a:b]]
+            dets.append((r, c))
         else:
-            g, h, s = _te_solve(seq, t, k, last_partner, last_step, threshold)
+            g, h, s, local_r, local_c = _te_solve(seq, t, k, last_partner, last_step, threshold)
+            dets.append((flat.gt_start[t] + local_r, flat.trk_start[t] + local_c))
         before = last_partner[g]
         switches += int(((before >= 0) & (before != h)).sum())
         fragments[g] += last_step[g] != k - 1
@@ -409,12 +415,15 @@ def _te_match(seq: SeqData, flat: FlatPairs, threshold: float) -> tuple[np.ndarr
         matched.append(g)
         sims.append(s)
     motp_sum = float(sum(np.sum(s) for s in sims))
-    return (np.concatenate(matched) if matched else np.zeros(0, np.int64)), switches, fragments, motp_sum
+    empty = np.zeros(0, np.int64)
+    pairs = (np.concatenate([d[0] for d in dets]), np.concatenate([d[1] for d in dets])) if dets else (empty, empty)
+    return (np.concatenate(matched) if matched else empty), switches, fragments, motp_sum, pairs
 
 
 def _te_solve(seq: SeqData, t: int, k: int, last_partner: np.ndarray, last_step: np.ndarray,
-              threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """TrackEval's assignment of frame ``t`` (step ``k``) on its own score matrix: matched gt ids, tracker ids, IoUs."""
+              threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """TrackEval's assignment of frame ``t`` (step ``k``) on its own score matrix: matched gt ids, tracker ids,
+    IoUs, and the matched rows and columns (frame-local detection positions)."""
     gt_ids, trk_ids = seq.gt_ids[t], seq.tracker_ids[t]
     similarity = seq.similarity[t]
     previous = np.where(last_step[gt_ids] == k - 1, last_partner[gt_ids], -1)  # matched in the previous frame
@@ -423,7 +432,24 @@ def _te_solve(seq: SeqData, t: int, k: int, last_partner: np.ndarray, last_step:
     rid, cid = linear_sum_assignment(-score)
     ok = score[rid, cid] > 0 + EPS
     rid, cid = rid[ok], cid[ok]
-    return gt_ids[rid], trk_ids[cid], similarity[rid, cid]
+    return gt_ids[rid], trk_ids[cid], similarity[rid, cid], rid, cid
+
+
+def matched_detections(seq: SeqData, backend: str) -> tuple[np.ndarray, np.ndarray]:
+    """(gt detections, tracker detections) that CLEAR's matching pairs, in frame order, under ``backend``.
+
+    Indices are positions in :func:`~trackbench.harness.metrics.pairs.flat_pairs`' detection arrays (per frame,
+    in ``seq``'s order).  The pairs come from the very matching the fast engine counts with, so anything derived
+    from them (``bench inspect``'s error events) agrees with the scored IDsw, Frag, FN and FP.
+    """
+    if backend == "motmetrics":
+        found = _mm_match(seq, flat_pairs(seq))
+        return found.gt_det, found.trk_det
+    if backend != "trackeval":
+        raise ValueError(f"unknown CLEAR backend {backend!r}")
+    if seq.num_tracker_dets == 0 or seq.num_gt_dets == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return _te_match(seq, flat_pairs(seq), trackeval_metrics()[0].threshold - EPS)[4]
 
 
 #: The CLEAR family per (CLEAR backend, engine).

@@ -86,19 +86,10 @@ class TrackEvalFast(TrackEval):
         metric = trackeval_metric()
         flat = flat_pairs(seq)
         gt_count, trk_count = flat.gt_count.astype(float), flat.trk_count.astype(float)
-        # 1. Global alignment score per co-occurring id pair.
         iou = flat.pair_iou
-        g, h = flat.gt_id[flat.pair_gt], flat.trk_id[flat.pair_trk]
-        denom = flat.trk_col_sum[flat.pair_trk] + flat.gt_row_sum[flat.pair_gt] - iou
-        sim_iou = np.zeros_like(iou)
-        ok = denom > 0 + EPS
-        sim_iou[ok] = iou[ok] / denom[ok]
-        id_pair, pair_of = np.unique(g * seq.num_tracker_ids + h, return_inverse=True)
+        # 1. Global alignment score per co-occurring id pair.
+        id_pair, pair_of, score = _alignment(seq, flat)
         pair_g, pair_h = id_pair // seq.num_tracker_ids, id_pair % seq.num_tracker_ids
-        potential = np.zeros(len(id_pair))
-        np.add.at(potential, pair_of, sim_iou)
-        alignment = potential / (gt_count[pair_g] + trk_count[pair_h] - potential)
-        score = alignment[pair_of] * iou
         # 2. Which pairs the per-frame assignment matches.
         matched = _matched_pairs(seq, flat, score)
         # 3. Counts and association scores for every alpha at once.
@@ -118,6 +109,37 @@ class TrackEvalFast(TrackEval):
         res["AssPr"] = (counts * (counts / np.maximum(1, tc))).sum(1) / tp
         res["LocA"] = np.maximum(1e-10, loca) / np.maximum(1e-10, res["HOTA_TP"])
         return metric._compute_final_fields(res)
+
+
+def _alignment(seq: SeqData, flat: FlatPairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(co-occurring id pairs as ``g * num_tracker_ids + h``, each flat pair's id pair, each flat pair's
+    assignment score ``alignment x IoU``): step 1 of the module docstring."""
+    gt_count, trk_count = flat.gt_count.astype(float), flat.trk_count.astype(float)
+    iou = flat.pair_iou
+    g, h = flat.gt_id[flat.pair_gt], flat.trk_id[flat.pair_trk]
+    denom = flat.trk_col_sum[flat.pair_trk] + flat.gt_row_sum[flat.pair_gt] - iou
+    sim_iou = np.zeros_like(iou)
+    ok = denom > 0 + EPS
+    sim_iou[ok] = iou[ok] / denom[ok]
+    id_pair, pair_of = np.unique(g * seq.num_tracker_ids + h, return_inverse=True)
+    pair_g, pair_h = id_pair // seq.num_tracker_ids, id_pair % seq.num_tracker_ids
+    potential = np.zeros(len(id_pair))
+    np.add.at(potential, pair_of, sim_iou)
+    alignment = potential / (gt_count[pair_g] + trk_count[pair_h] - potential)
+    return id_pair, pair_of, alignment[pair_of] * iou
+
+
+def matched_pairs(seq: SeqData) -> np.ndarray:
+    """Indices into :func:`~trackbench.harness.metrics.pairs.flat_pairs`' pairs that HOTA's per-frame assignment
+    matches (pairs with IoU > 0); at threshold alpha the true positives are those with IoU >= alpha - eps.
+
+    The same matching :class:`TrackEvalFast` counts with, public so that ``bench inspect`` can show and break
+    down exactly what HOTA scored.
+    """
+    if seq.num_tracker_dets == 0 or seq.num_gt_dets == 0:
+        return np.zeros(0, np.int64)
+    flat = flat_pairs(seq)
+    return _matched_pairs(seq, flat, _alignment(seq, flat)[2])
 
 
 def _matched_pairs(seq: SeqData, flat: FlatPairs, score: np.ndarray) -> np.ndarray:

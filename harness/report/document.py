@@ -30,6 +30,13 @@ class Text:
     bullets: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Links(Text):
+    """Bullets that are links (``hrefs[i]`` for ``bullets[i]``, relative to the report); other formats show the text."""
+
+    hrefs: list[str] = field(default_factory=list)
+
+
 Block = Union[ReportTable, Chart, Text, "ComparisonBlock"]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from trackbench.harness.report.document import Chart, ComparisonBlock, Document, Text
+from trackbench.harness.report.document import Chart, ComparisonBlock, Document, Links, Text
 from trackbench.harness.report.leaderboard import higher_is_better
 from trackbench.harness.report.tables import DESCRIPTIONS, ReportTable, fmt
 
@@ -98,6 +98,13 @@ def comparison_html(block: ComparisonBlock) -> str:
             f'<tbody>{rows}</tbody></table><p class="method">{escape(block.method)}</p>{notes}')
 
 
+def links_html(links: Links) -> str:
+    """A paragraph and a list of links; label and address both escaped (the address also quoted by its maker)."""
+    out = f"<p>{escape(links.text)}</p>" if links.text else ""
+    items = "".join(f'<li><a href="{escape(href)}">{escape(label)}</a></li>' for label, href in zip(links.bullets, links.hrefs))
+    return out + (f"<ul>{items}</ul>" if items else "")
+
+
 def text_html(text: Text) -> str:
     out = f"<p>{escape(text.text)}</p>" if text.text else ""
     if text.bullets:
@@ -119,6 +126,8 @@ def render(doc: Document) -> str:
                 parts.append(chart_html(block))
             elif isinstance(block, ComparisonBlock):
                 parts.append(comparison_html(block))
+            elif isinstance(block, Links):
+                parts.append(links_html(block))
             else:
                 parts.append(text_html(block))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
