@@ -34,7 +34,8 @@ def iou_matrix(a: np.ndarray, b: np.ndarray, pixel_inclusive: bool = False) -> n
     """Pairwise intersection-over-union of corner boxes, shape (len(a), len(b)).
 
     Areas use ``x2 - x1`` without the historical ``+1`` pixel, as SORT, motmetrics
-    and TrackEval do, so scores agree with those tools.  Degenerate boxes give 0.
+    and TrackEval do, so scores agree with those tools.  Zero-area boxes give 0 (scoring
+    also zeroes areas below machine epsilon: :func:`scoring_iou_matrix`).
     ``pixel_inclusive`` counts both end pixels (widths ``x2 - x1 + 1``), the
     convention of ``cython_bbox`` that ByteTrack's reference matches with; it
     equals the plain IoU of boxes whose far corner moved out by one pixel.
@@ -64,6 +65,36 @@ def iou_matrix(a: np.ndarray, b: np.ndarray, pixel_inclusive: bool = False) -> n
     union = area_a[:, None] + area_b[None, :] - inter
     # Zero union only between two empty boxes, whose intersection is 0 too: 0 / tiny = 0.
     return inter / np.maximum(union, 1e-300)
+
+
+#: Machine epsilon: MOTChallenge's evaluator (TrackEval) treats a box area or union at or below it as empty.
+AREA_EPS = float(np.finfo(float).eps)
+
+
+def scoring_iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU of corner boxes the way MOTChallenge scores them: TrackEval's ``_calculate_box_ious``.
+
+    Equal to :func:`iou_matrix` bit for bit, except where a box's area or the
+    pair's union is at or below machine epsilon (:data:`AREA_EPS`, in pixels²):
+    TrackEval scores such pairs 0, so two identical 1e-9-pixel boxes do not
+    match, where the plain ratio would give 1.  Scoring uses this rule (so
+    ``bench`` reproduces TrackEval's counts on any file); trackers keep
+    :func:`iou_matrix`, the ratio their reference implementations take.
+    """
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    ix1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    iy1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    ix2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    iy2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.maximum(ix2 - ix1, 0.0) * np.maximum(iy2 - iy1, 0.0)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    empty = (area_a[:, None] <= AREA_EPS) | (area_b[None, :] <= AREA_EPS) | (union <= AREA_EPS)
+    return np.where(empty, 0.0, inter / np.where(empty, 1.0, union))
 
 
 def paired_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:

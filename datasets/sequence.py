@@ -67,13 +67,25 @@ class Detections:
         return Detections(self.boxes[keep], self.scores[keep], feats)
 
 
+def considered(conf: np.ndarray) -> np.ndarray:
+    """Which gt rows MOTChallenge scores, by their conf column: those whose conf truncated to an integer is not 0.
+
+    gt conf is a 0/1 flag; TrackEval reads it with ``int()``, so a fractional
+    conf such as 0.5 counts as 0 and the row is not scored (1.5 and -1 are).
+    trackbench follows it rather than refusing such files, so that it scores
+    every file the official evaluator scores, with the same numbers.
+    """
+    return np.trunc(np.asarray(conf, dtype=np.float64)) != 0
+
+
 @dataclass
 class GroundTruth:
     """Ground truth of one frame.
 
-    ``considered`` is False for rows MOTChallenge does not score (``conf == 0`` in
-    gt.txt).  ``classes`` holds the MOT16/17/20 class column (1 = pedestrian; -1
-    where the layout has none, as in MOT15).  ``visibility`` is 1.0 where unknown.
+    ``considered`` is False for rows MOTChallenge does not score (conf 0 in
+    gt.txt after truncation to an integer: :func:`considered`).  ``classes``
+    holds the MOT16/17/20 class column (1 = pedestrian; -1 where the layout has
+    none, as in MOT15).  ``visibility`` is 1.0 where unknown.
     """
 
     ids: np.ndarray  # (M,) int64
@@ -182,7 +194,7 @@ class FrameTable:
         return GroundTruth(
             ids=self.ids[s],
             boxes=self.boxes[s],
-            considered=self.scores[s] != 0,
+            considered=considered(self.scores[s]),
             classes=self.classes[s],
             visibility=self.visibility[s],
         )
@@ -197,12 +209,23 @@ class EvalSpec:
     ``eval_classes``: gt classes that are scored (None = every considered row).
     ``roi``: optional binary mask (H, W); tracker boxes whose bottom-centre falls
     outside it are dropped before scoring (AI City).
+    ``ignore_regions`` and ``min_height`` (KITTI): tracker boxes matched to no gt
+    box (IoU >= 0.5, Hungarian over every gt row) are dropped when more than half
+    of their area lies in one ignore region (KITTI's DontCare boxes) or when they
+    are no taller than ``min_height`` pixels, as TrackEval's KITTI class does.
     """
 
     distractor_classes: tuple[int, ...] = ()
     eval_classes: tuple[int, ...] | None = None
     roi: np.ndarray | None = None
     notes: tuple[str, ...] = ()
+    ignore_regions: "FrameTable | None" = None
+    min_height: float = 0.0
+
+    @property
+    def filters_unmatched(self) -> bool:
+        """Whether tracker boxes matched to no gt box are filtered (KITTI's rules)."""
+        return self.ignore_regions is not None or self.min_height > 0
 
 
 @dataclass
@@ -215,6 +238,7 @@ class Sequence:
     source: FrameSource | None = None
     eval_spec: EvalSpec = field(default_factory=EvalSpec)
     det_path: str | None = None  # file the detections came from (cache keys)
+    first_frame: int = 1  # the frame of the files that is frame 1 here (> 1 after --frames cut the start)
     gt_path: str | None = None  # file the gt came from (external evaluators)
 
     @property

@@ -12,15 +12,19 @@ numbers and TrackEval's agree to the last bit:
    boxes matched to a distractor-class gt box are removed.  The assignment is
    only solved in frames where some distractor box has an IoU >= 0.5 - eps with
    some tracker box; elsewhere nothing can be removed, so the result is the same.
-3. Only gt rows with conf != 0 (``GroundTruth.considered``) and, when
-   ``EvalSpec.eval_classes`` is set, of those classes are kept (MOT15: every
-   conf != 0 row).  TrackEval truncates conf to int before the test; MOT gt
-   files only ever hold 0 and 1 there, where both rules agree.
+3. Only gt rows whose conf, truncated to an integer as TrackEval's ``int()``
+   does, is not 0 (:func:`~trackbench.datasets.sequence.considered`: a conf of
+   0.5 is not scored) and, when ``EvalSpec.eval_classes`` is set, of those
+   classes are kept (MOT15: every such row).
 4. gt and tracker ids are relabelled to contiguous 0-based ids (as TrackEval
    does, order-preserving, so motmetrics sees the same tie-breaking).
 
 The output, :class:`SeqData`, holds per frame the relabelled ids and the IoU
-matrix, which is everything CLEAR, identity and HOTA need.
+matrix, which is everything CLEAR, identity and HOTA need.  IoUs follow
+TrackEval's rule (:func:`~trackbench.datasets.boxes.scoring_iou_matrix`: a
+pair with a box area or union at or below machine epsilon scores 0), and both
+CLEAR backends count on these same arrays, so ``--clear-backend motmetrics``
+and ``bench eval --verify`` see the same edge cases as TrackEval.
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from trackbench.datasets.boxes import iou_matrix
-from trackbench.datasets.sequence import EvalSpec, FrameTable
+from trackbench.datasets.boxes import scoring_iou_matrix
+from trackbench.datasets.sequence import EvalSpec, FrameTable, considered
 
 #: TrackEval's floating point slack around the 0.5 IoU threshold.
 EPS = float(np.finfo("float").eps)
@@ -133,13 +137,16 @@ def preprocess_result(prep: PreparedGt, result: FrameTable) -> SeqData:
     if spec.roi is not None:
         trk_in = inside_roi(result.boxes, spec.roi)
         result, trk_rows = result.select(trk_in), trk_rows[trk_in]
-    if prep.is_distractor is not None:
+    if spec.filters_unmatched:
+        trk_keep, sims = _frames_with_unmatched_filters(prep, result)
+    elif prep.is_distractor is not None:
         trk_keep, sims = _frames_with_distractors(prep, result)
     else:
         trk_keep = np.ones(len(result), bool)
         scored = prep.scored
         gs, rs = frame_starts(scored, num_frames), frame_starts(result, num_frames)
-        sims = [iou_matrix(scored.boxes[gs[t] : gs[t + 1]], result.boxes[rs[t] : rs[t + 1]]) for t in range(num_frames)]
+        sims = [scoring_iou_matrix(scored.boxes[gs[t] : gs[t + 1]], result.boxes[rs[t] : rs[t + 1]])
+                for t in range(num_frames)]
     trk_ids, n_trk = _relabel_per_frame(result.frames[trk_keep], result.ids[trk_keep], num_frames)
     return SeqData(
         num_frames=num_frames,
@@ -157,8 +164,8 @@ def preprocess_result(prep: PreparedGt, result: FrameTable) -> SeqData:
 
 
 def scored_gt_mask(gt: FrameTable, spec: EvalSpec) -> np.ndarray:
-    """Rows of ``gt`` that are scored: conf != 0 and, if restricted, of an evaluated class."""
-    keep = gt.scores != 0
+    """Rows of ``gt`` that are scored: conf not 0 after truncation and, if restricted, of an evaluated class."""
+    keep = considered(gt.scores)
     if spec.eval_classes is not None:
         keep &= np.isin(gt.classes, np.asarray(spec.eval_classes, dtype=np.int64))
     return keep
@@ -211,7 +218,7 @@ def _frames_with_distractors(prep: PreparedGt, result: FrameTable) -> tuple[np.n
     sims: list[np.ndarray] = []
     for t in range(prep.num_frames):
         rows = slice(gt_start[t], gt_start[t + 1])
-        iou = iou_matrix(gt.boxes[rows], result.boxes[res_start[t]:res_start[t + 1]])
+        iou = scoring_iou_matrix(gt.boxes[rows], result.boxes[res_start[t]:res_start[t + 1]])
         scored = gt_keep[rows]
         distractor = is_distractor[rows]
         if iou.shape[1] and distractor.any() and (iou[distractor] >= DISTRACTOR_IOU - EPS).any():
@@ -223,6 +230,49 @@ def _frames_with_distractors(prep: PreparedGt, result: FrameTable) -> tuple[np.n
         else:
             sims.append(iou[scored])
     return trk_keep, sims
+
+
+def _frames_with_unmatched_filters(prep: PreparedGt, result: FrameTable) -> tuple[np.ndarray, list[np.ndarray]]:
+    """KITTI's preprocessing (TrackEval's ``Kitti2DBox``), per frame: one Hungarian assignment of every tracker
+    box to every gt row (IoU >= 0.5); boxes matched to a distractor row are removed, and so are unmatched
+    boxes no taller than ``spec.min_height`` or with more than half their area inside one ignore region."""
+    spec, gt, gt_keep = prep.spec, prep.gt, prep.gt_keep
+    is_distractor = prep.is_distractor if prep.is_distractor is not None else np.zeros(len(gt), bool)
+    regions = spec.ignore_regions
+    gt_start, res_start = frame_starts(gt, prep.num_frames), frame_starts(result, prep.num_frames)
+    reg_start = frame_starts(regions, prep.num_frames) if regions is not None else None
+    trk_keep = np.ones(len(result), bool)
+    sims: list[np.ndarray] = []
+    for t in range(prep.num_frames):
+        rows = slice(gt_start[t], gt_start[t + 1])
+        boxes = result.boxes[res_start[t]:res_start[t + 1]]
+        iou = scoring_iou_matrix(gt.boxes[rows], boxes)
+        unmatched = np.ones(len(boxes), bool)
+        removed = np.zeros(len(boxes), bool)
+        if iou.size:
+            scores = np.where(iou < DISTRACTOR_IOU - EPS, 0.0, iou)
+            match_rows, match_cols = linear_sum_assignment(-scores)
+            hit = scores[match_rows, match_cols] > 0 + EPS
+            match_rows, match_cols = match_rows[hit], match_cols[hit]
+            removed[match_cols[is_distractor[rows][match_rows]]] = True
+            unmatched[match_cols] = False
+        tall = boxes[:, 3] - boxes[:, 1] > spec.min_height + EPS
+        inside = np.zeros(len(boxes), bool)
+        if reg_start is not None and reg_start[t + 1] > reg_start[t] and len(boxes):
+            inside = (_ioa(boxes, regions.boxes[reg_start[t]:reg_start[t + 1]]) > 0.5 + EPS).any(axis=1)
+        removed |= unmatched & (~tall | inside)
+        trk_keep[res_start[t]:res_start[t + 1]] = ~removed
+        sims.append(iou[gt_keep[rows]][:, ~removed])
+    return trk_keep, sims
+
+
+def _ioa(boxes: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """Share of each tlbr box's area inside each region (0 for boxes of no area), TrackEval's ``do_ioa``."""
+    w = np.clip(np.minimum(boxes[:, None, 2], regions[None, :, 2]) - np.maximum(boxes[:, None, 0], regions[None, :, 0]), 0, None)
+    h = np.clip(np.minimum(boxes[:, None, 3], regions[None, :, 3]) - np.maximum(boxes[:, None, 1], regions[None, :, 1]), 0, None)
+    area = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(area > EPS, w * h / np.where(area > EPS, area, 1.0), 0.0)
 
 
 def frame_starts(table: FrameTable, num_frames: int) -> np.ndarray:

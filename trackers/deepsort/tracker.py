@@ -15,7 +15,10 @@ Per frame:
    more recently choose first.
 4. **IoU matching** of the tentative tracks and of the confirmed tracks missed
    for exactly one frame against the detections left, with gate
-   ``max_iou_distance``.
+   ``max_iou_distance``.  The confirmed candidates are taken in ascending track
+   order; nwojke/deep_sort takes them in the iteration order of a Python set
+   difference, which can differ when the order decides a tie (on MOT17-05 it
+   never differed and the outputs are identical to the authors' file).
 5. Matched tracks are corrected and add the detection's vector to their
    gallery (the last ``nn_budget`` are kept); a tentative track is confirmed
    after ``n_init`` detections and deleted at its first miss; a confirmed one
@@ -48,7 +51,7 @@ from trackbench.datasets.sequence import Detections
 from trackbench.trackers import embedders
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import kalman
-from trackbench.trackers.core import jit
+from trackbench.trackers.core import cmc, jit
 from trackbench.trackers.core.assignment import solve_gated
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.deepsort import cascade, kernels
@@ -131,6 +134,7 @@ class DeepSort(Tracker):
     paper = papers.DEEPSORT
     Params = DeepSortParams
     requires = Requirements(features=True)
+    compensates_camera = True
 
     def __init__(self, params: DeepSortParams | None = None) -> None:
         super().__init__(params)
@@ -237,6 +241,11 @@ class DeepSort(Tracker):
         shown, out = kernels.report(t.x, t.confirmed, t.counters)
         self.reported = t.ids[shown]
         return TrackOutput(self.reported, out)
+
+    def compensate(self, warp: np.ndarray) -> None:
+        """Camera motion (``--cmc``): the (u, v, a, h) states warped as :func:`cmc.warp_uvah` says
+        (appearance galleries are not positions: untouched)."""
+        cmc.warp_uvah(self.tracks.x, self.tracks.P, warp)
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
         """A frame without a detector run: predict, and report last detector frame's tracks there."""

@@ -34,6 +34,15 @@ model it corrects finds plausible, and a model that has collapsed on unfamiliar
 motion degrades to a Kalman tracker rather than to nothing.  ``fallbacks``
 counts how often the guard stepped in.
 
+**Ablation** (``predictor``).  ``lstm`` (default) is the above.  ``line``
+replaces the network's output by a zero correction, so each track follows the
+straight-line extrapolation of its window that the LSTM was trained to
+correct (guarded the same way).  ``kalman`` drops the window model: tracks are
+associated on the guard's Kalman prediction and reported with their matched
+detection's box.  Everything else (association, ``max_age``, ``min_hits``, the
+end of a track whose window holds no detection) is unchanged, so the
+difference between the three is what the learned correction adds.
+
 On frames without a detector run (:meth:`Rolo.coast`, ``--detect-every K > 1``)
 the guard's filter predicts one frame and each window advances one missing
 step, so the LSTM predicts on as it does through any gap, while the life cycle
@@ -77,6 +86,10 @@ from trackbench.trackers.rolo.inference import (  # noqa: F401  (public here as 
 from trackbench.trackers import papers
 from trackbench.trackers.space import SCORES, tunable
 
+#: What predicts a track's boxes (``predictor``): the ablation that shows what the learned part adds.
+PREDICTORS = ("lstm", "line", "kalman")
+
+
 @dataclass
 class RoloParams:
     """ROLO tracker parameters; the window length T and the embedder come from the checkpoint."""
@@ -89,6 +102,7 @@ class RoloParams:
     min_confidence: float = tunable(float("-inf"), SCORES, SCORES)  # detections below are ignored
     refine: bool = True  # report the LSTM's refined box (False: the matched detection's box)
     kalman_guard: bool = True  # use the Kalman prediction where the LSTM's box falls outside the filter's χ² gate
+    predictor: str = "lstm"  # ablation: "lstm" (default), "line" (the LSTM's straight-line prior alone), "kalman"
     embedder: str | None = None  # appearance embedder; default and only choice: the checkpoint's
     features: str | None = None  # folder of precomputed vectors (embedder=precomputed)
     device: str = "auto"  # embedder device; the LSTM runs on the CPU unless a cuda device is named
@@ -100,6 +114,8 @@ class RoloParams:
             raise ValueError("iou_threshold must lie in [0, 1]")
         if not 0.0 <= self.appearance_weight <= 1.0:
             raise ValueError("appearance_weight must lie in [0, 1]")
+        if self.predictor not in PREDICTORS:
+            raise ValueError(f"predictor must be one of {', '.join(PREDICTORS)}, got {self.predictor!r}")
 
 
 class Rolo(Tracker):
@@ -218,7 +234,7 @@ class Rolo(Tracker):
         longest = self.model.steps - 1 if p.max_age is None else min(p.max_age, self.model.steps - 1)
         self._step((t.time_since_update <= longest) & h.has_anchor())
         report = sort_reported(t, self.frame_count, p.min_hits)
-        if p.refine:
+        if p.refine and p.predictor != "kalman":
             refined = self.lstm_boxes[:, 4:].copy()
             if p.kalman_guard:
                 matched = t.time_since_update == 0
@@ -245,6 +261,8 @@ class Rolo(Tracker):
         t = self.tracks
         q_pos, q_vel = motion.process_noise(t.x)
         t.x, t.P = kalman.predict(t.x, t.P, q_pos, q_vel)
+        if self.params.predictor == "kalman":
+            return motion.xyah_to_boxes(t.x)
         return self._guarded(self.lstm_boxes[:, :4], "predicted")
 
     def _step(self, alive: np.ndarray) -> None:
@@ -254,16 +272,19 @@ class Rolo(Tracker):
         self.lstm_boxes = self.lstm_boxes[alive]
         if self.appearance:
             self.gallery = self.gallery[alive]
-        if len(self.tracks):
+        if len(self.tracks) and self.params.predictor != "kalman":
             self._forward()
 
     def _forward(self) -> None:
         """One batched LSTM pass over all windows: next box and refined current box per track."""
-        from trackbench.trackers.rolo.model import decode_boxes
+        from trackbench.trackers.rolo.model import Normalisation, decode_boxes
 
         assert self.model is not None and self.info is not None
         enc = self.history.inputs(self.info.width, self.info.height, self.model.norm)
-        nxt, cur = decode_boxes(self.model.forward(enc.x), enc, self.model.norm)
+        if self.params.predictor == "line":  # a zero correction: the window's straight line itself
+            nxt, cur = decode_boxes(np.zeros((len(enc.x), 8)), enc, Normalisation())
+        else:
+            nxt, cur = decode_boxes(self.model.forward(enc.x), enc, self.model.norm)
         self.lstm_boxes[:, :4] = nxt
         self.lstm_boxes[:, 4:] = cur
 
