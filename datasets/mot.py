@@ -32,6 +32,7 @@ from trackbench.datasets.mot_scoring import eval_spec_for
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.seqinfo import MAX_IMAGE_SIDE, read_seqinfo
 from trackbench.datasets.sequence import FrameTable, Sequence, SequenceInfo
+from trackbench.io.contained import present, readable_file
 from trackbench.io.names import why_unsafe
 
 # The official MOT15 sequences: (width, height, fps, length).  MOT15 ships no seqinfo.ini.
@@ -62,7 +63,9 @@ class DatasetNotFound(FileNotFoundError):
 
 
 def is_sequence_dir(path: Path) -> bool:
-    return (path / "det" / "det.txt").is_file() or (path / "gt" / "gt.txt").is_file() or (path / "img1").is_dir()
+    """A folder with anything at det/det.txt or gt/gt.txt (even a broken link: loading then says what is wrong),
+    or with img1/."""
+    return present(path / "det" / "det.txt") or present(path / "gt" / "gt.txt") or (path / "img1").is_dir()
 
 
 def find_sequence_dirs(root: Path) -> list[Path]:
@@ -157,15 +160,33 @@ def _sequence_info(seq_dir: Path, dataset: str, tables: dict[Path, FrameTable]) 
     return info, source
 
 
-def load_sequence(seq_dir: Path, dataset: str) -> Sequence:
-    """One MOTChallenge sequence folder as a :class:`Sequence`."""
+def load_sequence(seq_dir: Path, dataset: str, root: Path | None = None, require_detections: bool = True) -> Sequence:
+    """One MOTChallenge sequence folder as a :class:`Sequence`.
+
+    ``det/det.txt`` is required: without it every tracker gets no detections and
+    every metric is 0, which must never pass as a result.  It, ``gt/gt.txt``
+    (when present: test sequences have none) and ``seqinfo.ini`` are read only
+    as regular files inside the sequence's folder or the dataset folder ``root``
+    (:mod:`trackbench.io.contained`).  ``require_detections=False`` is for datasets that ship
+    none (SportsMOT, DanceTrack): the sequence then has no detections until ``--detections``
+    gives some (:mod:`trackbench.datasets.detsets` refuses to run it otherwise).
+    """
     det_path = seq_dir / "det" / "det.txt"
     gt_path = seq_dir / "gt" / "gt.txt"
-    dets = read_mot_file(det_path, "det") if det_path.is_file() else FrameTable.empty()
-    gt = read_mot_file(gt_path, "gt") if gt_path.is_file() else None
+    roots = (seq_dir, root or seq_dir)
+    if not present(det_path) and not require_detections:
+        det_path = None
+    elif not present(det_path):
+        raise DataFileError(f"{det_path}: missing; every tracker needs the sequence's detections "
+                            "(MOTChallenge layout: <sequence>/det/det.txt)")
+    for path in (det_path, gt_path, seq_dir / "seqinfo.ini"):
+        if path is not None and present(path):
+            readable_file(path, *roots, what=path.name)
+    dets = read_mot_file(det_path, "det") if det_path is not None else FrameTable.empty()
+    gt = read_mot_file(gt_path, "gt") if present(gt_path) else None
     if gt is not None and len(gt) == 0:
         raise DataFileError(f"{gt_path}: no ground-truth rows (a sequence without ground truth has no gt/gt.txt)")
-    tables = {det_path: dets} if det_path.is_file() else {}
+    tables = {det_path: dets} if det_path is not None else {}
     if gt is not None:
         tables[gt_path] = gt
     info, source = _sequence_info(seq_dir, dataset, tables)
@@ -175,7 +196,7 @@ def load_sequence(seq_dir: Path, dataset: str) -> Sequence:
         ground_truth=gt,
         source=source,
         eval_spec=eval_spec_for(info.name, gt, dataset),
-        det_path=str(det_path) if det_path.is_file() else None,
+        det_path=str(det_path) if det_path is not None else None,
         gt_path=str(gt_path) if gt is not None else None,
     )
 
@@ -213,7 +234,7 @@ def load_mot(root: Path, dataset: str | None = None, sequences: list[str] | None
         raise DatasetNotFound(_missing_message(label, root))
     dataset = dataset or guess_dataset(seq_dirs)
     by_name = {p.name: p for p in seq_dirs}
-    loaded = [load_sequence(by_name[n], dataset) for n in select(list(by_name), sequences)]
+    loaded = [load_sequence(by_name[n], dataset, root) for n in select(list(by_name), sequences)]
     seen: dict[str, Path] = {}
     for n, seq in zip(select(list(by_name), sequences), loaded):
         if seq.name in seen:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
+
+from trackbench.io.terminal import labelled, make_console, styled
 
 app = typer.Typer(
     add_completion=False,
@@ -20,8 +21,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 # Wide enough for the leaderboard when output goes to a file or CI log.
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, soft_wrap=True)  # paths in messages stay whole
+# Markup off: names, paths and messages print as the characters they are (trackbench/io/terminal.py).
+console = make_console(width=None if sys.stdout.isatty() else 140)
+err_console = make_console(stderr=True, soft_wrap=True)  # paths in messages stay whole
 
 
 def _split(text: Optional[str], option: str = "") -> Optional[list[str]]:
@@ -45,8 +47,13 @@ def _channels(text: str) -> tuple[int, ...]:
         _fail(f"--channels {text!r}: expected comma-separated positive integers, e.g. 16,32,64,128")
     return values
 MIN_SCORE_HELP = ("Drop detections scored below this before any tracker sees them, the same for every tracker "
-                  "(recorded in the manifest). Default: keep every detection. Trackers apply no score threshold of "
-                  "their own unless you set one (e.g. --param min_confidence=...).")
+                  "(recorded in the manifest). Default: keep every detection. sort, deepsort and rolo apply no score "
+                  "threshold of their own unless you set one (--param min_confidence=...); bytetrack and ocsort keep "
+                  "their papers' thresholds (track_thresh, det_thresh 0.6).")
+CMC_HELP = ("Camera-motion compensation for the Kalman trackers (sort, deepsort, bytetrack, ocsort, botsort): a "
+            "folder of BoT-SORT's GMC files (GMC-MOT17-05.txt serves MOT17-05-FRCNN), or estimate the motion from "
+            "the frames with OpenCV: sparse (optical flow), ecc, orb (cached on disk). Their variants are labelled "
+            "+cmc. Default: off.")
 CLEAR_BACKEND_HELP = ("Where CLEAR (MOTA, MOTP, FP, FN, IDsw, Frag, MT/PT/ML) and identity (IDF1) metrics come from: "
                       "motmetrics, or trackeval (TrackEval's own metric classes, the numbers MOTChallenge publishes). "
                       "HOTA always comes from TrackEval. Named in the tables and the manifest.")
@@ -57,10 +64,12 @@ VERIFY_HELP = ("Also count every result with the libraries' own code (motmetrics
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/bold red] {message}")
+    err_console.print(labelled("error", "bold red", message))
     raise typer.Exit(code)
 
 
+FRAMES_HELP = ("Run and score only these frames of each sequence, renumbered from 1: train-half or val-half (the halves of ByteTrack's MOT17 split: frames 1..N//2+1 and N//2+2..N of N) or A:B (1-based, inclusive). "
+               "Recorded in the manifest and under every table.")
 SORT_HELP = "Order the leaderboard by this metric, best first (FP, FN, IDsw… ascending; others descending). Default: HOTA."
 FORMAT_HELP = "table (rich tables for people) or json (one JSON document on stdout for scripts; progress stays on stderr)."
 
@@ -89,6 +98,20 @@ RAY_ADDRESS_HELP = ("--executor ray: the Ray cluster to join (e.g. auto, or ray:
 RESUME_HELP = ("Continue run RUN (a folder under --results) with its own options: units whose record matches "
                "(same tracker, parameters, sequence content, options and code) are kept, the rest run. Options "
                "given again must agree with the run's; --jobs/--executor/--ray-address may change.")
+DETECTIONS_HELP = ("Which detections the trackers see: a dataset's own set (mot17: DPM, FRCNN, SDP; aicity: yolo3, "
+                   "ssd512, mask_rcnn), a FOLDER of per-sequence MOT files <folder>/<sequence>.txt (any detector; "
+                   "MOT17-05.txt serves MOT17-05-FRCNN; column 2 is ignored), or gt: the scored ground-truth boxes "
+                   "(the oracle protocol, which isolates association; see --gt-drop, --gt-jitter, --seed). Default: "
+                   "the dataset's own files. Named in the manifest and every table.")
+GT_DROP_HELP = "--detections gt: drop each box with this probability (seeded by --seed)."
+GT_JITTER_HELP = ("--detections gt: move each box corner by Gaussian noise of this times the box's width (x) or "
+                  "height (y) (seeded by --seed).")
+DET_SEED_HELP = "Seed of the --detections gt simulation: the same seed drops and moves the same boxes."
+SPLIT_HELP = ("sportsmot, dancetrack: train, val (default) or test, chosen by the split's seqmap; kitti: train (all 21 "
+              "training sequences, the default) or val (AB3DMOT's split); bdd100k: the labels' split folder.")
+CLASSES_HELP = ("kitti (car, pedestrian; default both), bdd100k (pedestrian, rider, car, truck, bus, train, motorcycle, "
+                "bicycle; default those present): one sequence per (video, class), NAME-<class>, each tracked by its "
+                "own tracker instance and scored with the class's rules.")
 #: CLI option names that are RunRequest fields under another name.
 _REQUEST_FIELD = {"param": "params", "no_roi": "use_roi", "tracker": "trackers", "fmt": "format"}
 
@@ -98,6 +121,21 @@ def _given(ctx: typer.Context) -> set[str]:
     # compared by name: typer may bring its own copy of click's ParameterSource enum
     return {_REQUEST_FIELD.get(n, n) for n in ctx.params
             if getattr(ctx.get_parameter_source(n), "name", None) == "COMMANDLINE"}
+
+
+def _resume_target(ctx: typer.Context, resume: Optional[str], results: Path) -> tuple[Optional[str], Path]:
+    """``--resume NAME``, or ``--resume results/NAME`` (a run folder, as ``bench publish`` takes): (name, --results).
+
+    A path's folder is the results folder; an explicit ``--results`` must be that folder.
+    """
+    if resume is None or ("/" not in resume and "\\" not in resume):
+        return resume, results
+    path = Path(resume)
+    if path.name in ("", ".", ".."):
+        _fail(f"--resume {resume!r}: name a run folder, e.g. --resume results/<run>")
+    if "results" in _given(ctx) and path.parent.resolve() != results.resolve():
+        _fail(f"--resume {resume} is not inside --results {results}; give the run's name, or its folder alone")
+    return path.name, path.parent
 
 
 def _resume_name(name: Optional[str], resume: Optional[str]) -> Optional[str]:
@@ -110,17 +148,24 @@ def _resume_name(name: Optional[str], resume: Optional[str]) -> Optional[str]:
 def run(
     ctx: typer.Context,
     trackers: Optional[str] = typer.Option(None, "--trackers", "-t", help="Comma-separated tracker names or package.module:ClassName specs (default: every built-in and plug-in tracker that can run on the data; adapters such as rf.bytetrack only when named). See `bench trackers`."),
-    dataset: str = typer.Option("synth", "--dataset", "-d", help="synth (built-in, no download), mot15, mot16, mot17, mot20, aicity, or a folder in MOTChallenge layout."),
+    dataset: str = typer.Option("synth", "--dataset", "-d", help="synth (built-in, no download), mot15, mot16, mot17, mot20, aicity, sportsmot, dancetrack, kitti, bdd100k, or a folder in MOTChallenge layout."),
     data_root: Optional[Path] = typer.Option(None, "--data-root", help="Folder of the dataset itself (e.g. ~/data/MOT17). Default: $TRACKBENCH_DATA/<DATASET>."),
     sequences: Optional[str] = typer.Option(None, "--sequences", "-s", help="Comma-separated sequence names or prefixes to keep (e.g. MOT17-05,MOT17-11; S01/c001 for aicity)."),
     param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=value, repeatable; applies to every selected tracker that has the parameter (e.g. --param max_age=30). TRACKER.name=value applies to that tracker only (e.g. --param deepsort.embedder=histogram)."),
     detect_every: int = typer.Option(1, "--detect-every", min=1, help="Give trackers detections only on every K-th frame (others get none), as a system with a slow detector would."),
-    detector: Optional[str] = typer.Option(None, "--detector", help="AI City only: which detection file to use (yolo3, ssd512, mask_rcnn; default yolo3)."),
+    detections: Optional[str] = typer.Option(None, "--detections", metavar="NAME|FOLDER|gt", help=DETECTIONS_HELP),
+    gt_drop: float = typer.Option(0.0, "--gt-drop", help=GT_DROP_HELP),
+    gt_jitter: float = typer.Option(0.0, "--gt-jitter", help=GT_JITTER_HELP),
+    seed: int = typer.Option(0, "--seed", help=DET_SEED_HELP),
+    split: Optional[str] = typer.Option(None, "--split", help=SPLIT_HELP),
+    classes: Optional[str] = typer.Option(None, "--classes", help=CLASSES_HELP),
+    detector: Optional[str] = typer.Option(None, "--detector", help="AI City only: the old name of --detections (yolo3, ssd512, mask_rcnn; default yolo3)."),
     no_roi: bool = typer.Option(False, "--no-roi", help="AI City only: keep detections outside roi.jpg and score the whole image."),
     name: Optional[str] = typer.Option(None, "--name", help="Run name (folder under --results). Default: a timestamp."),
     results: Path = typer.Option(Path("results"), "--results", help="Folder where runs are written."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (1 = in-process; timings are cleanest with 1)."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Run and score only the first N frames of each sequence (a quick look; every tracker sees the same frames)."),
+    frames: Optional[str] = typer.Option(None, "--frames", metavar="train-half|val-half|A:B", help=FRAMES_HELP),
     sort: Optional[str] = typer.Option(None, "--sort", help=SORT_HELP),
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),
     executor: Optional[str] = typer.Option(None, "--executor", help=EXECUTOR_HELP),
@@ -128,6 +173,9 @@ def run(
     resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN", help=RESUME_HELP),
     min_score: Optional[float] = typer.Option(None, "--min-score", help=MIN_SCORE_HELP),
     clear_backend: str = typer.Option("motmetrics", "--clear-backend", help=CLEAR_BACKEND_HELP),
+    params_file: Optional[Path] = typer.Option(None, "--params-file", help="JSON parameter file, e.g. best_params.json from `bench tune`: its values apply to its trackers (which are run when --trackers is not given); --param items win over it."),
+    cmc: Optional[str] = typer.Option(None, "--cmc", metavar="FOLDER|sparse|ecc|orb", help=CMC_HELP),
+    cmc_ablation: bool = typer.Option(False, "--cmc-ablation", help="With --cmc: run each compensating tracker both with (label +cmc) and without camera-motion compensation."),
 ) -> None:
     """Run trackers over a dataset, score them, and print the leaderboard.
 
@@ -137,13 +185,16 @@ def run(
     """
     from trackbench.harness.cli.run import RunRequest, execute_run
 
+    resume, results = _resume_target(ctx, resume, results)
     request = RunRequest(
         trackers=_split(trackers, "--trackers/-t"), dataset=dataset, data_root=data_root,
         sequences=_split(sequences, "--sequences/-s"),
         params=list(param or []), detect_every=detect_every, detector=detector, use_roi=not no_roi,
-        name=_resume_name(name, resume), results=results, jobs=jobs, max_frames=max_frames, sort=sort, format=fmt,
-        executor=executor, ray_address=ray_address, resume=resume is not None, min_score=min_score,
-        clear_backend=clear_backend,
+        name=_resume_name(name, resume), results=results, jobs=jobs, max_frames=max_frames, frames=frames, sort=sort,
+        format=fmt, executor=executor, ray_address=ray_address, resume=resume is not None, min_score=min_score,
+        clear_backend=clear_backend, params_file=params_file, detections=detections, gt_drop=gt_drop,
+        gt_jitter=gt_jitter, seed=seed, cmc=cmc, cmc_ablation=cmc_ablation, split=split,
+        classes=_split(classes, "--classes"),
     )
     execute_run(request, console, err_console, _given(ctx))
 
@@ -211,10 +262,14 @@ def sweep(
     ctx: typer.Context,
     tracker: Optional[str] = typer.Option(None, "--tracker", "-t", help="Tracker to sweep (or comma-separated trackers; each gets the parameters it has); required unless --resume. See `bench trackers`."),
     param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=values, repeatable: a range start:stop:step with both ends (lambda=0:1:0.1), a list (max_age=10,30,60), or one fixed value (embedder=precomputed). Several swept parameters form a grid. detect_every may be swept too."),
-    dataset: str = typer.Option("synth", "--dataset", "-d", help="synth (built-in, no download), mot15, mot16, mot17, mot20, aicity, or a folder in MOTChallenge layout."),
+    dataset: str = typer.Option("synth", "--dataset", "-d", help="synth (built-in, no download), mot15, mot16, mot17, mot20, aicity, sportsmot, dancetrack, kitti, bdd100k, or a folder in MOTChallenge layout."),
     data_root: Optional[Path] = typer.Option(None, "--data-root", help="Folder of the dataset itself (e.g. ~/data/MOT17). Default: $TRACKBENCH_DATA/<DATASET>."),
     sequences: Optional[str] = typer.Option(None, "--sequences", "-s", help="Comma-separated sequence names or prefixes to keep (e.g. MOT17-05,MOT17-11)."),
     detect_every: int = typer.Option(1, "--detect-every", min=1, help="Detections only on every K-th frame, for every setting (use --param detect_every=1,2,5 to sweep it instead)."),
+    detections: Optional[str] = typer.Option(None, "--detections", metavar="NAME|FOLDER|gt", help=DETECTIONS_HELP),
+    gt_drop: float = typer.Option(0.0, "--gt-drop", help=GT_DROP_HELP),
+    gt_jitter: float = typer.Option(0.0, "--gt-jitter", help=GT_JITTER_HELP),
+    seed: int = typer.Option(0, "--seed", help=DET_SEED_HELP),
     name: Optional[str] = typer.Option(None, "--name", help="Run name (folder under --results). Default: a timestamp."),
     results: Path = typer.Option(Path("results"), "--results", help="Folder where runs are written."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (1 = in-process; timings are cleanest with 1)."),
@@ -230,11 +285,13 @@ def sweep(
     """
     from trackbench.harness.cli.sweep import SweepRequest, execute_sweep_cli
 
+    resume, results = _resume_target(ctx, resume, results)
     request = SweepRequest(
         trackers=_split(tracker, "--tracker/-t") or [], params=list(param or []), dataset=dataset,
         data_root=data_root, sequences=_split(sequences, "--sequences/-s"), detect_every=detect_every, name=_resume_name(name, resume), results=results,
         jobs=jobs, executor=executor, ray_address=ray_address, resume=resume is not None,
-        min_score=min_score, clear_backend=clear_backend,
+        min_score=min_score, clear_backend=clear_backend, detections=detections, gt_drop=gt_drop,
+        gt_jitter=gt_jitter, seed=seed,
     )
     execute_sweep_cli(request, console, err_console, _given(ctx))
 
@@ -288,7 +345,7 @@ def publish_(
     run_dirs: List[Path] = typer.Argument(..., help="One or more run folders written by `bench run` or `bench sweep` (results/<run>)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the report. Default: the run folder (one run) or results/report-<runs> (several)."),
     compare_pairs: Optional[List[str]] = typer.Option(None, "--compare", help="A,B: add A − B with bootstrap intervals (as `bench compare`); trackers of the report (run/tracker with several runs). Repeatable."),
-    replicates: int = typer.Option(1000, "--replicates", min=100, help="Bootstrap replicates for --compare."),
+    replicates: int = typer.Option(1000, "--replicates", min=100, max=100_000, help="Bootstrap replicates for --compare (100 to 100000)."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes for scoring in --compare."),
 ) -> None:
     """Write report.html (self-contained, sortable tables, charts), report.tex (booktabs) and report.md for finished runs."""
@@ -326,7 +383,7 @@ def compare_(
     metrics: str = typer.Option("HOTA,MOTA,IDF1", "--metrics", help="Comma-separated metrics to compare (any leaderboard column)."),
     resample: str = typer.Option("auto", "--resample", help="What the bootstrap redraws: sequences, blocks (of frames, within each sequence), or auto (sequences when there are at least 10, else blocks)."),
     block_frames: Optional[int] = typer.Option(None, "--block-frames", min=5, help="Frames per block with --resample blocks (default: 1/20 of the sequence, at least 20)."),
-    replicates: int = typer.Option(1000, "--replicates", min=100, help="Bootstrap replicates."),
+    replicates: int = typer.Option(1000, "--replicates", min=100, max=100_000, help="Bootstrap replicates (100 to 100000; each rescores every unit)."),
     level: float = typer.Option(0.95, "--level", help="Confidence level of the intervals."),
     seed: int = typer.Option(0, "--seed", help="Seed of the resampling: the same seed gives the same intervals."),
     data_root: Optional[Path] = typer.Option(None, "--data-root", help="Where the runs' dataset is now, if it moved (default: as recorded in the manifest)."),
@@ -411,7 +468,9 @@ def export_onnx(
 
 
 @app.command("trackers")
-def list_trackers() -> None:
+def list_trackers(
+    space: bool = typer.Option(False, "--space", help="Show only the tunable parameters with their search ranges (what `bench tune` searches)."),
+) -> None:
     """List the trackers with where each comes from, its parameters and defaults.
 
     Built-in trackers, adapters to other libraries (rf.*, boxmot.*; listed as
@@ -422,29 +481,43 @@ def list_trackers() -> None:
     import dataclasses
 
     from trackbench import trackers as registry
+    from trackbench.trackers.space import declared_space
 
     usable = set(registry.available())
     names = registry.available() + [n for n in registry.adapter_requirements() if n not in usable]
     for tname in names:
         if tname not in usable:
-            console.print(f"[bold]{tname}[/bold]  [dim]adapter, needs the {registry.adapter_requirements()[tname]!r} package "
-                          f"(pip install 'trackbench\\[peers]')[/dim]")
+            console.print(styled((tname, "bold"), "  ", (f"adapter, needs the {registry.adapter_requirements()[tname]!r} "
+                                                          "package (pip install 'trackbench[peers]')", "dim")))
             continue
         where = registry.source(tname)
         try:
             cls = registry.tracker_class(tname)
         except registry.TrackerSpecError as exc:  # a broken plugin must not hide the others
-            console.print(f"[bold]{tname}[/bold]  [dim]{where}[/dim]  [red]{exc}[/red]")
+            console.print(styled((tname, "bold"), "  ", (str(where), "dim"), "  ", (str(exc), "red")))
             continue
         needs = [k for k, v in dataclasses.asdict(cls.requires).items() if v]
-        console.print(f"[bold]{tname}[/bold]  [dim]{where}[/dim]" + (f"  (needs: {', '.join(needs)})" if needs else ""))
+        console.print(styled((tname, "bold"), "  ", (str(where), "dim"), f"  (needs: {', '.join(needs)})" if needs else ""))
         for line in (cls.paper, cls.origin):
             if line:
-                console.print(f"    [dim]{line}[/dim]")
+                console.print(styled("    ", (str(line), "dim")))
+        ranges = {n: d.describe() for n, d in declared_space(cls.Params).items()}
         for f in dataclasses.fields(cls.Params):
+            if space and f.name not in ranges:
+                continue
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
             shown = f.name[:-1] if f.name.endswith("_") else f.name  # lambda_ is typed as lambda
-            console.print(f"    {shown} = {default!r}")
+            tuned = ("  ", (f"tune: {ranges[f.name]}", "dim")) if f.name in ranges else ()
+            console.print(styled(f"    {shown} = {default!r}", *tuned))
+
+
+from trackbench.harness.cli.tune import tune as _tune  # noqa: E402 - registered here, defined beside its work
+
+app.command("tune")(_tune)
+
+from trackbench.harness.cli.inspect import inspect as _inspect  # noqa: E402 - registered here, defined beside its work
+
+app.command("inspect")(_inspect)
 
 
 def main() -> None:

@@ -44,6 +44,35 @@ def damaged_result_notes(gt: Path, results: Path, sequences: list[str] | None = 
     return [note for note in (result_file_note(f) for f in files if f.is_file()) if note]
 
 
+def check_contained(results: Path) -> None:
+    """Every file and link under ``results`` must resolve to a regular file or folder inside it.
+
+    A result file that is a symlink to ``/etc/shadow`` would otherwise be read (and
+    the start of it echoed in the parse error); refuse before anything is read.
+    """
+    from trackbench.io.contained import readable_file
+
+    for folder, dirs, files in os.walk(results):
+        for name in dirs:  # os.walk does not descend into linked folders: check where they point
+            link = Path(folder) / name
+            target = Path(os.path.realpath(link))
+            if link.is_symlink() and not (target == results.resolve() or results.resolve() in target.parents):
+                raise ValueError(f"{link}: a link to {target}, outside --results {results}; not read")
+        for name in files:
+            if name.endswith(".txt"):
+                readable_file(Path(folder) / name, results, what="result file")
+
+
+def ignored_top_level(results: Path, trackers: dict[str, Path]) -> list[str]:
+    """A note when ``results`` holds tracker folders *and* result files of its own (those are not scored)."""
+    loose = sorted(p.name for p in results.glob("*.txt"))
+    if not trackers or not loose:
+        return []
+    return [f"{len(loose)} result file(s) directly in {results} ({', '.join(loose[:3])}"
+            f"{', …' if len(loose) > 3 else ''}) were not scored: the folder holds tracker folders "
+            f"(<tracker>/data/<sequence>.txt), so only those are read"]
+
+
 def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
           sequences: list[str] | None = None, clear_backend: str = "motmetrics",
           verify: bool = False) -> tuple[pd.DataFrame, list[str]]:
@@ -57,13 +86,15 @@ def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
     from trackbench.harness.metrics.folders import evaluate_folders
 
     check_backend(clear_backend)
+    check_contained(results)
     bench = "auto" if not benchmark else benchmark.upper()
     workers = jobs or os.cpu_count() or 1
     several = tracker_dirs(results)
+    loose = ignored_top_level(results, several) if len(several) > 1 else []
     if len(several) <= 1:
         table = evaluate_folders(gt, results, benchmark=bench, workers=workers, sequences=sequences,
                                  backend=clear_backend, verify=verify)
-        return table, []
+        return table, loose
     tables = {}
     for name, folder in several.items():
         try:
@@ -72,6 +103,7 @@ def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
         except FileNotFoundError:
             tables[name] = None  # no result for any selected sequence
     table, notes = mark_incomplete(tables)
+    notes = loose + notes
     table.attrs["verified"] = sum(t.attrs.get("verified", 0) for t in tables.values() if t is not None)
     return table, notes
 
@@ -106,13 +138,14 @@ def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | Non
     import typer
 
     from trackbench.harness.metrics.verify import VerificationError
+    from trackbench.io.terminal import labelled
 
     with reported(err_console):
         leaderboard.check_options(sort, fmt)
         try:
             table, notes = score(gt, results, benchmark, jobs, sequences, clear_backend, verify)
         except VerificationError as exc:
-            err_console.print(f"[bold red]verification failed:[/bold red] {exc}", highlight=False)
+            err_console.print(labelled("verification failed", "bold red", str(exc)), markup=False, highlight=False)
             raise typer.Exit(1) from None
         verified = table.attrs.get("verified", 0)
         notes += damaged_result_notes(gt, results, sequences)

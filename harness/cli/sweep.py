@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
 from trackbench.harness.report import leaderboard
 from trackbench.harness.runs import manifest
-from trackbench.harness.cli.run import (RunOutcome, RunRequest, execute, exit_if_failed, restore_request,
-                                        run_name, run_reported, saved_request)
+from trackbench.harness.cli.run import (RunOutcome, RunRequest, detections_label, execute, exit_if_failed,
+                                        restore_request, run_name, run_reported, saved_request)
 from trackbench.harness.runs.executors import choose_executor
 from trackbench.harness.runs.folder import saved_manifest
 from trackbench.harness.runs.sweep import Grid, Setting, parse_grid, plan, plot_sweep, sweep_table
 from trackbench.trackers.params import ParamError
+from trackbench.io.terminal import labelled
 
 #: Columns shown in the terminal after the swept parameters.
 SHOWN_METRICS = ["HOTA", "MOTA", "IDF1", "IDsw", "FP", "FN", "Hz", "Hz e2e"]
@@ -46,6 +46,10 @@ class SweepRequest:
     resume: bool = False  # continue sweep `name`; its saved options are used
     min_score: float | None = None  # harness detection score threshold, the same for every setting
     clear_backend: str = "motmetrics"  # where CLEAR and identity come from: motmetrics or trackeval
+    detections: str | None = None  # --detections (see RunRequest), the same for every setting
+    gt_drop: float = 0.0
+    gt_jitter: float = 0.0
+    seed: int = 0
 
 
 @dataclass
@@ -74,7 +78,8 @@ def execute_sweep(request: SweepRequest, console: Console | None = None) -> Swee
         detect_every=request.detect_every, detector=request.detector, name=request.name,
         results=request.results, jobs=request.jobs, variants=[s.variant for s in settings],
         executor=request.executor, ray_address=request.ray_address, resume=request.resume,
-        min_score=request.min_score, clear_backend=request.clear_backend,
+        min_score=request.min_score, clear_backend=request.clear_backend, detections=request.detections,
+        gt_drop=request.gt_drop, gt_jitter=request.gt_jitter, seed=request.seed,
     )
     executor = choose_executor(request.executor, request.jobs)
     if executor == "process" or (executor == "ray" and not request.ray_address):
@@ -86,8 +91,10 @@ def execute_sweep(request: SweepRequest, console: Console | None = None) -> Swee
     if run.overall is not None:
         table = sweep_table(run.overall, settings, grid.axes)
         files += leaderboard.save(table, run.run_dir, "leaderboard", notes=run.notes,
-                                  caption=leaderboard.metrics_note(request.clear_backend))
-        title = f"{request.dataset}: {', '.join(sorted({s.variant.tracker for s in settings}))}"
+                                  caption=leaderboard.metrics_note(request.clear_backend)
+                                  + f" Detections: {detections_label(run_request)}.")
+        title = (f"{request.dataset} ({detections_label(run_request)}): "
+                 f"{', '.join(sorted({s.variant.tracker for s in settings}))}")
         plot = plot_sweep(table, grid.axes, run.run_dir / "sweep.png", title)
         if plot is None:
             run.notes.append("no MOTA/IDF1/HOTA to plot (no ground truth?)")
@@ -168,13 +175,13 @@ def execute_sweep_cli(request: SweepRequest, console: Console, err_console: Cons
         given = {s.variant.name: s.values for s in outcome.settings}
         for axis in outcome.grid.axes:  # values as given, not rounded like metrics
             shown[axis.name] = [given[label].get(axis.name, "–") for label in shown.index]
-        shown.index = [escape(label) for label in shown.index]  # "[...]" is not rich markup
+        shown.index = list(shown.index)
         shown.index.name = "setting"
-        console.print(leaderboard.rich_table(shown, f"{request.dataset}: sweep of "
+        console.print(leaderboard.rich_table(shown, f"{request.dataset}, detections {detections_label(request)}: sweep of "
                                              + ", ".join(a.name for a in outcome.grid.axes)
                                              + f" (CLEAR/ID: {request.clear_backend})"))
     for note in outcome.run.notes:
-        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+        console.print(labelled("note", "yellow", note))
     if outcome.plot:
         console.print(f"plot: {outcome.plot}")
     console.print(f"results: {outcome.run.run_dir}  ({len(outcome.settings)} settings, {outcome.wall_seconds:.1f} s)")

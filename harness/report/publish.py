@@ -23,12 +23,13 @@ from typing import Any
 import pandas as pd
 
 from trackbench.harness.report import charts, html, latex, markdown
-from trackbench.harness.report.document import Chart, ComparisonBlock, Document, Section, Text
+from trackbench.harness.report.document import Chart, ComparisonBlock, Document, Links, Section, Text
 from trackbench.harness.report.leaderboard import legend, sort_board
 from trackbench.harness.report.names import paper_label, paper_name, plural
 from trackbench.harness.report.tables import report_table
 from trackbench.datasets.motfile import atomic_write_text
 from trackbench.io.atomic import atomic_path
+from trackbench.io.csv_cells import read_csv
 
 METRICS_NOTE = ("Metrics: CLEAR (MOTA, FP, FN, IDsw) and identity (IDF1) from {backend} with IoU ≥ 0.5, HOTA "
                 "(with DetA, AssA) from TrackEval averaged over IoU thresholds 0.05–0.95; sequences are combined "
@@ -66,9 +67,9 @@ def load_run(run_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
     board_path = run_dir / "leaderboard.csv"
     if not board_path.is_file():
         raise FileNotFoundError(f"{run_dir} has no leaderboard.csv (nothing was scored)")
-    overall = pd.read_csv(board_path, index_col=0)
+    overall = read_csv(board_path, index_col=0)
     per_path = run_dir / "per_sequence.csv"
-    per_seq = pd.read_csv(per_path, index_col=[0, 1]) if per_path.is_file() else None
+    per_seq = read_csv(per_path, index_col=[0, 1]) if per_path.is_file() else None
     return manifest, overall, per_seq
 
 
@@ -124,6 +125,7 @@ def provenance(run: RunData) -> Text:
     limit = f"; first {m['max_frames']} frames of each (--max-frames)" if m.get("max_frames") else ""
     bullets = [
         f"dataset: {m.get('dataset')} — {plural(len(seqs), 'sequence')}: {', '.join(seqs)}{limit}",
+        f"detections: {(m.get('detections') or {}).get('label')}" if m.get("detections") else "",
         f"frames scored: {sum(frames.values())}" if frames else "",
         f"detections every {m.get('detect_every', 1)} frame(s)" if m.get("detect_every", 1) != 1 else "",
         f"detections scored below {m['min_score']:g} dropped before every tracker (--min-score)"
@@ -186,7 +188,9 @@ def _leaderboard_section(runs: list[RunData]) -> tuple[Section, pd.DataFrame, pd
     overall = sort_board(pd.concat(boards))
     per_seq = sort_board(pd.concat(pers)) if pers else None
     seqs = sorted({s for r in runs for s in r.manifest.get("sequences", [])})
-    title = f"Leaderboard — {plural(len(seqs), 'sequence')} combined from summed counts, ranked by HOTA"
+    dets = sorted({str((r.manifest.get("detections") or {}).get("label")) for r in runs if r.manifest.get("detections")})
+    title = (f"Leaderboard — {plural(len(seqs), 'sequence')} combined from summed counts, ranked by HOTA"
+             + (f"; detections: {', '.join(dets)}" if dets else ""))
     section = Section("Leaderboard", [report_table(overall, title, incomplete=missing)])
     bars = charts.metric_bars(overall)
     if bars:
@@ -224,8 +228,10 @@ def _sweep_section(run: RunData) -> Section:
         table["Hz e2e"] = [e2e.get(str(k), float("nan")) for k in table.index]
     trackers = table["tracker"].nunique() if "tracker" in table.columns else 1
     keys = (["tracker"] if trackers > 1 else []) + [a for a in axes if a in table.columns]
+    detections = (run.manifest.get("detections") or {}).get("label")
     title = (f"Sweep of {', '.join(paper_name(a) for a in axes)} on {run.manifest.get('dataset')} "
-             f"({plural(len(run.manifest.get('sequences', [])), 'sequence')}); best value of each column in bold")
+             + (f"with {detections} detections " if detections else "")
+             + f"({plural(len(run.manifest.get('sequences', [])), 'sequence')}); best value of each column in bold")
     shown = report_table(table.reset_index(drop=True).set_index(keys) if keys else table, title)
     if "HOTA" in table.columns and table["HOTA"].notna().any():
         top = table["HOTA"].max()
@@ -274,6 +280,28 @@ def build_document(runs: list[RunData], comparisons: list[Any] | None = None) ->
     return doc
 
 
+def inspect_links(runs: list[RunData], target: Path) -> Links | None:
+    """Links to the ``bench inspect`` pages of these runs (``<run>/inspect/``), relative to the report folder."""
+    import os
+    from urllib.parse import quote
+
+    from trackbench.harness.inspect.index import DEFAULT_FOLDER, read_index
+
+    labels, hrefs = [], []
+    for run in runs:
+        folder = run.run_dir / DEFAULT_FOLDER
+        for entry in read_index(folder).values():
+            relative = Path(os.path.relpath(folder / entry["file"], target)).as_posix()
+            trackers = " vs ".join(str(t) for t in entry.get("trackers", []))
+            where = f"{run.name}: " if len(runs) > 1 else ""
+            labels.append(f"{where}{entry['sequence']} ({trackers}): {relative}")
+            hrefs.append(quote(relative))
+    if not labels:
+        return None
+    return Links("Where and why each tracker fails, per sequence (bench inspect): identity timelines, error "
+                 "events counted from the scoring's own matching, per-object HOTA terms.", labels, hrefs)
+
+
 def default_out(run_dirs: list[Path]) -> Path:
     """The run folder itself for one run; ``<results>/report-<run>-<run>…`` for several."""
     if len(run_dirs) == 1:
@@ -288,6 +316,9 @@ def publish(run_dirs: list[Path] | Path, out: Path | None = None, comparisons: l
     target = Path(out) if out is not None else default_out(dirs)
     target.mkdir(parents=True, exist_ok=True)
     doc = build_document(runs, comparisons)
+    links = inspect_links(runs, target)
+    if links is not None:
+        doc.sections.insert(len(doc.sections) - 1, Section("Inspect", [links]))  # before Provenance
     written: dict[str, Path] = {}
     for chart in doc.charts():
         with atomic_path(target / chart.name, suffix=".png") as tmp:

@@ -32,7 +32,8 @@ from trackbench.datasets.motfile import write_results
 from trackbench.datasets.sequence import Sequence
 from trackbench.harness.runs.executors import Job, choose_executor, run_jobs
 from trackbench.harness.runs.manifest import now_iso
-from trackbench.harness.runs.tracking import UnitOutput, UnitResult, Variant, non_finite, track_unit
+from trackbench.harness.runs.output_check import why_invalid
+from trackbench.harness.runs.tracking import UnitOutput, UnitResult, Variant, track_unit
 from trackbench.harness.runs.units import (file_sha256, kept_record, read_record, sequence_fingerprint, unit_key,
                                           write_record)
 from trackbench.io.names import check_component, inside, sanitize_component
@@ -116,8 +117,8 @@ def write_output(output: UnitOutput, out_path: Path) -> UnitResult:
     if result.failed or result.skipped or output.boxes is None:
         Path(out_path).unlink(missing_ok=True)  # an earlier attempt's file must not outlive this account
         return result
-    reason = non_finite(output.frames, output.ids, output.boxes, output.scores)
-    if reason:  # checked again here: non-finite boxes never reach a result file
+    reason = why_invalid(output.frames, output.ids, output.boxes, output.scores)
+    if reason:  # checked again here (output from a worker): invalid rows never reach a result file
         result.failed = reason
         Path(out_path).unlink(missing_ok=True)
         return result
@@ -167,7 +168,8 @@ def plan_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path
     planned = []
     for v in variants:
         params = as_dict(build_params(trackers.tracker_class(v.tracker).Params, v.params()))
-        unit_options = {"detect_every": v.detect_every or detect_every, **(options or {})}
+        unit_options = {"detect_every": v.detect_every or detect_every, **(options or {}),
+                        **({"cmc": v.cmc} if v.cmc else {})}  # camera motion changes what the tracker sees
         for s in sequences:
             key, fields = unit_key(v.tracker, params, s.name, fingerprints[s.name], unit_options)
             planned.append(PlannedUnit(v, s, result_path(run_dir, dataset, v, s.name),

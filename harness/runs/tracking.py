@@ -21,6 +21,7 @@ import numpy as np
 from trackbench import trackers
 from trackbench.datasets.sequence import Detections, Sequence
 from trackbench.trackers.params import as_dict
+from trackbench.harness.runs.output_check import as_written, why_invalid
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Variant:
     overrides: tuple[tuple[str, str], ...] = ()
     label: str = ""
     detect_every: int | None = None  # overrides the run's --detect-every (sweeps set it per variant)
+    cmc: str | None = None  # camera-motion compensation (--cmc): a folder of GMC files or sparse|ecc|orb
 
     @property
     def name(self) -> str:
@@ -126,16 +128,6 @@ class UnitOutput:
     scores: np.ndarray | None = None  # (R,)
 
 
-def non_finite(frames: np.ndarray, ids: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> str | None:
-    """Why the output may not be written (a NaN or infinite box or score), or None."""
-    bad = ~np.isfinite(boxes).all(axis=1) | ~np.isfinite(scores)
-    if not bad.any():
-        return None
-    i = int(np.argmax(bad))
-    return (f"tracker output is not finite: track {int(ids[i])} at frame {int(frames[i])} has box "
-            f"{boxes[i].tolist()} score {float(scores[i])} ({int(bad.sum())} such rows); nothing written")
-
-
 def track_unit(variant: Variant, seq: Sequence, detect_every: int = 1,
                progress: Callable[[int], None] | None = None,
                embed_progress: Callable[[int], None] | None = None, min_score: float | None = None) -> UnitOutput:
@@ -153,6 +145,21 @@ def track_unit(variant: Variant, seq: Sequence, detect_every: int = 1,
     except Exception as exc:  # noqa: BLE001 - any tracker error is this unit's failure, reported with its type
         result.failed = f"{type(exc).__name__}: {exc}"
         return UnitOutput(result)
+
+
+def _camera_motion(variant: Variant, tracker: trackers.Tracker, seq: Sequence
+                   ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(frames with camera motion (F,) bool, warps (F, 2, 3)) for ``--cmc``, or (None, None) without it.
+
+    Only trackers that set ``compensates_camera`` get warps; identity frames are
+    skipped, so compensation changes nothing on frames where the camera stood still.
+    """
+    if not variant.cmc or not tracker.compensates_camera:
+        return None, None
+    from trackbench.harness.runs.camera_motion import camera_motion_for
+
+    motion = camera_motion_for(seq, variant.cmc)
+    return motion.moving(), motion.warps
 
 
 def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callable[[int], None] | None,
@@ -177,6 +184,7 @@ def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callabl
         result.skipped = reason
         return UnitOutput(result)
     tracker.reset(seq.info)
+    moving, warps = _camera_motion(variant, tracker, seq)
     needs_images = tracker.requires.images
     decode_clock = [0.0]
     frames_out, ids_out, boxes_out, scores_out = [], [], [], []
@@ -185,6 +193,8 @@ def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callabl
         # Between detector frames the tracker coasts (Tracker.coast: predicted boxes for live tracks).
         dets = seq.detections.detections(frame_no) if is_detector_frame(frame_no, detect_every) else None
         t0 = time.perf_counter()
+        if moving is not None and moving[frame_no - 1]:
+            tracker.compensate(warps[frame_no - 1])  # the camera's motion into this frame (--cmc)
         out = tracker.update(image, dets) if dets is not None else tracker.coast(image)
         spent += time.perf_counter() - t0
         if len(out):
@@ -202,9 +212,9 @@ def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callabl
     result.frames = seq.info.length
     result.tracker_seconds = spent
     result.decode_seconds = decode_clock[0]
-    result.failed = non_finite(*rows)
+    result.failed = why_invalid(*rows)  # ids, boxes, scores: the one check of a unit's output
     if result.failed:
         return UnitOutput(result)
-    return UnitOutput(result, *rows)
+    return UnitOutput(result, rows[0], as_written(rows[1]), rows[2], rows[3])
 
 

@@ -35,7 +35,8 @@ from rich.console import Console
 from trackbench.datasets import DatasetNotFound
 from trackbench.datasets.motfile import atomic_write_text
 from trackbench.datasets.sequence import Sequence
-from trackbench.harness.cli.run import (RunRequest, _sigterm_as_interrupt, load, restore_request, run_name,
+from trackbench.harness.cli.run import (RunRequest, _sigterm_as_interrupt, default_detections, detection_choice,
+                                        load, restore_request, run_name,
                                         saved_request, unit_options)
 from trackbench.harness.metrics.evaluate import check_backend
 from trackbench.harness.report import leaderboard
@@ -70,6 +71,9 @@ class TuneRequest:
     sequences: list[str] | None = None
     detector: str | None = None
     use_roi: bool = True
+    detections: str | None = None  # as bench run's --detections; the gt simulation uses --seed
+    gt_drop: float = 0.0
+    gt_jitter: float = 0.0
     max_frames: int | None = None
     detect_every: int = 1
     min_score: float | None = None
@@ -129,7 +133,9 @@ def run_request(request: TuneRequest) -> RunRequest:
     return RunRequest(trackers=request.trackers, dataset=request.dataset, data_root=request.data_root,
                       sequences=request.sequences, detector=request.detector, use_roi=request.use_roi,
                       max_frames=request.max_frames, detect_every=request.detect_every,
-                      min_score=request.min_score, clear_backend=request.clear_backend)
+                      min_score=request.min_score, clear_backend=request.clear_backend,
+                      detections=request.detections, gt_drop=request.gt_drop, gt_jitter=request.gt_jitter,
+                      seed=request.seed)
 
 
 def plan(request: TuneRequest) -> Plan:
@@ -314,7 +320,8 @@ class Tuner:
                   "use_roi": request.use_roi if request.dataset.lower() == "aicity" else None,
                   "data_root": str(request.data_root) if request.data_root else None,
                   "min_score": request.min_score, "max_frames": request.max_frames,
-                  "detect_every": request.detect_every, "tune": str(self.run_dir)}
+                  "detect_every": request.detect_every, "tune": str(self.run_dir),
+                  "detections": detection_choice(run_request(request)).record(default_detections(request.dataset))}
         overall = heldout.write_run(self.run_dir / "heldout", record, tested, units, request.clear_backend, [])
         rows = []
         for space in self.plan.spaces:
