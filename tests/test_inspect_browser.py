@@ -1,5 +1,6 @@
 """The inspect page in a real headless browser (Debian's chromium): it renders one timeline row per gt object,
-clicking an event shows its frames, and hovering the timeline names frame, ids and IoU.
+clicking an event shows its frames (and, with ``--video``, plays its clip), and hovering the timeline names frame,
+ids and IoU.
 
 Skipped with the reason where no chromium is installed (as ``test_report_browser.py``).
 """
@@ -17,6 +18,7 @@ import pytest
 from test_inspect import random_case, scripted_case
 from trackbench.datasets.sequence import EvalSpec
 from trackbench.harness.inspect.build import SequenceInput, sequence_page
+from trackbench.harness.inspect.clips import VideoRequest, clip_folder
 
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no chromium on PATH (Debian: apt-get install chromium)")
@@ -25,7 +27,7 @@ pytestmark = pytest.mark.skipif(BROWSER is None, reason="no chromium on PATH (De
 def _dom(page: Path) -> str:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
              "--disable-dev-shm-usage", "--user-data-dir=/tmp/trackbench-chromium-inspect-test",
-             "--window-size=1300,1400", "--virtual-time-budget=4000"]
+             "--window-size=1300,1400", "--virtual-time-budget=4000", "--autoplay-policy=no-user-gesture-required"]
     done = subprocess.run([BROWSER, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
@@ -78,3 +80,26 @@ def test_hovering_the_timeline_names_frame_ids_and_iou(page, tmp_path) -> None:
     dom = _dom(_with_script(path, script, tmp_path / "hover.html"))
     tip = re.search(r'data-tip="([^"]*)"', dom).group(1)
     assert re.search(r"frame \d+", tip) and "gt id" in tip and "IoU" in tip
+
+
+def test_clicking_an_event_shows_its_clip(tmp_path) -> None:
+    """A page written with clips: clicking an event that has one puts a <video> of that clip in the detail panel,
+    and the browser loads it from the folder beside the page (its metadata arrives)."""
+    from test_inspect_video import frame_image
+
+    gt, trk = scripted_case()
+    page = tmp_path / "seq.html"
+    html, _ = sequence_page(SequenceInput("seq", gt, EvalSpec(), 10, {"t": trk}, frame_image, "motmetrics"),
+                            video=VideoRequest(max_clips=1, margin=2), clip_dir=clip_folder(page))
+    page.write_text(html)
+    script = ("var r=document.querySelector('tr.ev[data-clip]');document.body.setAttribute('data-want', r.dataset.first);"
+              "r.click();")
+    dom = _dom(_with_script(page, script, tmp_path / "clip.html"))
+    want = re.search(r'data-want="(\d+)"', dom).group(1)
+    video = re.search(r'<video id="detail-video"[^>]*>', dom)
+    assert video, "no clip element after the click"
+    src = re.search(r'src="([^"]+)"', video.group(0)).group(1)
+    assert src.startswith("seq.clips/") and (tmp_path / src).is_file()
+    assert 'data-loaded="1"' in video.group(0), "the browser did not load the clip"
+    assert re.search(rf'<div id="detail"[^>]*data-first="{want}"', dom)
+    assert "clip: frames" in dom and dom.count("<video") == 1  # no video for events not clicked

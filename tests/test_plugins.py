@@ -92,7 +92,6 @@ def test_plugin_runs_by_module_class_and_gets_typed_params_and_sweeps(plugin_sit
 
 @pytest.mark.parametrize("spec, message", [
     ("nosuch_pkg.tracker:Thing", "module 'nosuch_pkg.tracker' not found"),
-    ("trackbench.trackers.sort.tracker:Nope", "defines no 'Nope' at its top level; not imported"),
     ("trackbench.trackers.sort.tracker:SortParams", "is not a Tracker subclass"),
     ("trackbench.trackers.sort.tracker:", "expected package.module:ClassName"),
     ("no_such_tracker", "unknown tracker 'no_such_tracker'"),
@@ -102,6 +101,18 @@ def test_bad_tracker_spec_is_one_clear_line(spec, message, tmp_path) -> None:
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 3
+
+
+def test_a_spec_naming_a_missing_class_is_refused_without_importing_the_module(tmp_path, monkeypatch) -> None:
+    """The module is read, not run: its top level would fail the command if it were imported."""
+    (tmp_path / "plugin_probe_never_run.py").write_text('raise SystemExit("imported!")\nclass Other:\n    pass\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = runner.invoke(app, ["run", "-t", "plugin_probe_never_run:Nope", "-s", "synth-01",
+                                 "--results", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "defines no 'Nope' at its top level; not imported" in result.output
+    assert "imported!" not in result.output
+    assert "plugin_probe_never_run" not in sys.modules
 
 
 def test_builtin_trackers_declare_their_paper() -> None:

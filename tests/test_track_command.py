@@ -293,10 +293,18 @@ def test_bench_track_on_real_traffic_video(shared_data: Path, tmp_path: Path) ->
 
 
 def test_bench_run_notes_image_trackers_skipped_on_box_only_sequences(shared_data: Path, tmp_path: Path) -> None:
+    # PETS09-S2L1 has frames, TUD-Campus is box-only: meanshift runs on the first and is skipped on the second.
     result = runner.invoke(app, ["run", "-t", "sort,meanshift", "-d", "mot15", "--data-root", str(shared_data / "mot15"),
-                                 "-s", "TUD-Campus", "--results", str(tmp_path), "--name", "r"])
+                                 "-s", "TUD-Campus,PETS09-S2L1", "--max-frames", "15", "--results", str(tmp_path),
+                                 "--name", "r"])
     assert result.exit_code == 0, result.output
     assert "meanshift skipped on TUD-Campus" in result.output and "needs images" in result.output
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
-    skipped = {u["variant"]: u["skipped"] for u in manifest["units"]}
-    assert skipped["sort"] is None and "box-only" in skipped["meanshift"]
+    skipped = {(u["variant"], u["sequence"]): u["skipped"] for u in manifest["units"]}
+    assert skipped[("sort", "TUD-Campus")] is None and skipped[("meanshift", "PETS09-S2L1")] is None
+    assert "box-only" in skipped[("meanshift", "TUD-Campus")]
+    # Named with -t on box-only data alone, it can run nowhere: refused before anything runs.
+    refused = runner.invoke(app, ["run", "-t", "sort,meanshift", "-d", "mot15", "--data-root", str(shared_data / "mot15"),
+                                  "-s", "TUD-Campus", "--results", str(tmp_path), "--name", "r2"])
+    assert refused.exit_code == 2 and "meanshift cannot run on any selected sequence" in refused.output
+    assert not (tmp_path / "r2").exists()

@@ -38,16 +38,22 @@ def inspect(
     clear_backend: str = typer.Option("motmetrics", "--clear-backend", help="With --gt/--results: whose CLEAR matching to show (motmetrics or trackeval). A run folder's own backend is always used for it."),
     data_root: Optional[Path] = typer.Option(None, "--data-root", help="Where the run's dataset is now, if it moved since the run (default: the manifest's)."),
     max_crops: int = typer.Option(60, "--max-crops", min=0, help="Most events per tracker given image crops (identity errors first, then the longest runs); every event is listed either way."),
+    video: bool = typer.Option(False, "--video", help="Also write a short clip per chosen event (gt and each tracker's boxes drawn, ids labelled) to <sequence>.clips/ beside the page; clicking an event plays it. Needs the sequence's images; H.264 as `bench track` writes it (pip install 'trackbench\\[video]' where OpenCV has no H.264 encoder)."),
+    video_frames: Optional[str] = typer.Option(None, "--video-frames", help="First and last frame (A:B, 1-based, inclusive): also a clip of those frames of each sequence, shown above the events.", metavar="A:B"),
+    max_clips: int = typer.Option(20, "--max-clips", min=0, help="With --video: most events per tracker given a clip, in the order crops use (identity errors first, then the longest runs)."),
+    clip_margin: int = typer.Option(10, "--clip-margin", min=0, help="With --video: frames shown before and after each event (a clip is at most 150 frames)."),
 ) -> None:
     """Write one self-contained HTML page per sequence showing where and why a tracker fails.
 
     Identity timeline (one row per gt object, coloured by the matched track), error events (switches,
     fragmentations, missed and false-positive runs, merges) counted from the same matching as the scores, crops
     where the sequence has images, per-object HOTA terms, and with two trackers the errors only one of them makes.
+    With --video, a clip per chosen event plays when the event is clicked.
     `bench publish` links the pages from report.html.
     """
     from trackbench.harness.cli.errors import reported
-    from trackbench.harness.inspect.build import folder_inputs, run_inputs, write_pages
+    from trackbench.harness.inspect.build import folder_inputs, run_inputs
+    from trackbench.harness.inspect.clips import VideoRequest, parse_frames
     from trackbench.harness.inspect.index import DEFAULT_FOLDER
     from trackbench.harness.metrics.evaluate import check_backend
 
@@ -64,8 +70,24 @@ def inspect(
             target = out or results / DEFAULT_FOLDER
         else:
             raise ValueError("give a run folder (results/<run>), or --gt and --results")
-        written = write_pages(items, target, progress=lambda line: err_console.print(line, markup=False,
-                                                                                        highlight=False),
-                              max_cropped=max_crops)
+        request = None
+        if video or video_frames is not None:
+            request = VideoRequest(events=video, max_clips=max_clips, margin=clip_margin,
+                                   frames=parse_frames(video_frames) if video_frames is not None else None)
+        written = _write(items, target, max_crops, request)
     for name, path in written.items():
         console.print(f"{name}: {path}", markup=False, highlight=False)
+
+
+def _write(items: list, target: Path, max_crops: int, request) -> dict[str, Path]:
+    """Write the pages; with clips to encode, under progress bars (lines every 10 s when not a terminal)."""
+    from trackbench.harness.inspect.build import write_pages
+    from trackbench.harness.runs.progress import ProgressReport
+
+    def say(line: str) -> None:
+        err_console.print(line, markup=False, highlight=False)
+
+    if request is None:
+        return write_pages(items, target, progress=say, max_cropped=max_crops)
+    with ProgressReport(err_console) as bars:
+        return write_pages(items, target, progress=say, max_cropped=max_crops, video=request, bars=bars)

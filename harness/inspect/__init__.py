@@ -12,6 +12,8 @@ very matching the scores were counted with (never a second matcher):
   its share of IDsw, FN and FP;
 * :mod:`.diff` — the errors one tracker makes and another does not;
 * :mod:`.crops` — image crops before and after an event, where frames exist;
+* :mod:`.clips` — with ``--video``, a short clip per chosen event (frames
+  drawn by :mod:`.clip_frames`), written beside the page;
 * :mod:`.page` — the self-contained HTML page; :mod:`.build` puts it together
   for a run folder or for ``--gt``/``--results`` folders.
 """

@@ -7,6 +7,8 @@ per gt object (a lane per tracker), then one thin row per track with
 false-positive runs.  Drawing is decimated to the screen: a run narrower than
 a pixel column that is already painted is skipped, so a long sequence draws
 in a few milliseconds at any zoom; the data itself is never thinned.
+Clips (``--video``) are ``<video>`` elements whose relative ``src`` is set
+only when an event is selected, so the page loads no video it does not show.
 """
 
 CSS = """
@@ -33,6 +35,9 @@ th{background:#f5f5f5;cursor:pointer;user-select:none}td.l,th.l{text-align:left}
 .kinds button{font-size:.8rem;margin:.1rem}.kinds button.on{background:#234;color:#fff}
 #detail{border:1px solid #ccc;background:#fcfcfc;padding:.5rem .8rem;margin:.6rem 0;min-height:2rem}
 #detail figure{display:inline-block;margin:.3rem .6rem .3rem 0}#detail figcaption{font-size:.75rem;color:#555}
+#detail figure.clip video{display:block;max-width:100%;max-height:60vh;background:#000}
+#range-clip video{display:block;max-width:100%;max-height:50vh;background:#000}
+.evlist td.clip{color:#1a5fb4;text-align:center}
 .k-switch{color:#c62828}.k-fragmentation{color:#e67e00}.k-missed{color:#666}.k-false_positive{color:#b0006e}.k-merge{color:#6a1b9a}
 """
 
@@ -94,6 +99,7 @@ function summary() {
     ' (the run\'s backend); HOTA matching at α = 0.5. Every count below is read off the same matching the scores use.' +
     (D.images ? '' : ' No images for this sequence: timelines, events and tables only.')));
   D.notes.forEach(function (n) { add(s, el('p', {'class': 'muted'}, n)); });
+  if (D.video) { D.video.notes.forEach(function (n) { add(s, el('p', {'class': 'muted video-note'}, n)); }); }
   var t = el('table', {id: 'scores'}), head = el('tr');
   add(head, el('th', {'class': 'l'}, 'tracker'));
   Object.keys(D.trackers[0].metrics).forEach(function (k) { add(head, el('th', null, k)); });
@@ -174,7 +180,7 @@ function timeline() {
   var wrap = el('div', {id: 'tl-wrap'});
   canvas = el('canvas', {id: 'tl-canvas'});
   add(wrap, canvas); add(box, labels, wrap); add(s, box);
-  add(s, el('div', {id: 'detail'}, 'Click an event in a list below (or a mark on the timeline) to see its frames' + (D.images ? ' and crops.' : '.')));
+  add(s, el('div', {id: 'detail'}, 'Click an event in a list below (or a mark on the timeline) to see its frames' + (D.images ? (D.video && D.video.clips ? ', crops and clip.' : ' and crops.') : '.')));
   tooltip = child(document.body, el('div', {id: 'tooltip'}));
   search.addEventListener('input', function () { state.query = search.value.trim(); relayout(); filterLists(); });
   matching.addEventListener('change', function () { state.matching = matching.value; relayout(); });
@@ -360,6 +366,8 @@ function select(e, fromList) {
     add(d, fig);
   });
   if (D.images && !(e.c || []).length) { add(d, el('p', {'class': 'muted'}, 'No crop for this event (crops are made for a bounded number of events per tracker).')); }
+  if (e.v) { add(d, clipFigure(e.v, 'detail-video', true)); }
+  else if (D.video && D.images && D.video.clips) { add(d, el('p', {'class': 'muted', id: 'no-clip'}, 'No clip for this event (clips are made for at most ' + D.video.max_clips + ' events per tracker, identity errors first: --max-clips).')); }
   var pad = Math.max(15, (e.b - e.a) * 0.5), span = Math.max(40, e.b - e.a + 2 * pad);
   state.v0 = Math.max(1, Math.min(D.frames - span + 1, e.a - pad)); state.v1 = Math.min(D.frames, state.v0 + span - 1);
   draw();
@@ -370,6 +378,32 @@ function select(e, fromList) {
   document.querySelectorAll('tr.ev[data-ti="' + e.ti + '"][data-i="' + e.i + '"]').forEach(function (t) { t.classList.add('sel'); });
   if (!fromList) { d.scrollIntoView({block: 'nearest'}); }
 }
+// ---------------------------------------------------------------- clips (bench inspect --video)
+function legendText() {
+  var names = D.trackers.length > 1 ? 'A = ' + D.trackers[0].name + ' (orange), B = ' + D.trackers[1].name + ' (blue)' : 'trk = ' + D.trackers[0].name + ' (orange)';
+  return 'gt green, ' + names + '; thick boxes are the ones the event is about';
+}
+function clipFigure(v, id, play) {
+  var fig = el('figure', {'class': 'clip'});
+  if (v.ok) {
+    var video = el('video', {id: id, controls: '', muted: '', loop: '', playsinline: '', preload: play ? 'auto' : 'metadata', 'data-first': String(v.a), 'data-last': String(v.b)});
+    video.muted = true;
+    video.src = v.src;
+    video.addEventListener('loadedmetadata', function () { video.setAttribute('data-loaded', '1'); });
+    video.addEventListener('error', function () { video.setAttribute('data-error', '1'); add(fig, el('p', {'class': 'bad'}, 'The clip did not load: keep the .clips folder beside the page.')); });
+    add(fig, video);
+    if (play) { var p = video.play(); if (p && p.catch) { p.catch(function () {}); } }
+  } else {
+    add(fig, el('a', {href: v.src, id: id}, 'open the clip (' + v.format + ', which browsers do not play)'));
+  }
+  add(fig, el('figcaption', null, 'clip: frames ' + v.a + '–' + v.b + '. ' + legendText() + '.'));
+  return fig;
+}
+function rangeClip() {
+  var s = add(el('section', {id: 'range-clip'}), el('h2', null, 'Clip: frames ' + D.video.range.a + '–' + D.video.range.b));
+  return add(s, clipFigure(D.video.range, 'range-video', false));
+}
+
 var lists = [];
 function eventList(container, tr, ti, indices, title) {
   var state2 = {kind: null, limit: 300};
@@ -379,7 +413,9 @@ function eventList(container, tr, ti, indices, title) {
   var more = el('button', {type: 'button'});
   function render() {
     table.textContent = '';
-    add(table, add(el('tr'), el('th', {'class': 'l'}, 'kind'), el('th', null, 'frames'), el('th', null, 'gt'), el('th', null, 'tracks'), el('th', null, 'size')));
+    var head = add(el('tr'), el('th', {'class': 'l'}, 'kind'), el('th', null, 'frames'), el('th', null, 'gt'), el('th', null, 'tracks'), el('th', null, 'size'));
+    if (D.video && D.video.clips) { add(head, el('th', null, 'clip')); }
+    add(table, head);
     var q = state.query, chosen = indices.filter(function (i) {
       var e = tr.events[i];
       return (!state2.kind || e.k === state2.kind) && (!q || e.g.map(String).indexOf(q) >= 0 || e.t.map(String).indexOf(q) >= 0);
@@ -389,6 +425,8 @@ function eventList(container, tr, ti, indices, title) {
       var row = add(el('tr', {'class': 'ev', 'data-ti': String(ti), 'data-i': String(i), 'data-kind': e.k, 'data-first': String(e.a), 'data-last': String(e.b)}),
         el('td', {'class': 'l k-' + e.k}, KIND_NAMES[e.k]), el('td', null, e.a === e.b ? e.a : e.a + '–' + e.b), el('td', null, e.g.join(' → ')),
         el('td', null, e.t.join(' → ')), el('td', null, e.n));
+      if (D.video && D.video.clips) { add(row, el('td', {'class': 'clip', title: e.v ? 'has a clip' : ''}, e.v ? '▶' : '')); }
+      if (e.v) { row.setAttribute('data-clip', '1'); }
       row.addEventListener('click', function () { select(e, true); });
       add(table, row);
     });
@@ -477,6 +515,7 @@ function objects() {
 
 app.textContent = '';
 add(app, summary(), timeline());
+if (D.video && D.video.range) { add(app, rangeClip()); }
 if (D.diff) { add(app, difference()); }
 add(app, events(), objects());
 relayout();

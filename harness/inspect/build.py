@@ -4,8 +4,10 @@ Per sequence: read each chosen tracker's result file, match it against the
 ground truth exactly as the scores do (:mod:`.matching`), derive events and
 per-object terms, compare two trackers when there are two, crop images where
 the sequence has frames, and write ``<out>/<sequence>.html`` atomically.
-``<out>/index.json`` lists the pages (``bench publish`` links them from
-``report.html``).
+With ``--video`` (:mod:`.clips`) the chosen events' clips go to
+``<out>/<sequence>.clips/`` first, so the page never references a clip that is
+not complete on disk.  ``<out>/index.json`` lists the pages (``bench publish``
+links them from ``report.html``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Callable
 from trackbench.datasets.frames import ImageFolderSource
 from trackbench.datasets.motfile import atomic_write_text, read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable
+from trackbench.harness.inspect import clips as clip_videos
 from trackbench.harness.inspect import crops as crop_images
 from trackbench.harness.inspect.diff import compare_events
 from trackbench.harness.inspect.events import find_events
@@ -26,6 +29,7 @@ from trackbench.harness.inspect.matching import match_sequence
 from trackbench.harness.inspect.objects import object_scores
 from trackbench.harness.inspect.page import render
 from trackbench.harness.inspect.payload import TrackerView, page_data
+from trackbench.harness.runs.progress import ProgressReport
 from trackbench.io.names import sanitize_component
 
 
@@ -44,10 +48,11 @@ class SequenceInput:
     read_frame: crop_images.ReadFrame | None
     backend: str
     notes: tuple[str, ...] = ()
+    fps: float = 0.0  # frame rate for clips; 0: unknown (clips use clips.DEFAULT_FPS)
 
 
-def sequence_page(item: SequenceInput, max_cropped: int = crop_images.MAX_CROPPED) -> tuple[str, dict[str, dict]]:
-    """(HTML, per tracker {event kind -> summed size, plus the scored counts}) of one sequence."""
+def sequence_views(item: SequenceInput, max_cropped: int = crop_images.MAX_CROPPED) -> list[TrackerView]:
+    """Each tracker's matching, events, per-object terms and crops on one sequence."""
     views = []
     for name, result in item.results.items():
         match = match_sequence(item.gt, result, item.spec, item.length, item.backend, item.name)
@@ -57,12 +62,36 @@ def sequence_page(item: SequenceInput, max_cropped: int = crop_images.MAX_CROPPE
             for i in crop_images.chosen_events(events, max_cropped):
                 crops[i] = crop_images.event_crops(events[i], match, item.read_frame)
         views.append(TrackerView(name, match, events, object_scores(match, events), crops))
+    return views
+
+
+def render_page(item: SequenceInput, views: list[TrackerView], clips: clip_videos.ClipSet | None = None,
+                video: clip_videos.VideoRequest | None = None) -> tuple[str, dict[str, dict]]:
+    """(HTML, per tracker {event kind -> summed size, plus the scored counts}) of one sequence."""
+    if clips is not None:
+        for view, made in zip(views, clips.events):
+            view.clips = made
     difference = compare_events(views[0].match, views[1].match, views[0].events, views[1].events) \
         if len(views) == 2 else None
-    data = page_data(item.name, views, difference, item.read_frame is not None, list(item.notes))
+    info = clips.page_info(video) if clips is not None and video is not None else None
+    data = page_data(item.name, views, difference, item.read_frame is not None, list(item.notes), info)
     summary = {t["name"]: {"events": t["counts"], "scored": {k: v[1] for k, v in t["check"].items()}}
                for t in data["trackers"]}
     return render(data), summary
+
+
+def sequence_page(item: SequenceInput, max_cropped: int = crop_images.MAX_CROPPED,
+                  video: clip_videos.VideoRequest | None = None, clip_dir: Path | None = None,
+                  bars: ProgressReport | None = None) -> tuple[str, dict[str, dict]]:
+    """(HTML, summary) of one sequence; with ``video``, its clips are written into ``clip_dir`` first."""
+    views = sequence_views(item, max_cropped)
+    clips = None
+    if video is not None:
+        if clip_dir is None:
+            raise ValueError("clips need a folder (clip_dir)")
+        clips = clip_videos.make_clips(item.name, views, item.read_frame, item.length, item.fps, video, clip_dir,
+                                       bars)
+    return render_page(item, views, clips, video)
 
 
 def page_name(sequence: str) -> str:
@@ -71,17 +100,29 @@ def page_name(sequence: str) -> str:
 
 
 def write_pages(items: list[SequenceInput], out: Path, progress: Progress | None = None,
-                max_cropped: int = crop_images.MAX_CROPPED) -> dict[str, Path]:
-    """Write one page per sequence and update ``index.json``; returns sequence -> page path."""
+                max_cropped: int = crop_images.MAX_CROPPED, video: clip_videos.VideoRequest | None = None,
+                bars: ProgressReport | None = None) -> dict[str, Path]:
+    """Write one page per sequence (and its clips, with ``video``) and update ``index.json``; returns
+    sequence -> page path.  ``bars`` shows the encoding's progress."""
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     entries = read_index(out)
     for n, item in enumerate(items, 1):
         if progress:
             progress(f"[{n}/{len(items)}] {item.name}: {', '.join(item.results)}")
-        html, summary = sequence_page(item, max_cropped)
         path = out / page_name(item.name)
+        views = sequence_views(item, max_cropped)
+        clips = None
+        if video is not None:
+            clips = clip_videos.make_clips(item.name, views, item.read_frame, item.length, item.fps, video,
+                                           clip_videos.clip_folder(path), bars)
+            for note in clips.notes:
+                if progress:
+                    progress(f"note: {item.name}: {note}")
+        html, summary = render_page(item, views, clips, video)
         atomic_write_text(path, html)
+        if clips is not None:
+            clip_videos.prune(clip_videos.clip_folder(path), clips.files)  # only once the new page is in place
         written[item.name] = path
         entries[item.name] = {"sequence": item.name, "trackers": list(item.results), "file": path.name,
                               "counts": summary}
@@ -113,7 +154,7 @@ def run_inputs(run_dir: Path, trackers: list[str] | None, sequences: list[str] |
         read = seq.source.read if seq.source is not None else None
         items.append(SequenceInput(seq.name, seq.ground_truth, seq.eval_spec, seq.info.length,
                                    {t: read_mot_file(p, "result") for t, p in paths.items()}, read, backend,
-                                   tuple(seq.eval_spec.notes)))
+                                   tuple(seq.eval_spec.notes), seq.info.fps))
     return items
 
 
@@ -170,7 +211,17 @@ def folder_inputs(gt: Path, results: Path, trackers: list[str] | None, sequences
         images = Path(gseq.gt_path).parent.parent / "img1"
         read = ImageFolderSource(images, job.num_frames).read if (images / "000001.jpg").is_file() else None
         items.append(SequenceInput(gseq.name, job.gt, job.spec, job.num_frames, tables, read, backend,
-                                   tuple(job.spec.notes)))
+                                   tuple(job.spec.notes), _frame_rate(Path(gseq.gt_path).parent.parent)))
     if not items:
         raise FileNotFoundError(f"no gt sequence under {gt} has a result for every chosen tracker in {results}")
     return items
+
+
+def _frame_rate(folder: Path) -> float:
+    """``frameRate`` from the sequence's seqinfo.ini; 0 when there is none (MOT15 ships none)."""
+    ini = folder / "seqinfo.ini"
+    if not ini.is_file():
+        return 0.0
+    from trackbench.datasets.seqinfo import read_seqinfo
+
+    return float(read_seqinfo(ini).fps or 0.0)

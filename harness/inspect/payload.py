@@ -10,7 +10,7 @@ worth drawing at the current zoom.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,11 +33,12 @@ class TrackerView:
     events: list[Event]
     objects: list[ObjectScore]
     crops: dict[int, list[dict[str, Any]]]  # event index -> crops
+    clips: dict[int, dict[str, Any]] = field(default_factory=dict)  # event index -> clip (``bench inspect --video``)
 
 
 def page_data(sequence: str, views: list[TrackerView], difference: Difference | None,
-              has_images: bool, notes: list[str]) -> dict[str, Any]:
-    """The whole page's data (see module docstring)."""
+              has_images: bool, notes: list[str], video: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The whole page's data (see module docstring); ``video`` is :meth:`.clips.ClipSet.page_info` with ``--video``."""
     first = views[0].match
     ids, inverse = np.unique(first.gt_id, return_inverse=True)
     starts = np.full(len(ids), np.iinfo(np.int64).max)
@@ -55,6 +56,7 @@ def page_data(sequence: str, views: list[TrackerView], difference: Difference | 
         "gt": [{"id": int(ids[k]), "f": _deltas(first.gt_frame[r])} for k, r in zip(order, rows)],
         "trackers": [_tracker(view, rows) for view in views],
         "diff": _difference(views, difference) if difference is not None else None,
+        "video": video,
     }
 
 
@@ -81,7 +83,7 @@ def _tracker(view: TrackerView, rows: list[np.ndarray]) -> dict[str, Any]:
         "check": {kind: [found[kind], int(match.metrics[col])] for kind, col in SCORED.items()},
         "clear": [lane(match.clear_partner, match.clear_iou, r) for r in rows],
         "hota": [lane(match.hota_partner, match.hota_iou, r) for r in rows],
-        "events": [_event(e, view.crops.get(i, [])) for i, e in enumerate(view.events)],
+        "events": [_event(e, view.crops.get(i, []), view.clips.get(i)) for i, e in enumerate(view.events)],
         "fp_tracks": _fp_tracks(view.events),
         "objects": [_object(o) for o in view.objects],
         "totals": {"IDsw": int(match.metrics["IDsw"]), "FN": int(match.metrics["FN"]),
@@ -96,11 +98,13 @@ def _number(value: Any) -> float | int | None:
     return int(value) if value.is_integer() and abs(value) > 1.5 else round(value, 3)
 
 
-def _event(event: Event, crops: list[dict[str, Any]]) -> dict[str, Any]:
+def _event(event: Event, crops: list[dict[str, Any]], clip: dict[str, Any] | None) -> dict[str, Any]:
     out = {"k": event.kind, "a": event.first, "b": event.last, "g": list(event.gt), "t": list(event.tracks),
            "n": event.size}
     if crops:
         out["c"] = crops
+    if clip:
+        out["v"] = clip
     return out
 
 
