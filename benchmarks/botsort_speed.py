@@ -20,47 +20,11 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 ROOT = Path(__file__).resolve().parents[1]
-SEQUENCES = ("MOT17-02", "MOT17-04", "MOT17-05", "MOT17-10", "MOT17-11")
 
-
-def load(data: Path, videos: list[str]):
-    from trackbench.datasets import load_dataset
-    from trackbench.datasets.camera_motion import load_gmc
-    from trackbench.datasets.detsets import with_folder_detections
-
-    out = []
-    for video in videos:
-        (seq,) = load_dataset("mot17", data / "mot17", [f"{video}-FRCNN"])
-        seq = with_folder_detections(seq, data / "mot17-yolox")
-        motion = load_gmc(data / "mot17-gmc", seq.name, seq.info.length)
-        frames = [seq.detections.detections(f) for f in range(1, seq.info.length + 1)]
-        out.append((seq.info, frames, motion))
-    return out
-
-
-def one_pass(name: str, sequences, cmc: bool) -> tuple[float, int]:
-    """Seconds inside update (and compensate) over all sequences, and frames."""
-    from trackbench.trackers import create
-
-    spent, frames = 0.0, 0
-    for info, dets, motion in sequences:
-        tracker = create(name)
-        tracker.reset(info)
-        moving = motion.moving()
-        t0 = time.perf_counter()
-        for f, d in enumerate(dets):
-            if cmc and moving[f]:
-                tracker.compensate(motion.warps[f])
-            tracker.update(None, d)
-        spent += time.perf_counter() - t0
-        frames += len(dets)
-    return spent, frames
+from mot17_passes import SEQUENCES, best_of, load, one_pass  # noqa: E402  (beside this script)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,14 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     sequences = load(args.data, args.sequences.split(","))
     impls = [("botsort", "botsort", False), ("botsort+cmc", "botsort", True),
              ("rf.botsort", "rf.botsort", False), ("boxmot.botsort", "boxmot.botsort", False)]
-    best: dict[str, float] = {}
-    frames = 0
-    for label, name, cmc in impls:  # warm-up pass: imports, numba cache loads
-        one_pass(name, sequences[:1], cmc)
-    for _ in range(args.repeat):
-        for label, name, cmc in impls:
-            seconds, frames = one_pass(name, sequences, cmc)
-            best[label] = min(best.get(label, np.inf), seconds)
+    best, frames = best_of(impls, sequences, args.repeat, lambda impl, seqs: one_pass(impl[1], seqs, impl[2]))
     fastest_packaged = max(frames / best[k] for k in ("rf.botsort", "boxmot.botsort"))
     print(f"{frames} frames, best of {args.repeat} interleaved passes\n")
     print("| implementation | fr/s | × fastest packaged |")

@@ -747,6 +747,154 @@ def _(c: Ctx):
     return [_eval_setup(c, extra, trackers=2)]
 
 
+# --- issue 24: memory bounds, pixel limits, the last crashes ------------------------------------
+
+
+def _crowd(rng: np.random.Generator, n: int, width: float = 640, height: float = 480) -> np.ndarray:
+    """``n`` tlwh boxes 10-50 px wide scattered over a ``width`` x ``height`` image."""
+    wh = rng.uniform(10, 50, (n, 2))
+    xy = rng.uniform(0, 1, (n, 2)) * (np.array([width, height]) - wh)
+    return np.hstack([xy, wh])
+
+
+def _crowded_frames(det: Path, per_frame: int, frames: tuple[int, ...] = (1, 2)) -> None:
+    """Add ``per_frame`` detections to each of ``frames`` of a det file (the rest of the file stays)."""
+    rng = np.random.default_rng(24)
+    with det.open("a") as fh:
+        for f in frames:
+            for x, y, w, h in _crowd(rng, per_frame):
+                fh.write(f"{f},-1,{x:.2f},{y:.2f},{w:.2f},{h:.2f},0.9\n")
+
+
+for _n, _trackers in ((20_000, "sort"), (10_000, "sort"), (20_000, "bytetrack,ocsort")):
+    def _make_crowd(n: int, trackers: str):
+        def build(c: Ctx):
+            s = c.mot17()
+            _crowded_frames(s / "det" / "det.txt", n)
+            return [c.run("-t", trackers, "--name", "r", "--max-frames", "3")]
+        return build
+    CASES[f"crowd-{_n}-{_trackers.replace(',', '-')}"] = (
+        f"{_n:,} detections in each of frames 1-2 ({_trackers})", _make_crowd(_n, _trackers))
+
+
+def _dense_eval(c: Ctx, frames: int, per_frame: int, ids_per_frame_unique: bool) -> tuple[Path, Path]:
+    """A gt folder and a result folder for one synthetic crowded sequence ``CROWD-01``.
+
+    Boxes drift slowly over a 1920x1080 image; ids either live 200 frames
+    (MOT20-like) or are new in every frame (``ids_per_frame_unique``: F x N ids).
+    The result is the gt shifted by 2 px, ids renamed.
+    """
+    rng = np.random.default_rng(20)
+    start = _crowd(rng, per_frame, 1920, 1080)
+    drift = rng.normal(0, 1, (per_frame, 2))
+    gt_dir, res_dir = c.tmp / "gt" / "CROWD-01", c.tmp / "res"
+    (gt_dir / "gt").mkdir(parents=True)
+    res_dir.mkdir()
+    (gt_dir / "seqinfo.ini").write_text(f"[Sequence]\nname=CROWD-01\nseqLength={frames}\nframeRate=25\n"
+                                        "imWidth=1920\nimHeight=1080\n")
+    with (gt_dir / "gt" / "gt.txt").open("w") as gt, (res_dir / "CROWD-01.txt").open("w") as res:
+        k = np.arange(per_frame)
+        for f in range(1, frames + 1):
+            boxes = start.copy()
+            boxes[:, :2] = np.clip(boxes[:, :2] + drift * f * 0.1, 0, [1900, 1060])
+            ids = (f - 1) * per_frame + k + 1 if ids_per_frame_unique else (f - 1) // 200 * per_frame + k + 1
+            gt.writelines(f"{f},{i},{x:.2f},{y:.2f},{w:.2f},{h:.2f},1,1,1\n" for i, (x, y, w, h) in zip(ids, boxes))
+            res.writelines(f"{f},{i + 7},{x + 2:.2f},{y + 2:.2f},{w:.2f},{h:.2f},1,-1,-1,-1\n"
+                           for i, (x, y, w, h) in zip(ids, boxes))
+    return gt_dir.parent, res_dir
+
+
+@case("eval-mot20-density", "bench eval: 2,000 frames x 500 boxes (MOT20 density)")
+def _(c: Ctx):
+    gt, res = _dense_eval(c, 2000, 500, False)
+    return [[c.bench, "eval", "--gt", str(gt), "--results", str(res), "-j", "1"]]
+
+
+@case("verify-100k-ids", "bench eval --verify with 100,000 gt ids (1,000 frames x 100 boxes)")
+def _(c: Ctx):
+    gt, res = _dense_eval(c, 1000, 100, True)
+    return [[c.bench, "eval", "--gt", str(gt), "--results", str(res), "-j", "1", "--verify"]]
+
+
+def _huge_png(path: Path, side: int) -> None:
+    """A ``side`` x ``side`` black 8-bit grey PNG, written row by row (never held in memory whole)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    packer, row = zlib.compressobj(9), b"\0" * (side + 1)  # filter byte 0, then the row's pixels
+    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+@case("png-30000", "two 30000x30000 PNG frames (optical_flow)")
+def _(c: Ctx):
+    s = c.mini()
+    for name in ("000001.jpg", "000002.jpg"):  # OpenCV goes by content, not by the extension
+        _huge_png(s / "img1" / name, 30_000)
+    edit_ini(s, imWidth="30000", imHeight="30000")  # as declared: only the pixel limit may refuse them
+    return [c.run("-t", "optical_flow", "--name", "r", "--max-frames", "3")]
+
+
+@case("det-line-1gib", "a 1 GiB line in det.txt")
+def _(c: Ctx):
+    s = c.mot17()
+    det = s / "det" / "det.txt"
+    lines = det.read_text().splitlines(keepends=True)
+    with det.open("w") as fh:
+        fh.writelines(lines[:4])
+        fh.write("1,")
+        block = "9" * (1 << 20)
+        for _ in range(1 << 10):
+            fh.write(block)
+        fh.write("\n")
+        fh.writelines(lines[4:])
+    return [c.run("-t", "sort", "--name", "r", "--max-frames", "20")]
+
+
+@case("sweep-dollar-value", "bench sweep over a plug-in's string parameter with values $x^2$, $\\frac{a}$")
+def _(c: Ctx):
+    s = c.mot17()
+    _first_frames(s, 20)  # bench sweep has no --max-frames
+    c.plugin("dollarplug", _DOLLAR_PLUGIN)
+    return [[c.bench, "sweep", "--tracker", "dollarplug:Dollar", "--param", "label=$x^2$,$\\frac{a}$", "-d", "mot17",
+             "--data-root", str(c.tmp / "data"), "--results", str(c.results), "--name", "r"]]  # publish: dollar-name
+
+
+def _first_frames(seq: Path, frames: int) -> None:
+    """Cut a box-only MOT17 copy to its first ``frames`` frames (det, gt and seqLength)."""
+    for name in ("det/det.txt", "gt/gt.txt"):
+        edit_lines(seq / name, lambda ls: [line for line in ls if int(float(line.split(",")[0])) <= frames])
+    edit_ini(seq, seqLength=str(frames))
+
+
+_DOLLAR_PLUGIN = '''
+import numpy as np
+from dataclasses import dataclass
+from trackbench.trackers.base import Tracker, TrackOutput
+
+
+class Dollar(Tracker):
+    """Reports every detection as its own track; ``label`` only names the variant."""
+
+    @dataclass
+    class Params:
+        label: str = "plain"
+
+    def reset(self, info):
+        self.next = 1
+
+    def update(self, frame, detections):
+        n = len(detections.boxes)
+        ids = np.arange(self.next, self.next + n)
+        self.next += n
+        return TrackOutput(ids=ids, boxes=np.asarray(detections.boxes, dtype=float))
+'''
+
+
 #: Mutations of cases that run ["MUTATE"] between commands (cache cases carry theirs on the builder).
 MUTATORS = {"resume-broken-manifest": _break_manifest, "publish-tampered-csv": _tamper_csv}
 
@@ -775,12 +923,33 @@ def escaped(tmp: Path) -> list[str]:
     return out
 
 
+class _Measured(subprocess.Popen):
+    """A Popen that reaps its child with ``os.wait4``, keeping the child's resource usage.
+
+    Linux reports in ``ru_maxrss`` the largest resident set of the child and of
+    every descendant it waited for (bench's worker processes included), in KiB.
+    """
+
+    rusage: resource.struct_rusage | None = None
+
+    def _try_wait(self, wait_flags):  # the one place Popen.wait reaps the child
+        try:
+            pid, status, usage = os.wait4(self.pid, wait_flags)
+        except ChildProcessError:
+            return self.pid, 0
+        if pid:
+            self.rusage = usage
+        return pid, status
+
+
 def _execute(cmd: list[str], env: dict, cwd: Path, cap: int, interrupt_after: float | None) -> tuple:
-    """(exit code or "timeout", stdout, stderr) of one command; SIGINT after ``interrupt_after`` seconds."""
+    """(exit code or "timeout", stdout, stderr, peak resident MB) of one command; SIGINT after ``interrupt_after``
+    seconds."""
     import signal
 
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
-                            preexec_fn=_limiter(cap))
+    proc = _Measured(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                     preexec_fn=_limiter(cap))
+    peak = (lambda: round(proc.rusage.ru_maxrss / 1024) if proc.rusage else None)
     try:
         if interrupt_after is not None:
             try:
@@ -788,11 +957,11 @@ def _execute(cmd: list[str], env: dict, cwd: Path, cap: int, interrupt_after: fl
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=TIMEOUT)
-        return proc.returncode, out, err
+        return proc.returncode, out, err, peak()
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
-        return "timeout", out or "", err or ""
+        return "timeout", out or "", err or "", peak()
 
 
 def run_case(key: str, data: Path, bench: str) -> dict:
@@ -822,10 +991,11 @@ def run_case(key: str, data: Path, bench: str) -> dict:
                 record["finding"] = cmd[1](ctx, out, err)
                 continue
             t0 = time.perf_counter()
-            rc, out, err = _execute(cmd, env, tmp, TORCH_MEMORY_CAP if key in TORCH_CASES else MEMORY_CAP,
-                                    interrupt_after)
+            rc, out, err, peak = _execute(cmd, env, tmp, TORCH_MEMORY_CAP if key in TORCH_CASES else MEMORY_CAP,
+                                          interrupt_after)
             interrupt_after = None
             record["seconds"] = round(time.perf_counter() - t0, 1)
+            record["peak_mb"] = max(record.get("peak_mb") or 0, peak or 0)  # the largest of the case's commands
         lines = [line.strip() for line in err.splitlines() if line.strip()]
         record["rc"] = rc
         record["stderr_last"] = lines[-1][:300] if lines else ""
@@ -849,6 +1019,8 @@ def run_case(key: str, data: Path, bench: str) -> dict:
 
 def short(r: dict) -> str:
     text = f"rc={r.get('rc')}"
+    if r.get("peak_mb"):
+        text += f", peak {r['peak_mb']} MB"
     if r.get("escaped"):
         text += f", wrote outside results: {', '.join(r['escaped'][:2])}"
     if r.get("embed_source"):

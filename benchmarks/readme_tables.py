@@ -1,14 +1,15 @@
-"""Every figure table in README.md, regenerated from the code and the shared data.
+"""Every figure table in README.md and the documentation pages (docs/), regenerated from the code and the shared data.
 
 Run: ``python benchmarks/readme_tables.py [--data DATA] [--write] [NAME ...]``
 (``DATA``: the folder holding ``mot15/``, ``mot17/``, ``reference-outputs/``...;
 default: the ``shared/data`` folder beside this checkout).  Prints each named
-table (default: all) as README should hold it; ``--write`` also puts it into
-README.md in place of the old one.  Exit status 1 when a printed table differs
-from README's.
+table (default: all) as its page should hold it; ``--write`` also puts it into
+that page in place of the old one.  Exit status 1 when a printed table differs
+from its page's.
 
-In README each table follows a marker line ``<!-- table: NAME -->`` and runs to
-the next blank line.  The tables and where their numbers come from:
+Each table follows a marker line ``<!-- table: NAME -->`` in one page (README.md
+or a Markdown file under docs/, :func:`page_of` finds it) and runs to the next
+blank line.  The tables and where their numbers come from:
 
 =====================  =========================================================  ======
 name                   source                                                     speed
@@ -41,6 +42,21 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 MARKER = "<!-- table: {name} -->"
+DOCS = ROOT / "docs"
+
+
+def pages() -> list[Path]:
+    """Every page a figure table may live in: README.md and the documentation's Markdown files."""
+    return [README, *sorted(DOCS.rglob("*.md"))] if DOCS.is_dir() else [README]
+
+
+def page_of(name: str) -> Path:
+    """The page holding NAME's marker (KeyError when none does)."""
+    marker = MARKER.format(name=name)
+    for page in pages():
+        if marker in page.read_text(encoding="utf-8"):
+            return page
+    raise KeyError(f"no page (README.md, docs/*.md) has {marker}")
 
 
 @dataclass(frozen=True)
@@ -57,11 +73,11 @@ class Table:
 
 
 def readme_block(name: str, text: str | None = None) -> str:
-    """The table under ``<!-- table: NAME -->`` in README (up to the next blank line)."""
-    text = README.read_text(encoding="utf-8") if text is None else text
+    """The table under ``<!-- table: NAME -->`` in its page, or in ``text`` (up to the next blank line)."""
+    text = page_of(name).read_text(encoding="utf-8") if text is None else text
     marker = MARKER.format(name=name)
     if marker not in text:
-        raise KeyError(f"README.md has no {marker}")
+        raise KeyError(f"the page has no {marker}")
     after = text.split(marker, 1)[1].lstrip("\n")
     return after.split("\n\n", 1)[0].strip("\n")
 
@@ -176,7 +192,7 @@ TABLES = {t.name: t for t in (
 
 def provenance_line(name: str, text: str | None = None) -> str | None:
     """The line after a table saying which command made it and when (``Regenerated YYYY-MM-DD …``)."""
-    text = README.read_text(encoding="utf-8") if text is None else text
+    text = page_of(name).read_text(encoding="utf-8") if text is None else text
     after = text.split(MARKER.format(name=name), 1)[1].split(readme_block(name, text), 1)[1].lstrip("\n")
     first = after.split("\n\n", 1)[0].replace("\n", " ")
     return first if re.search(r"\d{4}-\d{2}-\d{2}", first) and TABLES[name].command in first else None
@@ -186,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"tables to regenerate (default: all: {', '.join(TABLES)})")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--write", action="store_true", help="put the regenerated tables into README.md")
+    parser.add_argument("--write", action="store_true", help="put the regenerated tables into their pages")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(TABLES)
     if unknown:
@@ -196,12 +212,17 @@ def main(argv: list[str] | None = None) -> int:
         table = TABLES[name].build(args.data)
         try:
             same = table == readme_block(name)
-        except KeyError:  # not in README yet: --write cannot place it, print it to paste
+        except KeyError:  # in no page yet: --write cannot place it, print it to paste
             same = False
         differ += not same
-        print(f"<!-- table: {name} --> ({'same as README' if same else 'differs from README'})\n{table}\n", flush=True)
-        if args.write and not same and MARKER.format(name=name) in README.read_text(encoding="utf-8"):
-            README.write_text(replace_block(name, table, README.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"<!-- table: {name} --> ({'same as its page' if same else 'differs from its page'})\n{table}\n",
+              flush=True)
+        if args.write and not same:
+            try:
+                page = page_of(name)
+            except KeyError:
+                continue
+            page.write_text(replace_block(name, table, page.read_text(encoding="utf-8")), encoding="utf-8")
     return 1 if differ and not args.write else 0
 
 

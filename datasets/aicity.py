@@ -50,6 +50,7 @@ from trackbench.datasets.errors import DataFileError
 from trackbench.datasets.limits import check_span
 from trackbench.datasets.seqinfo import MAX_IMAGE_SIDE
 from trackbench.datasets.frames import VideoSource
+from trackbench.datasets.image_header import check_pixels
 from trackbench.datasets.mot import DatasetNotFound
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import EvalSpec, FrameTable, Sequence, SequenceInfo
@@ -104,6 +105,7 @@ def load_roi(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"ROI mask not found: {path}")
+    check_pixels(path)
     image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise DataFileError(f"{path}: not a readable image (expected a black/white ROI mask)")

@@ -189,7 +189,7 @@ def load_bdd100k(root: str | Path, sequences: list[str] | None = None, classes: 
 
 
 def _sequence(video: str, cls: str, length: int, gt: FrameTable, regions: FrameTable, path: Path) -> Sequence:
-    spec = EvalSpec(ignore_regions=regions,
+    spec = EvalSpec(ignore_regions=regions, object_class=cls,
                     notes=("BDD100K: crowd and other person/vehicle/trailer labels are ignore regions "
                            "for unmatched tracker boxes (TrackEval's rule); classes scored separately",))
     info = SequenceInfo(name=f"{video}-{cls}", dataset=DATASET, length=length, fps=FPS, width=SIZE[0], height=SIZE[1])

@@ -52,6 +52,7 @@ class CameraMotion:
 
     warps: np.ndarray  # (F, 2, 3) float64
     source: str  # where it came from: a file path, or "sparse"/"ecc"/"orb" (estimated)
+    note: str | None = None  # something the user should hear, e.g. a damaged cache file that was recomputed
 
     def __len__(self) -> int:
         return len(self.warps)

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from trackbench.datasets.errors import DataFileError
+from trackbench.datasets.image_header import MAX_PIXELS, check_pixels, header_size
 
 
 class ImageFolderSource:
@@ -38,6 +39,7 @@ class ImageFolderSource:
     def read(self, frame: int) -> np.ndarray:
         if not 1 <= frame <= self.length:
             raise IndexError(f"frame {frame} outside 1..{self.length} of {self.folder}")
+        check_pixels(self.path(frame))  # from the header: a huge image is refused before it is decoded
         image = cv2.imread(str(self.path(frame)), cv2.IMREAD_COLOR)
         if image is None:
             raise FileNotFoundError(f"cannot read image {self.path(frame)}")
@@ -70,6 +72,9 @@ class VideoSource:
         self.width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         self.height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         cap.release()
+        if self.width * self.height > MAX_PIXELS:
+            raise DataFileError(f"{self.path}: frames are {self.width}x{self.height}, above the limit of "
+                                f"{MAX_PIXELS / 1e6:.0f} megapixels")
         self.length = length if length is not None else counted
 
     def __len__(self) -> int:
@@ -150,7 +155,12 @@ def source_fingerprint(source: object) -> str | None:
 
 
 def image_size(path: Path) -> tuple[int, int]:
-    """(width, height) of an image file."""
+    """(width, height) of an image file: from its header where it has one we read (nothing decoded),
+    else decoded by OpenCV; above :data:`~trackbench.datasets.image_header.MAX_PIXELS` an error."""
+    check_pixels(path)
+    size = header_size(path)
+    if size is not None:
+        return int(size[0]), int(size[1])
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise FileNotFoundError(f"cannot read image {path}")

@@ -305,7 +305,7 @@ def _load_one(root: Path, labels_dir: Path, seq: str, cls: str, length: int, det
         det_path, dets = None, FrameTable.empty()
     (width, height), source = _images(root, seq, length)
     spec = EvalSpec(distractor_classes=(DISTRACTOR,), eval_classes=(TARGET,), ignore_regions=regions,
-                    min_height=MIN_HEIGHT,
+                    min_height=MIN_HEIGHT, object_class=cls,
                     notes=(f"KITTI {cls}: truncated/occluded and {CLASSES[cls][1]} gt are distractors, DontCare "
                            f"regions and boxes <= {MIN_HEIGHT:g} px ignored when unmatched (TrackEval's rules)",))
     info = SequenceInfo(name=f"{seq}-{cls}", dataset=DATASET, length=length, fps=FPS, width=width, height=height)

@@ -23,6 +23,7 @@ import numpy as np
 from trackbench.io.atomic import atomic_path
 from trackbench.datasets.boxes import tlbr_to_tlwh, tlwh_to_tlbr
 from trackbench.datasets.errors import DataFileError
+from trackbench.datasets.line_limit import check_line_lengths
 from trackbench.datasets.sequence import FrameTable
 
 
@@ -82,6 +83,7 @@ def _parse_lines(path: Path, delimiter: str | None) -> np.ndarray:
 def _load_array(path: Path) -> np.ndarray:
     if path.stat().st_size == 0:
         return np.zeros((0, 7))
+    check_line_lengths(path, error=MotFileError)  # before any parser holds a whole line in memory
     delimiter = _delimiter(path)
     try:
         with warnings.catch_warnings():

@@ -28,11 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trackbench.datasets.errors import DataFileError, at
+from trackbench.datasets.line_limit import check_line_lengths
 from trackbench.io.names import why_unsafe
 
 SECTION = "Sequence"
 #: Image sides above this are refused (the largest MOTChallenge frames are 1920x1080).
 MAX_IMAGE_SIDE = 100_000
+#: Frame rates above this are refused: video datasets run at 1-60 fps, high-speed cameras at a few hundred.
+#: Refused rather than clamped: trackers scale their memory by it (ByteTrack keeps lost tracks
+#: ``track_buffer * fps / 30`` frames), so a silently clamped value would change results without a word;
+#: 1e308 overflowed that product.
+MAX_FRAME_RATE = 1000.0
 
 
 @dataclass
@@ -100,6 +106,7 @@ def _int(info: SeqInfo, values: dict[str, str], key: str, low: int, high: int | 
 def read_seqinfo(path: str | Path) -> SeqInfo:
     """The checked contents of a seqinfo.ini (see the module docstring)."""
     path = Path(path)
+    check_line_lengths(path)  # a seqinfo.ini line is under 100 bytes; a 1 GiB one is refused unread
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -120,6 +127,9 @@ def read_seqinfo(path: str | Path) -> SeqInfo:
             fps = math.nan
         if not math.isfinite(fps) or fps <= 0:
             raise DataFileError(f"{info.where('framerate')}: frameRate must be a number > 0, got {raw!r}")
+        if fps > MAX_FRAME_RATE:
+            raise DataFileError(f"{info.where('framerate')}: frameRate {raw} is implausible (at most "
+                                f"{MAX_FRAME_RATE:g} frames per second)")
         info.fps = fps
     for key, attr in (("name", "name"), ("imdir", "im_dir")):
         if key in values:

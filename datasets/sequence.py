@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,34 @@ class Detections:
     def empty(feature_dim: int | None = None) -> "Detections":
         feats = None if feature_dim is None else np.zeros((0, feature_dim), np.float32)
         return Detections(np.zeros((0, 4)), np.zeros(0), feats)
+
+    @classmethod
+    def from_arrays(cls, boxes: ArrayLike, scores: ArrayLike | None = None,
+                    features: ArrayLike | None = None, *, tlwh: bool = False) -> "Detections":
+        """Detections from plain arrays, for calling ``tracker.update`` from your own loop.
+
+        ``boxes``: (N, 4) corner boxes ``x1, y1, x2, y2`` in pixels (``tlwh=True``:
+        ``x, y, width, height`` as in MOT files, converted here).  ``scores``: (N,)
+        detector confidences, default 1 for every box.  ``features``: (N, D)
+        appearance vectors for trackers that need them (``DeepSort``), L2-normalised
+        here.  Arrays are copied into the dtypes trackers expect (float64 boxes and
+        scores, float32 features), so a caller's buffers are never aliased, and
+        shapes are checked here rather than deep inside a tracker.
+        """
+        box = np.array(boxes, dtype=np.float64).reshape(-1, 4) if np.size(boxes) else np.zeros((0, 4))
+        if tlwh:
+            box[:, 2:] += box[:, :2]
+        score = np.ones(len(box)) if scores is None else np.array(scores, dtype=np.float64).reshape(-1)
+        if len(score) != len(box):
+            raise ValueError(f"{len(box)} boxes but {len(score)} scores")
+        if not (np.isfinite(box).all() and np.isfinite(score).all()):
+            raise ValueError("boxes and scores must be finite numbers")
+        feats = None
+        if features is not None:
+            feats = np.array(features, dtype=np.float32).reshape(len(box), -1)
+            norms = np.linalg.norm(feats, axis=1, keepdims=True)
+            feats = feats / np.where(norms > 0, norms, 1)
+        return cls(box, score, feats)
 
     def subset(self, keep: np.ndarray) -> "Detections":
         """Rows selected by a boolean mask or index array."""
@@ -213,6 +242,9 @@ class EvalSpec:
     box (IoU >= 0.5, Hungarian over every gt row) are dropped when more than half
     of their area lies in one ignore region (KITTI's DontCare boxes) or when they
     are no taller than ``min_height`` pixels, as TrackEval's KITTI class does.
+    ``object_class`` (KITTI, BDD100K): the class this sequence scores, so tables
+    can show per-class totals and TrackEval's class- and detection-averaged
+    combinations (:mod:`trackbench.harness.metrics.classes`); None elsewhere.
     """
 
     distractor_classes: tuple[int, ...] = ()
@@ -221,6 +253,7 @@ class EvalSpec:
     notes: tuple[str, ...] = ()
     ignore_regions: "FrameTable | None" = None
     min_height: float = 0.0
+    object_class: str | None = None
 
     @property
     def filters_unmatched(self) -> bool:

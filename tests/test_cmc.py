@@ -18,6 +18,8 @@ from trackbench.trackers.core import botsort_motion, cmc, kalman, sort_motion
 # A similarity: scale 1.01, rotation 0.01 rad, translation (3, -2).
 _S, _TH = 1.01, 0.01
 WARP = np.array([[_S * np.cos(_TH), -_S * np.sin(_TH), 3.0], [_S * np.sin(_TH), _S * np.cos(_TH), -2.0]])
+#: The camera pans 6 px left: every object moves 6 px right in the image.
+PAN = np.array([[1.0, 0.0, 6.0], [0.0, 1.0, 0.0]])
 
 
 def _write(tmp_path, text: str, name: str = "GMC-MOT17-05.txt"):
@@ -109,6 +111,74 @@ def test_per_axis_centre_warp_is_exact_for_a_similarity_with_equal_variances() -
     exact = WARP[:, :2] @ full @ WARP[:, :2].T
     np.testing.assert_allclose(P[0, 0, :2], np.diag(exact), rtol=1e-12)
     assert abs(exact[0, 1]) < 1e-12 * exact[0, 0]
+
+
+
+# -- the compiled warps equal the NumPy definitions bit for bit ----------------------------------------
+
+def _random_warps(rng: np.random.Generator) -> list[np.ndarray]:
+    """The identity, a pure translation, similarities and general affine maps of the size cameras make."""
+    out = [np.eye(2, 3), np.array([[1.0, 0.0, -7.3], [0.0, 1.0, 2.9]])]
+    for _ in range(6):
+        s, th = 1.0 + rng.normal(0, 0.01), rng.normal(0, 0.01)
+        out.append(np.array([[s * np.cos(th), -s * np.sin(th), rng.normal(0, 10)],
+                             [s * np.sin(th), s * np.cos(th), rng.normal(0, 10)]]))
+        out.append(np.eye(2, 3) + rng.normal(0, [[0.01, 0.01, 5.0], [0.01, 0.01, 5.0]]))
+    return out
+
+
+def _random_states(rng: np.random.Generator, k: int) -> tuple[np.ndarray, np.ndarray]:
+    x = np.column_stack([rng.uniform(0, 1900, (k, 2)), rng.uniform(100, 9000, k), rng.uniform(0.2, 0.8, k),
+                         rng.normal(0, 3, (k, 4))])
+    return x, rng.uniform(0.1, 50.0, (k, 3, 4))
+
+
+@pytest.mark.parametrize("name", ["warp_usr", "warp_uvah"])
+def test_compiled_state_warps_are_bit_identical_to_numpy(name) -> None:
+    from trackbench.trackers.core import cmc_kernels
+
+    rng = np.random.default_rng(7)
+    for warp in _random_warps(rng):
+        for k in (0, 1, 17):
+            x, P = _random_states(rng, k)
+            before, x2, P2 = x.copy(), x.copy(), P.copy()
+            getattr(cmc, name)(x, P, warp)
+            getattr(cmc_kernels, name)(x2, P2, warp)
+            np.testing.assert_array_equal(x2, x, strict=True)
+            np.testing.assert_array_equal(P2, P, strict=True)
+            assert np.array_equal(x, before) == (k == 0 or np.array_equal(warp, np.eye(2, 3)))
+    assert cmc_kernels.area_scale(WARP) == cmc.area_scale(WARP)
+    assert cmc_kernels.linear_scale(WARP) == cmc.linear_scale(WARP)
+
+
+def test_compiled_box_and_measurement_warps_are_bit_identical_to_numpy() -> None:
+    """Boxes in (K, T, C) cells with empty cells skipped, also through a strided view (OC-SORT's last
+    observation as ``last_obs[:, None, :]``); (u, v, s, r) measurements; the identity keeps boxes exactly."""
+    from trackbench.trackers.core import cmc_kernels
+
+    rng = np.random.default_rng(11)
+    for warp in _random_warps(rng):
+        corners = rng.uniform(0, 1000, (9, 6, 2))
+        boxes = np.concatenate([corners, corners + rng.uniform(5, 200, (9, 6, 2)), rng.uniform(0, 1, (9, 6, 1))],
+                               axis=2)
+        filled = rng.random((9, 6)) < 0.7
+        want, got = boxes.copy(), boxes.copy()
+        cmc.warp_box_cells(want, filled, warp)
+        cmc_kernels.warp_box_cells(got, filled, warp)
+        np.testing.assert_array_equal(got, want, strict=True)
+        np.testing.assert_array_equal(got[~filled], boxes[~filled])
+        flat, flat_want = boxes[:, 0].copy(), boxes[:, 0].copy()
+        cmc_kernels.warp_box_cells(flat[:, None, :], filled[:, 0][:, None], warp)
+        flat_want[filled[:, 0], :4] = cmc.warp_boxes(flat_want[filled[:, 0], :4], warp)
+        np.testing.assert_array_equal(flat, flat_want, strict=True)
+        z = rng.uniform(1, 1000, (5, 4))
+        z2 = z.copy()
+        cmc.warp_usr_measurements(z, warp)
+        cmc_kernels.warp_usr_measurements(z2, warp)
+        np.testing.assert_array_equal(z2, z, strict=True)
+    same = boxes.copy()
+    cmc_kernels.warp_box_cells(same, np.ones((9, 6), bool), np.eye(2, 3))
+    np.testing.assert_array_equal(same, boxes)
 
 
 # -- the hook in every tracker -------------------------------------------------------------------------
@@ -203,3 +273,97 @@ def test_a_frame_split_takes_the_gmc_warps_of_its_own_frames(shared_data) -> Non
     assert len(cut) == half.info.length
     np.testing.assert_array_equal(cut.warps, full.warps[span.first - 1:span.last])
     assert restrict(half, "1:10").first_frame == span.first  # cuts compose
+
+
+# -- rolo: the guard's states, the LSTM's windows and its predicted boxes ------------------------------
+
+def _frames_long(count: int = 12) -> list:
+    """:func:`_frames` continued for ``count`` frames (the pan from frame 4 on)."""
+    out = []
+    for f in range(1, count + 1):
+        shift = 6.0 * max(0, f - 3)
+        boxes = np.array([[10 + 2 * f + shift, 10, 60 + 2 * f + shift, 110],
+                          [200 + 2 * f + shift, 30, 240 + 2 * f + shift, 130]], float)
+        out.append(Detections(boxes, np.array([0.9, 0.95])))
+    return out
+
+
+def _run_rolo(warps: dict[int, np.ndarray], count: int = 12) -> list[dict[str, np.ndarray]]:
+    """Per frame: the boxes rolo associates with (after compensation, before the update), and after the
+    update its guard's states, windows, LSTM boxes and output."""
+    from trackbench.datasets.sequence import SequenceInfo
+
+    tracker = create("rolo")
+    tracker.reset(SequenceInfo("pan", "test", count, 30.0, 640, 480))
+    states = []
+    for f, dets in enumerate(_frames_long(count), start=1):
+        if f in warps:
+            tracker.compensate(warps[f])
+        used = tracker.lstm_boxes[:, :4].copy()
+        out = tracker.update(None, dets)
+        states.append({"used": used, "x": tracker.tracks.x.copy(), "P": tracker.tracks.P.copy(),
+                       "window": tracker.history.boxes.copy(), "lstm": tracker.lstm_boxes.copy(),
+                       "out": out.boxes.copy()})
+    return states
+
+
+def test_rolo_compensation_changes_it_only_from_frames_with_motion() -> None:
+    """Identity warps leave every state, window and box bit-identical; a pan from frame 4 leaves frames 1-3
+    bit-identical and changes the guard's states, the windows and the LSTM's predictions from frame 4 on."""
+    plain = _run_rolo({})
+    still = _run_rolo({f: np.eye(2, 3) for f in range(1, 13)})
+    panned = _run_rolo({f: PAN for f in range(4, 13)})
+    for a, b in zip(plain, still):
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+    for a, b in zip(plain[:3], panned[:3]):
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+    for key in ("used", "x", "window", "lstm"):
+        assert not np.array_equal(plain[3][key], panned[3][key]), key
+
+
+def test_rolo_window_lives_in_the_current_frames_coordinates() -> None:
+    """After compensation the stored past boxes are where the camera moved them: each older step is the
+    detection of its frame shifted by the pan of every frame since (here 6 px a frame), so the window shows
+    the people's own motion, 2 px a frame."""
+    panned = _run_rolo({f: PAN for f in range(4, 13)})
+    window = panned[-1]["window"][0]  # the first person, frames 3..12
+    steps = np.diff(window[:, 0])[-9:]
+    np.testing.assert_allclose(steps, 2.0, atol=1e-9)
+
+
+def test_rolo_compensation_follows_a_pan_better() -> None:
+    """With the pan given, the boxes rolo associates with (its guarded LSTM predictions) land closer to the
+    detections on every frame of the pan than without compensation."""
+    def error(states) -> np.ndarray:
+        frames = _frames_long()
+        return np.array([np.abs(np.sort(s["used"], axis=0) - np.sort(frames[f].boxes, axis=0)).max()
+                         for f, s in enumerate(states) if f >= 3])
+
+    with_cmc, without = error(_run_rolo({f: PAN for f in range(4, 13)})), error(_run_rolo({}))
+    assert (with_cmc < without).all(), (with_cmc, without)
+    # On the pan's first frame both predict from the same still-camera window: they differ by the pan.
+    assert without[0] - with_cmc[0] == pytest.approx(6.0, abs=1e-6)
+    assert with_cmc.mean() < 0.5 * without.mean()
+
+
+@pytest.mark.parametrize("name", ["sort", "bytetrack", "ocsort"])
+def test_trackers_with_compiled_warps_equal_the_numpy_warps_on_a_moving_camera(shared_data, monkeypatch,
+                                                                                  name) -> None:
+    """Whole runs on 150 frames of MOT17-05 (a moving camera) with the GMC files: the trackers' compiled
+    warps and the NumPy definitions (swapped into the tracker's module) give bit-identical outputs."""
+    import sys
+
+    from trackbench.datasets import load_dataset
+    from trackbench.trackers import tracker_class
+
+    (seq,) = load_dataset("mot17", shared_data / "mot17", ["MOT17-05-FRCNN"])
+    seq = seq.head(150)
+    variant = Variant(name, cmc=str(shared_data / "mot17-gmc"))
+    compiled = track_unit(variant, seq)
+    monkeypatch.setattr(sys.modules[tracker_class(name).__module__], "cmc_kernels", cmc)
+    numpy = track_unit(variant, seq)
+    assert compiled.result.failed is None and len(compiled.boxes) > 300
+    np.testing.assert_array_equal(compiled.ids, numpy.ids)
+    np.testing.assert_array_equal(compiled.boxes, numpy.boxes)

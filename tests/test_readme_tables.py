@@ -1,7 +1,8 @@
-"""README's figure tables cannot go stale: the fast ones are recomputed here, the slow ones must say how and when.
+"""The figure tables of README and the docs cannot go stale: the fast ones are recomputed here, the slow ones
+must say how and when.
 
-The tables, their markers (``<!-- table: NAME -->``) and the code that makes
-each live in ``benchmarks/readme_tables.py``.  A table that takes seconds on
+The tables, their markers (``<!-- table: NAME -->``, in README.md or a page
+under docs/) and the code that makes each live in ``benchmarks/readme_tables.py``.  A table that takes seconds on
 the shared data is regenerated and compared with README cell for cell; a
 slower one (minutes of embedding or training) must carry, right under it, the
 command that regenerates it and the date it was made.
@@ -22,18 +23,20 @@ import readme_tables  # noqa: E402
 
 
 def _readme() -> str:
-    return (ROOT / "README.md").read_text(encoding="utf-8")
+    """README and every docs page, one text: where the tables and their markers live."""
+    return "\n\n".join(p.read_text(encoding="utf-8") for p in readme_tables.pages())
 
 
 def test_every_readme_table_marker_names_a_known_table() -> None:
     markers = re.findall(r"<!-- table: ([\w-]+) -->", _readme())
-    assert sorted(markers) == sorted(readme_tables.TABLES), "README's table markers and readme_tables.TABLES differ"
+    assert sorted(markers) == sorted(readme_tables.TABLES), (
+        "the table markers in README.md and docs/ and readme_tables.TABLES differ (each table is in one page)")
 
 
 @pytest.mark.parametrize("name", [n for n, t in readme_tables.TABLES.items() if not t.fast])
 def test_slow_tables_carry_their_command_and_date(name: str) -> None:
     assert readme_tables.provenance_line(name) is not None, (
-        f"README's {name} table needs, on the line after it, `{readme_tables.TABLES[name].command}` and a date")
+        f"{readme_tables.page_of(name).name}'s {name} table needs, on the line after it, `{readme_tables.TABLES[name].command}` and a date")
 
 
 @pytest.mark.shared
@@ -41,7 +44,7 @@ def test_slow_tables_carry_their_command_and_date(name: str) -> None:
 def test_fast_tables_match_what_the_code_gives_today(shared_data: Path, name: str) -> None:
     table = readme_tables.TABLES[name].build(shared_data)
     assert table == readme_tables.readme_block(name), (
-        f"README's {name} table is stale; regenerate it with {readme_tables.TABLES[name].command}:\n{table}")
+        f"{readme_tables.page_of(name).name}'s {name} table is stale; regenerate it with {readme_tables.TABLES[name].command}:\n{table}")
 
 
 @pytest.mark.shared

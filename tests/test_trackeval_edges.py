@@ -19,8 +19,7 @@ every run); about 20 s on a loaded 2-core machine.
 
 from __future__ import annotations
 
-import contextlib
-import io
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,9 @@ import numpy as np
 import pytest
 
 trackeval = pytest.importorskip("trackeval")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import trackeval_datasets as te  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -131,31 +133,21 @@ def write_case(case: Case, root: Path, gt_columns: int) -> tuple[Path, Path]:
 
 
 def trackeval_results(case: Case, root: Path) -> dict[str, dict]:
-    """TrackEval's own Evaluator on the files under ``root``: {metric family: its result dict} for the sequence."""
-    eval_config = trackeval.Evaluator.get_default_eval_config()
-    eval_config.update(PRINT_RESULTS=False, PRINT_CONFIG=False, TIME_PROGRESS=False, OUTPUT_SUMMARY=False,
-                       OUTPUT_DETAILED=False, PLOT_CURVES=False, LOG_ON_ERROR=None, USE_PARALLEL=False)
+    """TrackEval's own Evaluator on the files under ``root``: {metric family: its result dict} for the sequence.
+
+    Run as ``benchmarks/trackeval_datasets.py`` runs it (HOTA, CLEAR, Identity; the Evaluator adds Count),
+    which raises unless TrackEval reports success.
+    """
     dataset = trackeval.datasets.MotChallenge2DBox({
         "GT_FOLDER": str(root / "gt"), "TRACKERS_FOLDER": str(root / "trackers"), "OUTPUT_FOLDER": str(root / "out"),
         "BENCHMARK": case.benchmark, "SPLIT_TO_EVAL": "train", "TRACKERS_TO_EVAL": [TRACKER],
         "SEQ_INFO": {SEQ: case.length}, "PRINT_CONFIG": False,
     })
-    metrics = [trackeval.metrics.HOTA({"PRINT_CONFIG": False}), trackeval.metrics.CLEAR({"PRINT_CONFIG": False}),
-               trackeval.metrics.Identity({"PRINT_CONFIG": False})]  # the Evaluator adds Count itself
-    with contextlib.redirect_stdout(io.StringIO()):
-        res, msg = trackeval.Evaluator(eval_config).evaluate([dataset], metrics)
-    assert msg["MotChallenge2DBox"][TRACKER] == "Success", msg
-    return res["MotChallenge2DBox"][TRACKER][SEQ]["pedestrian"]
+    return te.run_evaluator(dataset)[TRACKER][SEQ]["pedestrian"]
 
 
-#: trackbench column -> (TrackEval metric, field): counts, compared exactly.
-COUNTS = {
-    "TP": ("CLEAR", "CLR_TP"), "FN": ("CLEAR", "CLR_FN"), "FP": ("CLEAR", "CLR_FP"), "IDsw": ("CLEAR", "IDSW"),
-    "Frag": ("CLEAR", "Frag"), "MT": ("CLEAR", "MT"), "PT": ("CLEAR", "PT"), "ML": ("CLEAR", "ML"),
-    "Frames": ("CLEAR", "CLR_Frames"), "IDTP": ("Identity", "IDTP"), "IDFN": ("Identity", "IDFN"),
-    "IDFP": ("Identity", "IDFP"), "GT_Dets": ("Count", "GT_Dets"), "Dets": ("Count", "Dets"),
-    "GT_IDs": ("Count", "GT_IDs"),
-}
+#: trackbench column -> (TrackEval metric, field): counts, compared exactly (the benchmark's table).
+COUNTS = te.COUNTS
 #: trackbench column (percent) -> (TrackEval metric, field) (fraction; HOTA's are means over alpha).
 RATIOS = {
     "MOTA": ("CLEAR", "MOTA"), "MOTP": ("CLEAR", "MOTP"), "IDF1": ("Identity", "IDF1"), "HOTA": ("HOTA", "HOTA"),

@@ -219,5 +219,28 @@ def create(name: str, overrides: Mapping[str, Any] | None = None) -> Tracker:
     return cls(build_params(cls.Params, overrides or {}))
 
 
-__all__ = ["ENTRY_POINT_GROUP", "Requirements", "Source", "Tracker", "TrackOutput", "TrackerSpecError",
-           "adapter_requirements", "available", "create", "defaults", "describe", "plugins", "source", "tracker_class"]
+#: The built-in trackers as classes for use from Python, ``trackbench.trackers.ByteTrack(track_thresh=0.5)``:
+#: public name -> registry name.  Imported on first use, like the registry's names.
+CLASSES: dict[str, str] = {
+    "Sort": "sort", "DeepSort": "deepsort", "ByteTrack": "bytetrack", "OCSort": "ocsort", "BoTSORT": "botsort",
+    "ROLO": "rolo", "MeanShift": "meanshift", "CamShift": "camshift", "OpticalFlow": "optical_flow",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A built-in tracker class by its public name (:data:`CLASSES`), imported the first time it is used."""
+    if name in CLASSES:
+        cls = tracker_class(CLASSES[name])
+        globals()[name] = cls
+        return cls
+    if name == "Detections":
+        from trackbench.datasets.sequence import Detections
+
+        return Detections
+    raise AttributeError(f"module 'trackbench.trackers' has no attribute {name!r}")
+
+
+__all__ = ["BoTSORT", "ByteTrack", "CamShift", "DeepSort", "Detections", "ENTRY_POINT_GROUP", "MeanShift",
+           "OCSort", "OpticalFlow", "ROLO", "Requirements", "Sort", "Source", "TrackOutput", "Tracker",
+           "TrackerSpecError", "adapter_requirements", "available", "create", "defaults", "describe", "plugins",
+           "source", "tracker_class"]

@@ -9,13 +9,16 @@ a tracker on data that cannot serve it.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
 from trackbench.datasets.sequence import Detections, SequenceInfo
+from trackbench.trackers.params import build_params, canonical_name, field_names
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,40 @@ def coasted(ids: np.ndarray, boxes: np.ndarray, reported: np.ndarray) -> TrackOu
     return TrackOutput(ids[shown].copy(), boxes[shown].copy())
 
 
+def params_from_keywords(cls: type, params: Any | None, values: dict[str, Any]) -> Any:
+    """``cls.Params`` from keyword values, with the checks the command line's ``--param`` gets.
+
+    Names follow the command line (``lambda`` sets the field ``lambda_``); a name
+    the tracker does not have is a ``TypeError`` listing the ones it has, as for
+    any Python call, rather than a setting silently ignored.
+    """
+    if params is not None:
+        raise TypeError(f"{cls.__name__}(): give a Params instance or keyword parameters, not both")
+    known = field_names(cls.Params)
+    unknown = sorted(k for k in values if canonical_name(k) not in known)
+    if unknown:
+        raise TypeError(f"{cls.__name__}() has no parameter {', '.join(unknown)}; its parameters: "
+                        f"{', '.join(sorted(known))}")
+    return build_params(cls.Params, values)
+
+
+def _keywords_too(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a subclass's ``__init__(self, params=None)`` so it also takes its parameters as keywords.
+
+    Every built-in tracker declares that one-argument constructor; wrapping it
+    here, once, spares each of them (and every plug-in) the same keyword
+    handling.  Constructors with other arguments are left as they are.
+    """
+
+    @functools.wraps(init)
+    def __init__(self: Tracker, params: Any | None = None, **values: Any) -> None:
+        if values:
+            params = params_from_keywords(type(self), params, values)
+        init(self, params)
+
+    return __init__
+
+
 @dataclass
 class NoParams:
     """Parameter set for trackers without parameters."""
@@ -76,9 +113,19 @@ class Tracker(ABC):
     #: Whether :meth:`compensate` moves this tracker's tracks by the camera's motion (``--cmc``); opt-in.
     compensates_camera: ClassVar[bool] = False
 
-    def __init__(self, params: Any | None = None) -> None:
+    def __init__(self, params: Any | None = None, **values: Any) -> None:
+        """``params``: a ``Params`` instance; or give its fields as keywords, ``ByteTrack(track_thresh=0.5)``."""
+        if values:
+            params = params_from_keywords(type(self), params, values)
         self.params = params if params is not None else self.Params()
         self.info: SequenceInfo | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give a subclass's own ``__init__(self, params=None)`` the keyword form too (see :func:`_keywords_too`)."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and list(inspect.signature(init).parameters) == ["self", "params"]:
+            cls.__init__ = _keywords_too(init)  # type: ignore[method-assign]
 
     def reset(self, info: SequenceInfo) -> None:
         """Forget all tracks; called before the first frame of every sequence."""
@@ -86,7 +133,15 @@ class Tracker(ABC):
 
     @abstractmethod
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
-        """Consume one frame (BGR image or None) and its detections (possibly empty)."""
+        """Consume one frame and its detections; return the tracks reported on it.
+
+        ``frame``: the BGR image (H, W, 3) uint8 as OpenCV decodes it, or None
+        for box-only trackers (``requires.images`` is False).  ``detections``:
+        this frame's boxes as corner coordinates ``x1, y1, x2, y2`` in pixels
+        with their scores, possibly empty (build them from arrays with
+        :meth:`Detections.from_arrays`).  Call :meth:`reset` before a
+        sequence's first frame, then ``update`` once per frame, in order.
+        """
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
         """Consume a frame on which the detector did not run (``--detect-every K > 1``).

@@ -12,6 +12,7 @@ from typing import List, Optional
 
 import typer
 
+from trackbench.harness.cli.option_values import given_fields
 from trackbench.io.terminal import labelled, make_console, styled
 
 app = typer.Typer(
@@ -50,7 +51,7 @@ MIN_SCORE_HELP = ("Drop detections scored below this before any tracker sees the
                   "(recorded in the manifest). Default: keep every detection. sort, deepsort and rolo apply no score "
                   "threshold of their own unless you set one (--param min_confidence=...); bytetrack and ocsort keep "
                   "their papers' thresholds (track_thresh, det_thresh 0.6).")
-CMC_HELP = ("Camera-motion compensation for the Kalman trackers (sort, deepsort, bytetrack, ocsort, botsort): a "
+CMC_HELP = ("Camera-motion compensation for the Kalman trackers (sort, deepsort, bytetrack, ocsort, botsort, rolo): a "
             "folder of BoT-SORT's GMC files (GMC-MOT17-05.txt serves MOT17-05-FRCNN), or estimate the motion from "
             "the frames with OpenCV: sparse (optical flow), ecc, orb (cached on disk). Their variants are labelled "
             "+cmc. Default: off.")
@@ -118,9 +119,7 @@ _REQUEST_FIELD = {"param": "params", "no_roi": "use_roi", "tracker": "trackers",
 
 def _given(ctx: typer.Context) -> set[str]:
     """Request fields set on the command line (for --resume: those must agree with the saved run)."""
-    # compared by name: typer may bring its own copy of click's ParameterSource enum
-    return {_REQUEST_FIELD.get(n, n) for n in ctx.params
-            if getattr(ctx.get_parameter_source(n), "name", None) == "COMMANDLINE"}
+    return given_fields(ctx, _REQUEST_FIELD)
 
 
 def _resume_target(ctx: typer.Context, resume: Optional[str], results: Path) -> tuple[Optional[str], Path]:
@@ -201,9 +200,9 @@ def run(
 
 @app.command("eval")
 def eval_(
-    gt: Path = typer.Option(..., "--gt", help="Ground-truth folder in MOTChallenge layout (<gt>/<SEQ>/gt/gt.txt) or TrackEval's."),
-    results_dir: Path = typer.Option(..., "--results", help="Folder of tracker result files <SEQ>.txt (or <tracker>/data/<SEQ>.txt)."),
-    benchmark: Optional[str] = typer.Option(None, "--benchmark", help="mot15 (no preprocessing) or mot16/mot17/mot20 (distractor preprocessing). Default: detect from gt columns."),
+    gt: Path = typer.Option(..., "--gt", help="Ground-truth folder in MOTChallenge layout (<gt>/<SEQ>/gt/gt.txt) or TrackEval's; or BDD100K Scalabel JSON (a labels .json file or a folder of them)."),
+    results_dir: Path = typer.Option(..., "--results", help="Folder of tracker result files <SEQ>.txt (or <tracker>/data/<SEQ>.txt); or a BDD100K Scalabel predictions .json file."),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", help="mot15 (no preprocessing) or mot16/mot17/mot20 (distractor preprocessing); bdd100k for Scalabel JSON (implied by a .json --gt or --results: per class, class-averaged and detection-averaged rows, TrackEval's BDD100K rules). Default: detect from gt columns."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also save the table as CSV and Markdown in this folder."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes, one sequence each (0 = one per CPU; 1 = in-process). Numbers are identical either way."),
     sequences: Optional[str] = typer.Option(None, "--sequences", "-s", help="Comma-separated gt sequence names to score (default: every gt sequence that has a result)."),
@@ -270,6 +269,8 @@ def sweep(
     gt_drop: float = typer.Option(0.0, "--gt-drop", help=GT_DROP_HELP),
     gt_jitter: float = typer.Option(0.0, "--gt-jitter", help=GT_JITTER_HELP),
     seed: int = typer.Option(0, "--seed", help=DET_SEED_HELP),
+    split: Optional[str] = typer.Option(None, "--split", help=SPLIT_HELP),
+    classes: Optional[str] = typer.Option(None, "--classes", help=CLASSES_HELP),
     name: Optional[str] = typer.Option(None, "--name", help="Run name (folder under --results). Default: a timestamp."),
     results: Path = typer.Option(Path("results"), "--results", help="Folder where runs are written."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (1 = in-process; timings are cleanest with 1)."),
@@ -291,7 +292,7 @@ def sweep(
         data_root=data_root, sequences=_split(sequences, "--sequences/-s"), detect_every=detect_every, name=_resume_name(name, resume), results=results,
         jobs=jobs, executor=executor, ray_address=ray_address, resume=resume is not None,
         min_score=min_score, clear_backend=clear_backend, detections=detections, gt_drop=gt_drop,
-        gt_jitter=gt_jitter, seed=seed,
+        gt_jitter=gt_jitter, seed=seed, split=split, classes=_split(classes, "--classes"),
     )
     execute_sweep_cli(request, console, err_console, _given(ctx))
 

@@ -1,5 +1,9 @@
 """``bench eval``: score existing MOTChallenge result files against a gt folder.
 
+BDD100K's Scalabel JSON is scored too: ``--gt labels.json|folder --results
+predictions.json`` (recognised by the ``.json`` suffix, or ``--benchmark
+bdd100k``), see :mod:`trackbench.harness.metrics.scalabel`.
+
 The results folder may hold one tracker's files or several trackers in
 TrackEval's layout (``<results>/<tracker>/data/<seq>.txt``, as ``bench run``
 writes them); each tracker is scored and the tables are stacked.  When one
@@ -20,6 +24,12 @@ from rich.console import Console
 from trackbench.harness.report import leaderboard
 from trackbench.harness.cli.errors import reported
 from trackbench.harness.metrics.evaluate import COMBINED
+from trackbench.harness.metrics.scalabel import evaluate_scalabel, is_scalabel
+
+#: Under every Scalabel (BDD100K) table: what its class rows mean.
+SCALABEL_NOTE = ("BDD100K (Scalabel JSON), TrackEval's BDD100K rules: one row per (video, class), per class, "
+                 "CLASS_AVG = classes averaged (TrackEval cls_comb_cls_av), COMBINED = counts summed over classes "
+                 "(cls_comb_det_av)")
 
 
 def tracker_dirs(results: Path) -> dict[str, Path]:
@@ -86,9 +96,13 @@ def score(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
     from trackbench.harness.metrics.folders import evaluate_folders
 
     check_backend(clear_backend)
+    workers = jobs or os.cpu_count() or 1
+    if is_scalabel(gt, results, benchmark):  # BDD100K's JSON: one predictions file, classes scored apart
+        table = evaluate_scalabel(gt, results, sequences=sequences, workers=workers, backend=clear_backend,
+                                  verify=verify)
+        return table, [SCALABEL_NOTE]
     check_contained(results)
     bench = "auto" if not benchmark else benchmark.upper()
-    workers = jobs or os.cpu_count() or 1
     several = tracker_dirs(results)
     loose = ignored_top_level(results, several) if len(several) > 1 else []
     if len(several) <= 1:
@@ -148,10 +162,13 @@ def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | Non
             err_console.print(labelled("verification failed", "bold red", str(exc)), markup=False, highlight=False)
             raise typer.Exit(1) from None
         verified = table.attrs.get("verified", 0)
-        notes += damaged_result_notes(gt, results, sequences)
+        if not is_scalabel(gt, results, benchmark):
+            notes += damaged_result_notes(gt, results, sequences)
         if verify:
             notes.append(verified_note(verified, clear_backend))
-        table = leaderboard.sort_board(leaderboard.order_columns(table), sort)
+        table = leaderboard.order_columns(table)
+        if sort or not is_scalabel(gt, results, benchmark):  # Scalabel rows keep videos, classes, combinations
+            table = leaderboard.sort_board(table, sort)
     if fmt == "json":
         document = {"results": str(results), "gt": str(gt), "clear_backend": clear_backend, "verified": verified,
                     "table": leaderboard.to_records(table), "notes": notes}

@@ -11,21 +11,16 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+
+from trackbench.harness.cli.option_values import split_items
 
 console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _split(text: Optional[str], option: str) -> Optional[list[str]]:
-    """Comma-separated items; None when not given; given but empty is an error (it would mean "all")."""
-    if text is None:
-        return None
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        err_console.print(f"[bold red]error:[/bold red] {escape(option)} was given but names nothing")
-        raise typer.Exit(2)
-    return items
+    """Comma-separated items (:func:`~trackbench.harness.cli.option_values.split_items`), errors on this console."""
+    return split_items(text, option, err_console)
 
 
 def inspect(

@@ -26,6 +26,7 @@ from trackbench.datasets.sequence import Sequence
 from trackbench.datasets.splits import restrict
 from trackbench.harness.metrics.evaluate import DEFAULT_BACKEND, check_backend
 from trackbench.harness.report import leaderboard
+from trackbench.harness.report.score_scales import score_scale_notes
 from trackbench.harness.runs import manifest
 from trackbench.harness.runs.preflight import check_variants
 from trackbench.harness.runs.camera_motion import preflight as cmc_preflight, with_cmc
@@ -100,6 +101,13 @@ class RunOutcome:
     per_sequence: Any
     notes: list[str]
     legend: list[str] = field(default_factory=list)  # each tracker's origin and paper
+    per_class: Any = None  # multi-class datasets: tracker × (class, CLASS_AVG, COMBINED); None otherwise
+
+
+#: Under the per-class table: what its combination rows are.
+PER_CLASS_NOTE = ("classes are scored apart (one sequence per video and class); CLASS_AVG: each ratio the mean over "
+                  "classes, counts summed (TrackEval's cls_comb_cls_av); COMBINED: counts summed over classes "
+                  "(cls_comb_det_av, the leaderboard's row)")
 
 
 def default_trackers(sequences: list[Sequence]) -> list[str]:
@@ -338,8 +346,11 @@ def execute(request: RunRequest, console: Console | None = None,
                                                       backend=request.clear_backend)
                 if request.min_score is not None:
                     notes.append(min_score_note(request.min_score, units))
+                notes += score_scale_notes([(v.tracker, v.params()) for v in variants], sequences,
+                                           request.min_score)
                 for note in notes:
                     report.log(f"note: {note}")
+            per_class = overall.attrs.get("per_class") if overall is not None else None
             if overall is not None:
                 overall = leaderboard.sort_board(overall, request.sort)
                 per_seq = leaderboard.sort_board(per_seq, request.sort, order=list(overall.index))
@@ -351,6 +362,8 @@ def execute(request: RunRequest, console: Console | None = None,
                     caption += f" Frames: {request.frames} of each sequence (renumbered from 1)."
                 files += leaderboard.save(overall, run_dir, "leaderboard", legend, notes, caption)
                 files += leaderboard.save(per_seq, run_dir, "per_sequence", notes=notes, caption=caption)
+                if per_class is not None:
+                    files += leaderboard.save(per_class, run_dir, "per_class", notes=[PER_CLASS_NOTE], caption=caption)
             failures = [f"{u.variant} on {u.sequence}: {u.failed}" for u in units if u.failed]
             record.update(status="failed" if failures else "complete", finished=manifest.now_iso(),
                           wall_seconds=round(wall, 3), units=unit_records(units), notes=notes,
@@ -371,7 +384,7 @@ def execute(request: RunRequest, console: Console | None = None,
         raise
     finally:
         folder.release()
-    return RunOutcome(run_dir, units, overall, per_seq, notes, legend)
+    return RunOutcome(run_dir, units, overall, per_seq, notes, legend, per_class)
 
 
 @contextmanager
@@ -416,6 +429,21 @@ def resumed(request: RunRequest, given: set[str] | frozenset = frozenset()) -> R
     return restore_request(saved["request"], request, given)
 
 
+def prepared(request: RunRequest, given: set[str] | frozenset = frozenset()) -> RunRequest:
+    """The request as :func:`execute` takes it, from ``bench run`` and ``trackbench.run`` alike.
+
+    Named (a timestamp by default), its output options checked, its parameter
+    file applied, and for ``resume`` the saved run's options restored; one
+    function, so the command and the Python API cannot prepare a run differently.
+    """
+    request = replace(request, name=run_name(request))
+    leaderboard.check_options(request.sort, request.format)
+    request = with_params_file(request)
+    if request.resume:
+        request = resumed(request, given)
+    return request
+
+
 def execute_run(request: RunRequest, console: Console, err_console: Console,
                 given: set[str] | frozenset = frozenset()) -> RunOutcome | None:
     """CLI entry: run, print the leaderboard, and turn known errors into clear messages.
@@ -426,10 +454,7 @@ def execute_run(request: RunRequest, console: Console, err_console: Console,
     """
     request = replace(request, name=run_name(request))
     with run_reported(err_console, Path(request.results) / request.name, "bench run"):
-        leaderboard.check_options(request.sort, request.format)
-        request = with_params_file(request)
-        if request.resume:
-            request = resumed(request, given)
+        request = prepared(request, given)
         outcome = execute(request, err_console)
     if request.format == "json":
         print_json(outcome, console)
@@ -444,6 +469,8 @@ def execute_run(request: RunRequest, console: Console, err_console: Console,
             console.print(styled((line, "dim")))
         if outcome.per_sequence is not None and len(outcome.per_sequence) > len(outcome.overall):
             leaderboard.show(outcome.per_sequence, "per sequence", console, first=first)
+        if outcome.per_class is not None:
+            leaderboard.show(outcome.per_class, "per class", console, notes=[PER_CLASS_NOTE], first=first)
     for note in outcome.notes:
         console.print(labelled("note", "yellow", note))
     console.print(f"results: {outcome.run_dir}")
@@ -459,6 +486,7 @@ def print_json(outcome: RunOutcome, console: Console) -> None:
         "run": str(outcome.run_dir),
         "leaderboard": leaderboard.to_records(outcome.overall) if outcome.overall is not None else [],
         "per_sequence": leaderboard.to_records(outcome.per_sequence) if outcome.per_sequence is not None else [],
+        **({"per_class": leaderboard.to_records(outcome.per_class)} if outcome.per_class is not None else {}),
         "notes": outcome.notes,
     }
     console.out(json.dumps(document, indent=2, default=str), highlight=False)

@@ -50,6 +50,8 @@ class SweepRequest:
     gt_drop: float = 0.0
     gt_jitter: float = 0.0
     seed: int = 0
+    split: str | None = None  # sportsmot, dancetrack, kitti, bdd100k: which split (as bench run's --split)
+    classes: list[str] | None = None  # kitti, bdd100k: one sequence per (video, class) (as bench run's --classes)
 
 
 @dataclass
@@ -80,6 +82,7 @@ def execute_sweep(request: SweepRequest, console: Console | None = None) -> Swee
         executor=request.executor, ray_address=request.ray_address, resume=request.resume,
         min_score=request.min_score, clear_backend=request.clear_backend, detections=request.detections,
         gt_drop=request.gt_drop, gt_jitter=request.gt_jitter, seed=request.seed,
+        split=request.split, classes=request.classes,
     )
     executor = choose_executor(request.executor, request.jobs)
     if executor == "process" or (executor == "ray" and not request.ray_address):
@@ -160,14 +163,19 @@ def resumed_sweep(request: SweepRequest, given: set[str] | frozenset = frozenset
     return restore_request(sweep["request"], request, given)
 
 
+def prepared_sweep(request: SweepRequest, given: set[str] | frozenset = frozenset()) -> SweepRequest:
+    """The request as :func:`execute_sweep` takes it, from ``bench sweep`` and ``trackbench.sweep`` alike:
+    named (a timestamp by default) and, for ``resume``, with the saved sweep's options."""
+    request = replace(request, name=run_name(request))
+    return resumed_sweep(request, given) if request.resume else request
+
+
 def execute_sweep_cli(request: SweepRequest, console: Console, err_console: Console,
                       given: set[str] | frozenset = frozenset()) -> SweepOutcome:
     """CLI entry: run the sweep, print its table, and turn known errors into clear messages (exit codes as run)."""
     request = replace(request, name=run_name(request))
     with run_reported(err_console, Path(request.results) / request.name, "bench sweep"):
-        if request.resume:
-            request = resumed_sweep(request, given)
-        outcome = execute_sweep(request, err_console)
+        outcome = execute_sweep(prepared_sweep(request, given), err_console)
     table = outcome.table
     if table is not None:
         cols = ["tracker"] + [a.name for a in outcome.grid.axes] + [c for c in SHOWN_METRICS if c in table.columns]

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress
 from rich.table import Table
 from trackbench.harness.cli.errors import reported
-from trackbench.io.terminal import labelled
+from trackbench.io.terminal import labelled, step_progress
 
 DEFAULT_OUT = Path("results/reid/siamese.pt")
 
@@ -121,15 +121,6 @@ def gather_crops(request: TrainReidRequest) -> tuple[Any, Any, list[str]]:
         if test is not None:
             tests.append(test)
     return IdentityCrops.concat(parts), (IdentityCrops.concat(tests) if tests else None), sources
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
-        TextColumn("steps"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
-        disable=not console.is_terminal and not sys.stderr.isatty(),
-    )
 
 
 def _pct(x: float) -> str:
@@ -239,7 +230,7 @@ def execute_train_reid(request: TrainReidRequest, console: Console, err_console:
     except ImportError:
         err_console.print(labelled("error", "bold red", "train-reid needs PyTorch: pip install 'trackbench[torch]'"))
         raise typer.Exit(2)
-    with reported(err_console, also=(RuntimeError,)), _progress(err_console) as bar:
+    with reported(err_console, also=(RuntimeError,)), step_progress(err_console, "steps") as bar:
         outcome = train_reid(request, console, bar)
     rows = []
     result = outcome.result

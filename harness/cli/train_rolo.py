@@ -8,29 +8,18 @@ and one line per epoch, and prints what was saved.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from trackbench.harness.cli.errors import reported
-from trackbench.io.terminal import labelled
+from trackbench.io.terminal import labelled, step_progress
 
 
 def default_out(dataset: str) -> Path:
     name = Path(dataset).name if Path(dataset).expanduser().is_dir() else dataset.lower()
     return Path(f"rolo_{name}.pt")
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
-        TextColumn("batches"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
-        disable=not console.is_terminal and not sys.stderr.isatty(),
-    )
 
 
 def summary_table(result: Any, size_bytes: int) -> Table:
@@ -66,7 +55,7 @@ def execute_train_rolo(options: dict[str, Any], out: Path | None, resume: Path |
         err_console.print(f"epoch {row['epoch']}: train loss {row['train_loss']:.4f}  val loss {row['val_loss']:.4f}  "
                           f"val IoU {row['val_iou']:.3f} (after gaps {row['val_iou_gap']:.3f})  {row['seconds']:.1f} s")
 
-    with reported(err_console), _progress(err_console) as bar:
+    with reported(err_console), step_progress(err_console, "batches") as bar:
         result = train(config, target, resume=resume, on_epoch=on_epoch, progress=bar)
     size = Path(target).stat().st_size
     console.print(summary_table(result, size))

@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from trackbench.harness.cli.option_values import given_fields, split_items
+
 console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -23,18 +25,12 @@ _REQUEST_FIELD = {"param": "params", "no_roi": "use_roi", "tracker": "trackers"}
 
 
 def _split(text: Optional[str], option: str) -> Optional[list[str]]:
-    if text is None:
-        return None
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        err_console.print(f"[bold red]error:[/bold red] {escape(option)} was given but names nothing")
-        raise typer.Exit(2)
-    return items
+    """Comma-separated items (:func:`~trackbench.harness.cli.option_values.split_items`), errors on this console."""
+    return split_items(text, option, err_console)
 
 
 def _given(ctx: typer.Context) -> set[str]:
-    return {_REQUEST_FIELD.get(n, n) for n in ctx.params
-            if getattr(ctx.get_parameter_source(n), "name", None) == "COMMANDLINE"}
+    return given_fields(ctx, _REQUEST_FIELD)
 
 
 def tune(
@@ -47,6 +43,7 @@ def tune(
     trials: Optional[int] = typer.Option(None, "--trials", help="Completed trials per study (each fold and the all-sequences study of each tracker). Default 50 unless --seconds is given."),
     seconds: Optional[float] = typer.Option(None, "--seconds", help="Time per study (finished trials' time); with --trials, whichever ends first."),
     seed: int = typer.Option(0, "--seed", help="Seed of the TPE sampler and the bootstrap: the same seed gives the same settings."),
+    prune: bool = typer.Option(False, "--prune", help="Run each trial a sequence at a time and let Optuna's median pruner stop a bad one after its first sequences (one objective only; a stopped trial counts toward --trials)."),
     cv: Optional[str] = typer.Option(None, "--cv", help="Held-out scheme: loso (default with 2+ sequences), kfold:K, split:TRAIN_SEQS/TEST_SEQS (comma-separated), or none."),
     space: Optional[List[str]] = typer.Option(None, "--space", help="name=low:high (or low:high:log, or a,b,c choices), repeatable: change a tracker's declared range or tune another field; TRACKER.name=... for one tracker."),
     param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=value, repeatable: fixed for every trial (removed from the space); TRACKER.name=value for one tracker."),
@@ -54,6 +51,8 @@ def tune(
     detections: Optional[str] = typer.Option(None, "--detections", metavar="NAME|FOLDER|gt", help="As for `bench run`: a dataset's own detection set (mot17: DPM, FRCNN, SDP; aicity: yolo3, ssd512, mask_rcnn), a folder of <sequence>.txt MOT files, or gt (oracle; --gt-drop, --gt-jitter, seeded by --seed)."),
     gt_drop: float = typer.Option(0.0, "--gt-drop", help="--detections gt: drop each box with this probability."),
     gt_jitter: float = typer.Option(0.0, "--gt-jitter", help="--detections gt: Gaussian corner noise, this times the box's width/height."),
+    split: Optional[str] = typer.Option(None, "--split", help="As for `bench run`: sportsmot, dancetrack: train, val or test; kitti: train or val (AB3DMOT's); bdd100k: the labels' split folder."),
+    classes: Optional[str] = typer.Option(None, "--classes", help="As for `bench run`: kitti (car, pedestrian), bdd100k (pedestrian, rider, car, …): one sequence per (video, class), each scored with its class's rules."),
     detector: Optional[str] = typer.Option(None, "--detector", help="AI City only: the old name of --detections."),
     no_roi: bool = typer.Option(False, "--no-roi", help="AI City only: keep detections outside roi.jpg."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Use only the first N frames of each sequence."),
@@ -81,8 +80,8 @@ def tune(
         trackers=_split(trackers, "--trackers/-t"), dataset=dataset, data_root=data_root,
         sequences=_split(sequences, "--sequences/-s"), detector=detector, use_roi=not no_roi, max_frames=max_frames,
         detections=detections, gt_drop=gt_drop, gt_jitter=gt_jitter,
-        detect_every=detect_every, min_score=min_score, clear_backend=clear_backend, params=list(param or []),
-        space=list(space or []), objective=objective, trials=trials, seconds=seconds, seed=seed, cv=cv,
+        split=split, classes=_split(classes, "--classes"), detect_every=detect_every, min_score=min_score, clear_backend=clear_backend, params=list(param or []),
+        space=list(space or []), objective=objective, trials=trials, seconds=seconds, seed=seed, prune=prune, cv=cv,
         replicates=replicates, level=level, name=resume or name, results=results, jobs=jobs, executor=executor,
         ray_address=ray_address, resume=resume is not None,
     )

@@ -16,6 +16,7 @@ whole-sequence arrays.  Shared pieces:
 * :mod:`.preprocess`: MOTChallenge preprocessing, gt + result -> :class:`~.preprocess.SeqData`;
 * :mod:`.pairs`: a sequence as flat (gt, tracker) pair arrays, for the fast engine;
 * :mod:`.motmetrics_accumulator`: the motmetrics accumulator CLEAR and identity share;
+* :mod:`.trackeval_records`: TrackEval's per-sequence records and their combination, which the TrackEval definitions share;
 * :mod:`.evaluate`: the entry points: count and score sequences, combine them from summed counts;
 * :mod:`.folders`: score a results folder against a gt folder (``bench eval``);
 * :mod:`.verify`: compare the fast engine's counts with the libraries' (``bench eval --verify``);

@@ -85,6 +85,7 @@ from scipy.optimize import linear_sum_assignment
 from trackbench.harness.metrics import motmetrics_accumulator as mm_acc
 from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs, one_per_row_and_column, pairs_at
 from trackbench.harness.metrics.preprocess import EPS, SeqData
+from trackbench.harness.metrics.trackeval_records import combine as combine_records
 
 NAME = "CLEAR"
 
@@ -324,8 +325,8 @@ class TrackEval:
         """TrackEval's ``combine_sequences`` of both metrics over several sequences' records."""
         clear, count = trackeval_metrics()
         return {
-            "clear": clear.combine_sequences({str(i): c["clear"] for i, c in enumerate(all_counts)}),
-            "count": count.combine_sequences({str(i): c["count"] for i, c in enumerate(all_counts)}),
+            "clear": combine_records(clear, [c["clear"] for c in all_counts]),
+            "count": combine_records(count, [c["count"] for c in all_counts]),
         }
 
     @staticmethod

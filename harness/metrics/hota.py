@@ -39,6 +39,7 @@ from scipy.optimize import linear_sum_assignment
 
 from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs, pairs_at
 from trackbench.harness.metrics.preprocess import EPS, SeqData
+from trackbench.harness.metrics.trackeval_records import OneMetricDefinition
 
 NAME = "HOTA"
 
@@ -51,20 +52,11 @@ def trackeval_metric() -> trackeval.metrics.HOTA:
     return trackeval.metrics.HOTA()
 
 
-class TrackEval:
+class TrackEval(OneMetricDefinition):
     """HOTA as TrackEval defines it, counted by ``trackeval.metrics.HOTA``."""
 
     NAME = NAME
-
-    @staticmethod
-    def evaluate(seq: SeqData) -> dict[str, Any]:
-        """Per-sequence HOTA record from TrackEval."""
-        return trackeval_metric().eval_sequence(seq.trackeval_data())
-
-    @staticmethod
-    def combine(all_counts: list[dict[str, Any]]) -> dict[str, Any]:
-        """TrackEval's ``combine_sequences`` over several sequences' records."""
-        return trackeval_metric().combine_sequences({str(i): res for i, res in enumerate(all_counts)})
+    metric = staticmethod(trackeval_metric)
 
     @staticmethod
     def finalize(counts: dict[str, Any]) -> dict[str, float]:

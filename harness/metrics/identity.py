@@ -30,11 +30,12 @@ from typing import Any
 
 import numpy as np
 import trackeval
-from scipy.optimize import linear_sum_assignment
 
 from trackbench.harness.metrics import motmetrics_accumulator as mm_acc
+from trackbench.harness.metrics.component_matching import max_weight_total
 from trackbench.harness.metrics.pairs import flat_pairs
 from trackbench.harness.metrics.preprocess import SeqData
+from trackbench.harness.metrics.trackeval_records import OneMetricDefinition
 
 NAME = "Identity"
 
@@ -50,12 +51,10 @@ def best_id_matching(seq: SeqData, near: np.ndarray) -> int:
         return 0
     key = flat.gt_id[flat.pair_gt[near]] * seq.num_tracker_ids + flat.trk_id[flat.pair_trk[near]]
     pairs, counts = np.unique(key, return_counts=True)
-    gt_ids, row = np.unique(pairs // seq.num_tracker_ids, return_inverse=True)
-    trk_ids, col = np.unique(pairs % seq.num_tracker_ids, return_inverse=True)
-    weight = np.zeros((len(gt_ids), len(trk_ids)), np.int64)
-    weight[row, col] = counts
-    r, c = linear_sum_assignment(weight, maximize=True)
-    return int(weight[r, c].sum())
+    _, row = np.unique(pairs // seq.num_tracker_ids, return_inverse=True)
+    _, col = np.unique(pairs % seq.num_tracker_ids, return_inverse=True)
+    # Not one dense (gt ids x tracker ids) matrix: 100,000 ids a side would be 75 GiB (component_matching.py).
+    return max_weight_total(row, col, counts, f"{seq.name}: " if seq.name else "")
 
 
 # --------------------------------------------------------------------------- motmetrics' definition
@@ -120,20 +119,11 @@ def trackeval_metric() -> trackeval.metrics.Identity:
     return trackeval.metrics.Identity({"THRESHOLD": 0.5, "PRINT_CONFIG": False})
 
 
-class TrackEval:
+class TrackEval(OneMetricDefinition):
     """Identity as TrackEval defines it, counted by ``trackeval.metrics.Identity``."""
 
     NAME = NAME
-
-    @staticmethod
-    def evaluate(seq: SeqData) -> dict[str, Any]:
-        """Per-sequence Identity record from TrackEval."""
-        return trackeval_metric().eval_sequence(seq.trackeval_data())
-
-    @staticmethod
-    def combine(all_counts: list[dict[str, Any]]) -> dict[str, Any]:
-        """TrackEval's ``combine_sequences`` over several sequences' records."""
-        return trackeval_metric().combine_sequences({str(i): c for i, c in enumerate(all_counts)})
+    metric = staticmethod(trackeval_metric)
 
     @staticmethod
     def finalize(counts: dict[str, Any]) -> dict[str, float]:

@@ -30,13 +30,14 @@ and ``bench eval --verify`` see the same edge cases as TrackEval.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from trackbench.datasets.boxes import scoring_iou_matrix
 from trackbench.datasets.sequence import EvalSpec, FrameTable, considered
+from trackbench.harness.metrics.sparse_frames import SparseFrames
 
 #: TrackEval's floating point slack around the 0.5 IoU threshold.
 EPS = float(np.finfo("float").eps)
@@ -57,7 +58,7 @@ class SeqData:
     num_frames: int
     gt_ids: list[np.ndarray]  # per frame, int64, contiguous 0..num_gt_ids-1
     tracker_ids: list[np.ndarray]  # per frame, int64, contiguous 0..num_tracker_ids-1
-    similarity: list[np.ndarray]  # per frame, IoU float64 (len(gt_ids[t]), len(tracker_ids[t]))
+    similarity: Sequence[np.ndarray]  # per frame, IoU float64 (len(gt_ids[t]), len(tracker_ids[t])); SparseFrames
     num_gt_ids: int
     num_tracker_ids: int
     num_gt_dets: int
@@ -145,8 +146,8 @@ def preprocess_result(prep: PreparedGt, result: FrameTable) -> SeqData:
         trk_keep = np.ones(len(result), bool)
         scored = prep.scored
         gs, rs = frame_starts(scored, num_frames), frame_starts(result, num_frames)
-        sims = [scoring_iou_matrix(scored.boxes[gs[t] : gs[t + 1]], result.boxes[rs[t] : rs[t + 1]])
-                for t in range(num_frames)]
+        sims = SparseFrames(scoring_iou_matrix(scored.boxes[gs[t] : gs[t + 1]], result.boxes[rs[t] : rs[t + 1]])
+                            for t in range(num_frames))
     trk_ids, n_trk = _relabel_per_frame(result.frames[trk_keep], result.ids[trk_keep], num_frames)
     return SeqData(
         num_frames=num_frames,
@@ -202,7 +203,7 @@ def distractor_matches(iou: np.ndarray, is_distractor: np.ndarray) -> np.ndarray
     return cols[is_distractor[rows]]
 
 
-def _frames_with_distractors(prep: PreparedGt, result: FrameTable) -> tuple[np.ndarray, list[np.ndarray]]:
+def _frames_with_distractors(prep: PreparedGt, result: FrameTable) -> tuple[np.ndarray, SparseFrames]:
     """Per frame: distractor removal where it can bite, then IoU of scored gt vs kept boxes.
 
     One IoU matrix per frame, of every gt row (all classes, as TrackEval
@@ -215,7 +216,7 @@ def _frames_with_distractors(prep: PreparedGt, result: FrameTable) -> tuple[np.n
     assert is_distractor is not None
     gt_start, res_start = frame_starts(gt, prep.num_frames), frame_starts(result, prep.num_frames)
     trk_keep = np.ones(len(result), bool)
-    sims: list[np.ndarray] = []
+    sims = SparseFrames()  # only the overlapping cells are kept (memory O(pairs))
     for t in range(prep.num_frames):
         rows = slice(gt_start[t], gt_start[t + 1])
         iou = scoring_iou_matrix(gt.boxes[rows], result.boxes[res_start[t]:res_start[t + 1]])
@@ -232,7 +233,7 @@ def _frames_with_distractors(prep: PreparedGt, result: FrameTable) -> tuple[np.n
     return trk_keep, sims
 
 
-def _frames_with_unmatched_filters(prep: PreparedGt, result: FrameTable) -> tuple[np.ndarray, list[np.ndarray]]:
+def _frames_with_unmatched_filters(prep: PreparedGt, result: FrameTable) -> tuple[np.ndarray, SparseFrames]:
     """KITTI's preprocessing (TrackEval's ``Kitti2DBox``), per frame: one Hungarian assignment of every tracker
     box to every gt row (IoU >= 0.5); boxes matched to a distractor row are removed, and so are unmatched
     boxes no taller than ``spec.min_height`` or with more than half their area inside one ignore region."""
@@ -242,7 +243,7 @@ def _frames_with_unmatched_filters(prep: PreparedGt, result: FrameTable) -> tupl
     gt_start, res_start = frame_starts(gt, prep.num_frames), frame_starts(result, prep.num_frames)
     reg_start = frame_starts(regions, prep.num_frames) if regions is not None else None
     trk_keep = np.ones(len(result), bool)
-    sims: list[np.ndarray] = []
+    sims = SparseFrames()  # only the overlapping cells are kept (memory O(pairs))
     for t in range(prep.num_frames):
         rows = slice(gt_start[t], gt_start[t + 1])
         boxes = result.boxes[res_start[t]:res_start[t + 1]]
@@ -256,11 +257,13 @@ def _frames_with_unmatched_filters(prep: PreparedGt, result: FrameTable) -> tupl
             match_rows, match_cols = match_rows[hit], match_cols[hit]
             removed[match_cols[is_distractor[rows][match_rows]]] = True
             unmatched[match_cols] = False
-        tall = boxes[:, 3] - boxes[:, 1] > spec.min_height + EPS
+        small = np.zeros(len(boxes), bool)
+        if spec.min_height > 0:  # KITTI only: BDD100K keeps unmatched boxes of any height, even flat ones
+            small = boxes[:, 3] - boxes[:, 1] <= spec.min_height + EPS
         inside = np.zeros(len(boxes), bool)
         if reg_start is not None and reg_start[t + 1] > reg_start[t] and len(boxes):
             inside = (_ioa(boxes, regions.boxes[reg_start[t]:reg_start[t + 1]]) > 0.5 + EPS).any(axis=1)
-        removed |= unmatched & (~tall | inside)
+        removed |= unmatched & (small | inside)
         trk_keep[res_start[t]:res_start[t + 1]] = ~removed
         sims.append(iou[gt_keep[rows]][:, ~removed])
     return trk_keep, sims

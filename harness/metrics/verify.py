@@ -15,16 +15,59 @@ from typing import Any, Sequence
 import numpy as np
 
 from trackbench.harness.metrics import clear, identity
+from trackbench.harness.metrics.evaluate import SequenceCounts, SequenceJob, count_sequences
 
 
 class VerificationError(RuntimeError):
     """The fast engine's counts differ from motmetrics' / TrackEval's own (``bench eval --verify``)."""
 
 
+def check_against_library(counts: list[SequenceCounts], jobs: Sequence[SequenceJob], workers: int, backend: str,
+                          engine: str) -> None:
+    """Count ``jobs`` again with the libraries' own code; raise :class:`VerificationError` unless ``counts`` agree.
+
+    ``counts`` are what the ``engine`` gave for ``jobs``: every ``--verify`` path
+    (``bench eval`` on MOT files and on Scalabel JSON) checks them this one way.
+    """
+    wrong = differences(counts, count_sequences(jobs, workers, backend, "library"))
+    if wrong:
+        raise VerificationError(f"{len(wrong)} count(s) of the {engine} engine differ from the libraries': "
+                                + "; ".join(wrong[:10]))
+
+
 #: Relative tolerance for non-count fields (MOTP, LocA, AssA, ...).
 RTOL = 1e-9
 #: Fields that are counts and must match exactly.
 EXACT = frozenset(clear.COUNT_FIELDS) | frozenset(identity.FIELDS) | {"HOTA_TP", "HOTA_FN", "HOTA_FP"}
+
+
+#: Most memory the libraries may need for one sequence (see :func:`library_bytes`); above it --verify refuses.
+MAX_LIBRARY_BYTES = 4 << 30
+
+
+def library_bytes(gt_ids: int, tracker_ids: int) -> int:
+    """Bytes motmetrics' and TrackEval's own code allocate for one sequence of ``gt_ids`` x ``tracker_ids`` ids.
+
+    Their identity metrics solve one dense (gt + tracker ids)² assignment
+    (TrackEval's ``fp_mat``, ``fn_mat`` and their sum, motmetrics' cost
+    matrix: about 4 copies), and TrackEval's HOTA keeps 23 (gt x tracker ids)
+    float64 arrays (a match count per alpha, alignment scores); the larger
+    of the two is the peak.  100,000 ids a side: TrackEval asked for 75 GiB.
+    """
+    return 8 * max(23 * gt_ids * tracker_ids, 4 * (gt_ids + tracker_ids) ** 2)
+
+
+def check_library_memory(jobs: Sequence[Any]) -> None:
+    """Refuse ``--verify`` before the libraries run when one sequence would need more than
+    :data:`MAX_LIBRARY_BYTES` (ids counted in the input tables: an upper bound of the scored ones)."""
+    for job in jobs:
+        g, t = len(np.unique(job.gt.ids)), len(np.unique(job.result.ids))
+        need = library_bytes(g, t)
+        if need > MAX_LIBRARY_BYTES:
+            raise ValueError(f"{job.name}: --verify cannot run the libraries here: {g:,} gt ids x {t:,} tracker ids "
+                             f"need about {need / (1 << 30):,.1f} GiB in motmetrics'/TrackEval's own code, above "
+                             f"the {MAX_LIBRARY_BYTES / (1 << 30):g} GiB ceiling (the fast engine scores it without "
+                             "--verify)")
 
 
 def differences(fast: Sequence[Any], library: Sequence[Any]) -> list[str]:

@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from trackbench.harness.report.literal_text import literal_text
 from trackbench.harness.report.names import paper_label, paper_name
 
 BAR_METRICS = ("HOTA", "MOTA", "IDF1")
@@ -45,6 +46,7 @@ def _short_number(value: float, _pos=None) -> str:
     return f"{value:g}"
 
 
+@literal_text
 def metric_bars(overall: pd.DataFrame) -> bytes | None:
     """Grouped horizontal bars of HOTA, MOTA and IDF1 per tracker (best at the top), legend below."""
     metrics = [m for m in BAR_METRICS if m in overall.columns and overall[m].notna().any()]
@@ -70,6 +72,7 @@ def metric_bars(overall: pd.DataFrame) -> bytes | None:
     return _png(fig)
 
 
+@literal_text
 def speed_accuracy(overall: pd.DataFrame, end_to_end: dict[str, float] | None = None, metric: str = "HOTA") -> bytes | None:
     """Accuracy (y) against frames per second (x, log): filled = tracker only, hollow = end to end."""
     if metric not in overall.columns or "Hz" not in overall.columns:
@@ -106,6 +109,7 @@ def speed_accuracy(overall: pd.DataFrame, end_to_end: dict[str, float] | None = 
     return _png(fig)
 
 
+@literal_text
 def sequence_heatmap(per_seq: pd.DataFrame, metric: str = "HOTA") -> bytes | None:
     """Trackers × sequences coloured by ``metric``, values written in the cells; None for a single sequence."""
     if per_seq is None or metric not in per_seq.columns or per_seq.index.nlevels != 2:
@@ -125,6 +129,7 @@ def sequence_heatmap(per_seq: pd.DataFrame, metric: str = "HOTA") -> bytes | Non
     return _png(fig)
 
 
+@literal_text
 def sweep_curves(table: pd.DataFrame, axis: str, metrics: tuple[str, ...] = BAR_METRICS,
                  rank_by: str = "HOTA") -> bytes | None:
     """Each metric against the swept parameter; the best setting by ``rank_by`` marked with a star."""

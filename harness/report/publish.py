@@ -55,6 +55,11 @@ class RunData:
     def sweep(self) -> dict[str, Any] | None:
         return self.manifest.get("sweep")
 
+    @property
+    def tune(self) -> bool:
+        """A ``bench tune`` run: its own sections (held out, history, importances, Pareto), not a leaderboard."""
+        return isinstance(self.manifest.get("tune"), dict)
+
 
 def load_run(run_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
     """The manifest and leaderboards of a completed run, with clear errors otherwise."""
@@ -64,6 +69,8 @@ def load_run(run_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("status") not in ("complete", "failed"):  # failed: some units failed, the rest were scored
         raise ValueError(f"run {run_dir} did not complete (status {manifest.get('status')!r}); rerun it before publishing")
+    if isinstance(manifest.get("tune"), dict):  # a tune: its held-out runs are the scored leaderboard
+        run_dir = run_dir / "heldout"
     board_path = run_dir / "leaderboard.csv"
     if not board_path.is_file():
         raise FileNotFoundError(f"{run_dir} has no leaderboard.csv (nothing was scored)")
@@ -130,7 +137,8 @@ def provenance(run: RunData) -> Text:
         f"detections every {m.get('detect_every', 1)} frame(s)" if m.get("detect_every", 1) != 1 else "",
         f"detections scored below {m['min_score']:g} dropped before every tracker (--min-score)"
         if m.get("min_score") is not None else "",
-        f"started {m.get('started')}, finished {m.get('finished')}, tracking wall time {m.get('wall_seconds')} s",
+        f"started {m.get('started')}, finished {m.get('finished')}"
+        + (f", tracking wall time {m['wall_seconds']} s" if m.get("wall_seconds") is not None else ""),
         f"command: {' '.join(m.get('command', []))}",
         f"software: Python {env.get('python')}, {packages}; git {env.get('git_commit') or 'unknown'}",
         f"machine: {env.get('platform')} ({env.get('processor', '')})",
@@ -257,7 +265,7 @@ def build_document(runs: list[RunData], comparisons: list[Any] | None = None) ->
     """The report of one or several runs (see module docstring)."""
     names = ", ".join(r.name for r in runs)
     doc = Document(f"trackbench report: {names}")
-    plain = [r for r in runs if r.sweep is None]
+    plain = [r for r in runs if r.sweep is None and not r.tune]
     per_seq = None
     if plain:
         section, _, per_seq = _leaderboard_section(plain)
@@ -265,6 +273,10 @@ def build_document(runs: list[RunData], comparisons: list[Any] | None = None) ->
     for run in runs:
         if run.sweep is not None:
             doc.sections.append(_sweep_section(run))
+        if run.tune:
+            from trackbench.harness.tune.report import tune_sections
+
+            doc.sections += tune_sections(run.run_dir, run.manifest, run.name)
     per = _per_sequence_section(per_seq)
     if per:
         doc.sections.append(per)

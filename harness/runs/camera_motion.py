@@ -8,7 +8,8 @@ it in the cache folder (``$TRACKBENCH_CACHE``/camera_motion, as appearance
 vectors are kept, :mod:`trackbench.harness.runs.features`): the key hashes the
 method, the sequence, its length, its frames' fingerprint and its detections
 (``orb`` masks them), and the file stores its key and a SHA-256 of the warps,
-so a stale or damaged file is recomputed, never used.
+so a stale or damaged file is recomputed, never used, and the unit's result
+carries a note saying so (as for appearance vectors).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 
 import hashlib
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ from trackbench.datasets.camera_motion_estimate import METHODS, estimate
 from trackbench.datasets.frames import source_fingerprint
 from trackbench.datasets.sequence import Sequence
 from trackbench.harness.runs.features import cache_dir as _embeddings_dir
-from trackbench.io.atomic import atomic_path
+from trackbench.harness.runs.npz_cache import load_entry, save_entry
 
 #: Bumped when the cache file layout or key changes.
 CACHE_FORMAT = 1
@@ -56,20 +56,14 @@ def cache_key(seq: Sequence, method: str) -> str:
     return h.hexdigest()[:32]
 
 
-def _digest(warps: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(warps).tobytes()).hexdigest()
-
-
-def _load(path: Path, key: str, frames: int) -> np.ndarray | None:
-    """The cached warps when the file holds exactly what ``key`` stands for, else None."""
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            warps, stored_key, digest = stored["warps"], str(stored["key"]), str(stored["sha256"])
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+def _load(path: Path, key: str, frames: int) -> tuple[np.ndarray | None, str | None]:
+    """(the cached warps, None) when the file holds exactly what ``key`` stands for, else (None, why not)."""
+    def wrong_layout(warps: np.ndarray) -> str | None:
+        if warps.shape != (frames, 2, 3) or warps.dtype != np.float64:
+            return f"holds {warps.dtype} warps of shape {warps.shape}, expected float64 {(frames, 2, 3)}"
         return None
-    good = (stored_key == key and warps.shape == (frames, 2, 3) and warps.dtype == np.float64
-            and np.isfinite(warps).all() and _digest(warps) == digest)
-    return warps if good else None
+
+    return load_entry(path, "warps", key, wrong_layout)
 
 
 def _gmc_for(folder: str, seq: Sequence) -> CameraMotion:
@@ -89,20 +83,23 @@ def camera_motion_for(seq: Sequence, spec: str) -> CameraMotion:
                          f"(give a folder of GMC files instead)")
     key = cache_key(seq, spec)
     path = cache_dir() / f"{key}.npz"
-    warps = _load(path, key, seq.info.length) if path.is_file() else None
-    if warps is not None:
-        return CameraMotion(warps, spec)
+    note = None
+    if path.is_file():
+        warps, why = _load(path, key, seq.info.length)
+        if warps is not None:
+            return CameraMotion(warps, spec)
+        note = f"camera motion cache {path} {why}: recomputed"
     motion = estimate(spec, seq.images(), boxes=lambda f: seq.detections.detections(f).boxes)
     if len(motion) != seq.info.length:
         raise ValueError(f"{seq.name}: {len(motion)} frames decoded for camera motion, the sequence has "
                          f"{seq.info.length}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path, suffix=".npz") as tmp:
-            np.savez(tmp, warps=motion.warps, key=np.array(key), sha256=np.array(_digest(motion.warps)))
-    except OSError:
-        pass  # an unwritable cache costs a recomputation next time, nothing else
-    return motion
+        save_entry(path, "warps", key, motion.warps)
+    except OSError as exc:  # an unwritable cache costs a recomputation next time, nothing else
+        note = (f"could not write the camera motion cache ({exc.strerror or exc}: {exc.filename or path}); "
+                "estimated, not cached")
+    return dataclasses.replace(motion, note=note)
 
 
 def with_cmc(variants: list, spec: str | None, ablation: bool = False) -> list:

@@ -28,14 +28,13 @@ import hashlib
 import json
 import os
 import time
-import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from trackbench.datasets.motfile import atomic_write_text
-from trackbench.io.atomic import atomic_path
+from trackbench.harness.runs.npz_cache import load_entry, save_entry
 from trackbench.datasets.frames import source_fingerprint
 from trackbench.datasets.sequence import Sequence
 from trackbench.trackers.embedders import create_embedder, is_precomputed
@@ -75,42 +74,25 @@ def cache_key(seq: Sequence, embedder_key: str) -> str:
     return h.hexdigest()[:32]
 
 
-def _digest(array: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
-
-
 def save_cached(path: Path, key: str, features: np.ndarray) -> None:
     """Store vectors with their key and checksum inside the file (written atomically)."""
-    with atomic_path(path, suffix=".npz") as tmp:
-        np.savez(tmp, features=features, key=np.array(key), sha256=np.array(_digest(features)))
+    save_entry(path, "features", key, features)
 
 
 def load_cached(path: Path, key: str, rows: int, dim: int | None = None) -> tuple[np.ndarray | None, str | None]:
     """(vectors, None) when the cache file holds exactly what ``key`` stands for, else (None, why not).
 
-    Checked: the file reads as an ``.npz`` without pickles, its stored key is
-    ``key``, the array is 2-D float32 with ``rows`` rows (and ``dim`` columns
-    when given), every value is finite, and the stored SHA-256 matches.
+    Checked as every cache entry is (:func:`~trackbench.harness.runs.npz_cache.load_entry`), the array
+    being 2-D float32 with ``rows`` rows (and ``dim`` columns when given).
     """
-    try:
-        stored = np.load(path, allow_pickle=False)
-        if not isinstance(stored, np.lib.npyio.NpzFile):
-            return None, "is not a vectors-with-key archive (an older cache format, or another file)"
-        with stored:
-            features, stored_key, digest = stored["features"], str(stored["key"]), str(stored["sha256"])
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        return None, f"unreadable ({type(exc).__name__}: {str(exc)[:80]})"
-    if stored_key != key:
-        return None, "written for other data or another embedder (stored key differs)"
-    if features.ndim != 2 or features.dtype != np.float32 or len(features) != rows:
-        return None, f"holds a {features.dtype} array of shape {features.shape}, expected ({rows}, D) float32"
-    if dim is not None and features.shape[1] != dim:
-        return None, f"holds {features.shape[1]}-d vectors, the embedder gives {dim}-d"
-    if not np.isfinite(features).all():
-        return None, "holds non-finite values"
-    if _digest(features) != digest:
-        return None, "its checksum does not match its vectors (the file was modified)"
-    return features, None
+    def wrong_layout(features: np.ndarray) -> str | None:
+        if features.ndim != 2 or features.dtype != np.float32 or len(features) != rows:
+            return f"holds a {features.dtype} array of shape {features.shape}, expected ({rows}, D) float32"
+        if dim is not None and features.shape[1] != dim:
+            return f"holds {features.shape[1]}-d vectors, the embedder gives {dim}-d"
+        return None
+
+    return load_entry(path, "features", key, wrong_layout)
 
 
 def compute_features(seq: Sequence, embedder: Embedder, batch_size: int = 256,

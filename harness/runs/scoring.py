@@ -10,6 +10,11 @@ embedding time (see :class:`~trackbench.harness.runs.runner.UnitResult`).
 CLEAR and identity come from the chosen backend (motmetrics or TrackEval).  Units that were skipped (a tracker
 that needs images on box-only data) or sequences without gt are reported as
 notes rather than failing the run.
+
+Multi-class datasets (KITTI, BDD100K: sequences whose ``EvalSpec.object_class``
+is set) also get a per-class table, ``overall.attrs['per_class']`` (tracker ×
+class, plus TrackEval's class-averaged ``CLASS_AVG`` and detection-averaged
+``COMBINED`` rows; :mod:`trackbench.harness.metrics.classes`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pandas as pd
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import Sequence
 from trackbench.harness.report.leaderboard import order_columns
+from trackbench.harness.metrics.classes import class_rows
 from trackbench.harness.metrics.evaluate import DEFAULT_BACKEND, SequenceJob, combine_counts, count_sequences, finalize
 from trackbench.harness.runs.runner import UnitResult
 
@@ -101,4 +107,18 @@ def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int
             notes.append(f"{variant}'s combined row covers {len(everywhere) - len(missing)} of {len(everywhere)} "
                          f"scored sequences (no {', '.join(missing)}): complete = False, not comparable with the others")
     per_seq = order_columns(pd.DataFrame(per_rows).set_index(["tracker", "sequence"]), first)
+    per_class = class_table(counts_by_variant, by_name, [v for v in overall.index])
+    if per_class is not None:
+        overall.attrs["per_class"] = per_class
     return overall, per_seq, notes
+
+
+def class_table(counts_by_variant: dict[str, list], by_name: dict[str, Sequence],
+                variants: list[str]) -> pd.DataFrame | None:
+    """Tracker × (class, CLASS_AVG, COMBINED) rows of the combined variants; None for single-class data."""
+    class_of = {name: seq.eval_spec.object_class for name, seq in by_name.items()}
+    rows = []
+    for variant in variants:
+        for name, row in class_rows(counts_by_variant.get(variant, []), class_of).items():
+            rows.append({"tracker": variant, "class": name, **row})
+    return order_columns(pd.DataFrame(rows).set_index(["tracker", "class"])) if rows else None

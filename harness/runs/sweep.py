@@ -36,6 +36,7 @@ import pandas as pd
 from trackbench import trackers
 from trackbench.harness.runs.runner import Variant, check_variant
 from trackbench.trackers.params import ParamError, canonical_name, field_names
+from trackbench.harness.report.literal_text import literal_text
 
 #: Parameters the harness itself understands (not tracker fields).
 HARNESS_PARAMS = ("detect_every",)
@@ -64,11 +65,7 @@ def parse_values(raw: str) -> list[str]:
             raise ParamError(f"cannot read range {raw!r}") from None
         if step == 0:
             raise ParamError(f"range {raw!r}: step must not be 0")
-        if (stop - start) * step < 0:
-            raise ParamError(f"range {raw!r}: step {step} never reaches {stop} from {start}")
-        count = int((stop - start) / step) + 1
-        if count > MAX_SETTINGS:
-            raise ParamError(f"range {raw!r} has {count} values; at most {MAX_SETTINGS}")
+        count = _range_count(raw, start, stop, step)
         return [_decimal_text(start + i * step) for i in range(count)]
     if "," in raw:
         values = [v.strip() for v in raw.split(",")]
@@ -76,6 +73,25 @@ def parse_values(raw: str) -> list[str]:
             raise ParamError(f"empty value in list {raw!r}")
         return values
     return [raw.strip()]
+
+
+def _range_count(raw: str, start: Decimal, stop: Decimal, step: Decimal) -> int:
+    """How many values ``start:stop:step`` has, refused above :data:`MAX_SETTINGS`.
+
+    The quotient is compared before it becomes an ``int``: a step such as
+    ``1e-1000000`` overflows the decimal context (``decimal.Overflow``, an
+    ``ArithmeticError``) or would build a million-digit integer.
+    """
+    try:
+        if (stop - start) * step < 0:
+            raise ParamError(f"range {raw!r}: step {step} never reaches {stop} from {start}")
+        quotient = (stop - start) / step
+    except ArithmeticError:
+        raise ParamError(f"range {raw!r}: the step is too small for the span (far more than {MAX_SETTINGS} "
+                         "values)") from None
+    if quotient >= MAX_SETTINGS:
+        raise ParamError(f"range {raw!r} has {quotient + 1:.6g} values; at most {MAX_SETTINGS}")
+    return int(quotient) + 1
 
 
 @dataclass
@@ -200,6 +216,7 @@ def sweep_table(overall: pd.DataFrame, settings: list[Setting], axes: list[Axis]
     return pd.concat([head, body], axis=1)
 
 
+@literal_text
 def plot_sweep(table: pd.DataFrame, axes: list[Axis], path: Path, title: str = "") -> Path | None:
     """MOTA, IDF1 and HOTA against the first swept parameter; None when there is nothing to draw."""
     metrics = [m for m in PLOT_METRICS if m in table.columns and table[m].notna().any()]

@@ -20,6 +20,7 @@ import numpy as np
 
 from trackbench import trackers
 from trackbench.datasets.sequence import Detections, Sequence
+from trackbench.trackers.core.association_limit import FrameTooLarge
 from trackbench.trackers.params import as_dict
 from trackbench.harness.runs.output_check import as_written, why_invalid
 
@@ -148,18 +149,21 @@ def track_unit(variant: Variant, seq: Sequence, detect_every: int = 1,
 
 
 def _camera_motion(variant: Variant, tracker: trackers.Tracker, seq: Sequence
-                   ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(frames with camera motion (F,) bool, warps (F, 2, 3)) for ``--cmc``, or (None, None) without it.
+                   ) -> tuple[np.ndarray | None, np.ndarray | None, str | None]:
+    """(frames with camera motion (F,) bool, warps (F, 2, 3), a note) for ``--cmc``, or Nones without it;
+    the note says when a damaged cache file was recomputed.
 
     Only trackers that set ``compensates_camera`` get warps; identity frames are
     skipped, so compensation changes nothing on frames where the camera stood still.
     """
     if not variant.cmc or not tracker.compensates_camera:
-        return None, None
+        return None, None, None
     from trackbench.harness.runs.camera_motion import camera_motion_for
+    from trackbench.trackers.core import cmc_kernels
 
     motion = camera_motion_for(seq, variant.cmc)
-    return motion.moving(), motion.warps
+    cmc_kernels.warm_up()  # the compiled warps load here, not on the first timed frame with motion
+    return motion.moving(), motion.warps, motion.note
 
 
 def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callable[[int], None] | None,
@@ -184,7 +188,9 @@ def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callabl
         result.skipped = reason
         return UnitOutput(result)
     tracker.reset(seq.info)
-    moving, warps = _camera_motion(variant, tracker, seq)
+    moving, warps, cmc_note = _camera_motion(variant, tracker, seq)
+    if cmc_note:
+        result.note = f"{result.note}; {cmc_note}" if result.note else cmc_note
     needs_images = tracker.requires.images
     decode_clock = [0.0]
     frames_out, ids_out, boxes_out, scores_out = [], [], [], []
@@ -195,7 +201,10 @@ def _track(variant: Variant, seq: Sequence, detect_every: int, progress: Callabl
         t0 = time.perf_counter()
         if moving is not None and moving[frame_no - 1]:
             tracker.compensate(warps[frame_no - 1])  # the camera's motion into this frame (--cmc)
-        out = tracker.update(image, dets) if dets is not None else tracker.coast(image)
+        try:
+            out = tracker.update(image, dets) if dets is not None else tracker.coast(image)
+        except FrameTooLarge as exc:  # the tracker knows its counts, the runner the sequence and frame
+            raise exc.at(seq.name, frame_no) from None
         spent += time.perf_counter() - t0
         if len(out):
             frames_out.append(np.full(len(out), frame_no))

@@ -40,6 +40,7 @@ from trackbench.harness.cli.run import (RunRequest, _sigterm_as_interrupt, defau
                                         saved_request, unit_options)
 from trackbench.harness.metrics.evaluate import check_backend
 from trackbench.harness.report import leaderboard
+from trackbench.harness.report.score_scales import score_scale_notes
 from trackbench.harness.runs import manifest
 from trackbench.harness.runs.executors import choose_executor
 from trackbench.harness.runs.folder import RunFolder, saved_manifest
@@ -50,7 +51,7 @@ from trackbench.harness.tune import heldout, paramfile, study as studies
 from trackbench.harness.tune.folds import Fold, make_folds
 from trackbench.harness.tune.objectives import Objective, parse_objective
 from trackbench.harness.tune.spaces import TrackerSpace, build_spaces, parse_space_items
-from trackbench.harness.tune.units import UnitContext, score_setting
+from trackbench.harness.tune.units import UnitContext, score_progressively, score_setting
 from trackbench.trackers import tracker_class
 from trackbench.trackers.params import ParamError, parse_assignments
 from trackbench.trackers.space import defaults as field_defaults
@@ -74,6 +75,8 @@ class TuneRequest:
     detections: str | None = None  # as bench run's --detections; the gt simulation uses --seed
     gt_drop: float = 0.0
     gt_jitter: float = 0.0
+    split: str | None = None  # sportsmot, dancetrack, kitti, bdd100k: as bench run's --split
+    classes: list[str] | None = None  # kitti, bdd100k: as bench run's --classes
     max_frames: int | None = None
     detect_every: int = 1
     min_score: float | None = None
@@ -84,6 +87,7 @@ class TuneRequest:
     trials: int | None = None
     seconds: float | None = None
     seed: int = 0
+    prune: bool = False  # Optuna's median pruner: stop a bad trial after its first sequences
     cv: str | None = None
     replicates: int = 1000
     level: float = 0.95
@@ -135,7 +139,7 @@ def run_request(request: TuneRequest) -> RunRequest:
                       max_frames=request.max_frames, detect_every=request.detect_every,
                       min_score=request.min_score, clear_backend=request.clear_backend,
                       detections=request.detections, gt_drop=request.gt_drop, gt_jitter=request.gt_jitter,
-                      seed=request.seed)
+                      seed=request.seed, split=request.split, classes=request.classes)
 
 
 def plan(request: TuneRequest) -> Plan:
@@ -145,6 +149,9 @@ def plan(request: TuneRequest) -> Plan:
     except ImportError:
         raise ParamError("bench tune needs Optuna: pip install 'trackbench[tune]'") from None
     objective = parse_objective(request.objective)
+    if request.prune and objective.multi:
+        raise ParamError("--prune works with one objective (Optuna cannot prune multi-objective studies); "
+                         f"--objective {request.objective} names {len(objective.metrics)}")
     request = check_budget(request)
     if not 0 < request.level < 1:
         raise ParamError(f"--level must lie between 0 and 1, got {request.level}")
@@ -176,18 +183,24 @@ def _study_name(tracker: str, fold: str) -> str:
     return f"{tracker}/{fold}"
 
 
-def _trial_rows(study: Any, tracker: str, fold: str, objective: Objective) -> list[dict[str, Any]]:
+def _trial_rows(study: Any, tracker: str, fold: str, objective: Objective,
+                train: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     rows = []
     for t in study.get_trials(deepcopy=False):
         row: dict[str, Any] = {"tracker": tracker, "fold": fold, "trial": t.number, "state": t.state.name,
                                "default": bool(t.user_attrs.get("default")),
                                "seconds": (t.datetime_complete - t.datetime_start).total_seconds()
                                if t.datetime_complete and t.datetime_start else None}
-        for i, metric in enumerate(objective.metrics):
-            row[metric] = t.values[i] if t.values else None
+        for i, metric in enumerate(objective.metrics):  # a stopped trial's values are Optuna's last report
+            row[metric] = t.values[i] if t.values and t.state.name == "COMPLETE" else None
+        if t.user_attrs.get("stopped") is not None and t.intermediate_values:  # the objective when stopped
+            row[f"{objective.first} when stopped"] = t.intermediate_values[max(t.intermediate_values)]
         for key, value in sorted((t.user_attrs.get("values") or {}).items()):
             row[f"param {key}"] = value
+        stopped = t.user_attrs.get("stopped")
+        row["sequences run"] = stopped if stopped is not None else (len(train) if t.state.name == "COMPLETE" else None)
         row["reason"] = t.user_attrs.get("rejected") or t.user_attrs.get("failed") or (
+            f"stopped by the pruner after {stopped} of {len(train)} sequences" if stopped is not None else "") or (
             "interrupted" if t.state.name == "FAIL" else "")
         rows.append(row)
     return rows
@@ -235,24 +248,36 @@ class Tuner:
             raise ParamError(f"{space.tracker}: nothing left to tune on fold {fold}")
         defaults = field_defaults(tracker_class(space.tracker).Params)
         study_plan = studies.StudyPlan(_study_name(space.tracker, fold), dims, defaults, objective, request.trials,
-                                       request.seconds, request.seed)
+                                       request.seconds, request.seed, request.prune)
         bar = f"{space.tracker} {fold}"
         self.report.add(bar, request.trials or 0, unit="trials")
 
-        def evaluate(values: dict[str, str], is_default: bool) -> studies.TrialOutcome:
+        def evaluate(values: dict[str, str], is_default: bool,
+                     step: studies.Step | None = None) -> studies.TrialOutcome:
             overrides = dict(space.fixed) if is_default else {**space.fixed, **values}
+            stopped = None
             try:
-                metrics, why = score_setting(space.tracker, overrides, sequences, self.trial_ctx)
+                if step is None:
+                    metrics, why = score_setting(space.tracker, overrides, sequences, self.trial_ctx)
+                else:
+                    metrics, why, stopped = score_progressively(
+                        space.tracker, overrides, sequences, self.trial_ctx,
+                        lambda done, pooled: step(done, pooled.get(objective.first, float("nan"))))
             except ParamError as exc:
                 return studies.TrialOutcome(rejected=str(exc))
             if metrics is None:
                 return studies.TrialOutcome(failed=why)
+            if stopped is not None:
+                return studies.TrialOutcome(metrics=metrics, stopped=stopped)
             return studies.TrialOutcome([metrics.get(m, float("nan")) for m in objective.metrics], metrics)
 
         def on_trial(number: int, values: dict[str, str], outcome: studies.TrialOutcome, is_default: bool) -> None:
-            if outcome.values is not None:
+            if outcome.values is not None or outcome.stopped is not None:
                 self.report.advance(bar, 1)
             shown = ", ".join(f"{m} {v:.2f}" for m, v in zip(objective.metrics, outcome.values or []))
+            if outcome.stopped is not None:
+                shown = (f"stopped by the pruner after {outcome.stopped} of {len(sequences)} sequences "
+                         f"({objective.first} {outcome.metrics.get(objective.first, float('nan')):.2f} so far)")
             state = shown or f"not counted ({outcome.rejected or outcome.failed})"
             self.report.log(f"{bar} trial {number}{' (defaults)' if is_default else ''}: {state}")
 
@@ -266,11 +291,13 @@ class Tuner:
         choices: dict[str, list[heldout.FoldChoice]] = {}
         best_all: dict[str, dict[str, str]] = {}
         folder = self.run_dir / "best_params"
+        self.notes += score_scale_notes([(s.tracker, s.fixed) for s in self.plan.spaces], self.plan.sequences,
+                                        request.min_score)
         for space in self.plan.spaces:
             choices[space.tracker] = []
             for fold_name, train in self.studies_of():
                 found = self.optimise(space, fold_name, train)
-                trial_rows += _trial_rows(found, space.tracker, fold_name, objective)
+                trial_rows += _trial_rows(found, space.tracker, fold_name, objective, train)
                 best = studies.best_trial(found, objective)
                 if best is None:
                     raise ValueError(f"{space.tracker} on {fold_name}: no trial completed (see trials.csv)")
@@ -370,6 +397,7 @@ def execute_tune(request: TuneRequest, console: Console | None = None) -> TuneOu
         "sequences": [s.name for s in checked.sequences], "frames": {s.name: s.info.length for s in checked.sequences},
         "objective": list(checked.objective.metrics), "directions": checked.objective.directions,
         "budget": {"trials": request.trials, "seconds": request.seconds}, "seed": request.seed,
+        "prune": request.prune,
         "folds": [{"name": f.name, "train": list(f.train), "test": list(f.test)} for f in checked.folds],
         "spaces": {s.tracker: {n: d.describe() for n, d in s.dimensions.items()} for s in checked.spaces},
         "fixed": {s.tracker: s.fixed for s in checked.spaces},

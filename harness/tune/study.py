@@ -10,6 +10,14 @@ Why the loop is written out (ask/tell) instead of ``study.optimize``:
   every study (a default outside a declared range, such as SORT's ``-inf``
   score threshold, is clamped in what the sampler sees; the tracker runs with
   the real default, kept in the trial's ``values``).
+- **Pruning** (``--prune``, one objective only): a trial reports its
+  objective pooled over the sequences it has run so far after each
+  sequence, and Optuna's median pruner stops it once that is worse than the
+  median of the finished trials at the same point (never the defaults, never
+  before :data:`PRUNER_STARTUP` trials finished).  A stopped trial is PRUNED
+  with a ``stopped`` attribute and counts toward ``--trials``: the budget is
+  then proposals tried, and the saving is the sequences a stopped trial
+  never ran.
 - **Resume = uninterrupted**: the sampler is rebuilt before each trial with a
   seed derived from ``--seed`` and the number of trials finished so far, so
   its proposal depends only on the stored history, never on how many
@@ -30,6 +38,8 @@ from trackbench.trackers.space import Dimension
 
 #: Trials (of any state) one study may start beyond its budget before giving up on rejected settings.
 EXTRA_ATTEMPTS = 50
+#: Finished trials before the pruner may stop one (a median of fewer is noise).
+PRUNER_STARTUP = 5
 
 
 def _optuna():
@@ -68,10 +78,13 @@ class TrialOutcome:
     metrics: dict[str, float] = field(default_factory=dict)
     rejected: str | None = None  # the tracker refused the setting (PRUNED: sampler learns, budget unspent)
     failed: str | None = None  # a unit failed or nothing could be scored (FAIL)
+    stopped: int | None = None  # the pruner stopped it after this many sequences (PRUNED, counts as a trial)
 
 
-#: evaluate(values as strings, is_default) -> TrialOutcome
-Evaluate = Callable[[dict[str, str], bool], TrialOutcome]
+#: step(sequences done, objective pooled over them) -> True to stop the trial there (pruning).
+Step = Callable[[int, float], bool]
+#: evaluate(values as strings, is_default[, step]) -> TrialOutcome; step is passed only when pruning.
+Evaluate = Callable[..., TrialOutcome]
 
 
 def value_text(value: Any) -> str:
@@ -112,6 +125,7 @@ class StudyPlan:
     trials: int | None
     seconds: float | None
     seed: int
+    prune: bool = False
 
 
 def _states():
@@ -127,11 +141,17 @@ def repair(study: Any) -> int:
     return len(stale)
 
 
+def stopped_early(trial: Any) -> bool:
+    """A trial the pruner stopped (PRUNED with ``stopped``), unlike a setting the tracker rejected."""
+    return trial.state == _states().PRUNED and trial.user_attrs.get("stopped") is not None
+
+
 def counts(study: Any) -> tuple[int, int, float]:
-    """(COMPLETE trials, finished trials that the sampler learns from, seconds spent by finished trials)."""
+    """(trials counted toward --trials: COMPLETE and stopped by the pruner, finished trials that the sampler
+    learns from, seconds spent by finished trials)."""
     state = _states()
     trials = study.get_trials(deepcopy=False)
-    complete = sum(t.state == state.COMPLETE for t in trials)
+    complete = sum(t.state == state.COMPLETE or stopped_early(t) for t in trials)
     learned = sum(t.state in (state.COMPLETE, state.PRUNED) for t in trials)
     spent = sum((t.datetime_complete - t.datetime_start).total_seconds() for t in trials
                 if t.datetime_complete and t.datetime_start)
@@ -156,10 +176,30 @@ def sampler_for(plan: StudyPlan, learned: int, trials_hint: int) -> Any:
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True)
 
 
+def pruner_for(plan: StudyPlan) -> Any:
+    """The median pruner for ``--prune`` (deterministic: it reads only the stored trials), else none."""
+    optuna = _optuna()
+    if not plan.prune:
+        return optuna.pruners.NopPruner()
+    return optuna.pruners.MedianPruner(n_startup_trials=PRUNER_STARTUP, n_warmup_steps=0, interval_steps=1)
+
+
 def load_study(storage: Any, plan: StudyPlan) -> Any:
     optuna = _optuna()
     return optuna.create_study(storage=storage, study_name=plan.name, directions=plan.objective.directions,
-                               load_if_exists=True)
+                               load_if_exists=True, pruner=pruner_for(plan))
+
+
+def _stepper(trial: Any, is_default: bool) -> Step:
+    """Report each sequence's pooled objective; stop when the pruner says so (never the defaults)."""
+
+    def step(done: int, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        trial.report(value, done)
+        return not is_default and trial.should_prune()
+
+    return step
 
 
 def optimise(storage: Any, plan: StudyPlan, evaluate: Evaluate,
@@ -190,7 +230,8 @@ def optimise(storage: Any, plan: StudyPlan, evaluate: Evaluate,
         values = {n: value_text(plan.defaults.get(n) if is_default else v) for n, v in sampled.items()}
         trial.set_user_attr("values", values)
         try:
-            outcome = evaluate(values, is_default)
+            outcome = evaluate(values, is_default, _stepper(trial, is_default)) if plan.prune else \
+                evaluate(values, is_default)
         except BaseException:
             trial.set_user_attr("interrupted", True)
             study.tell(trial, state=state.FAIL)
@@ -199,6 +240,9 @@ def optimise(storage: Any, plan: StudyPlan, evaluate: Evaluate,
             trial.set_user_attr("metrics", {k: v for k, v in outcome.metrics.items() if math.isfinite(v)})
         if outcome.rejected:
             trial.set_user_attr("rejected", outcome.rejected)
+            study.tell(trial, state=state.PRUNED)
+        elif outcome.stopped is not None:
+            trial.set_user_attr("stopped", outcome.stopped)
             study.tell(trial, state=state.PRUNED)
         elif outcome.failed or outcome.values is None or not all(math.isfinite(v) for v in outcome.values):
             trial.set_user_attr("failed", outcome.failed or "objective is not finite")

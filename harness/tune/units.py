@@ -7,7 +7,8 @@ cache included) into a folder of unit records, and scored by
 plus a hash of its parameters, so the same setting on the same sequence is one
 unit whichever trial, fold or resumed process asks for it: a resumed tune
 keeps every unit that finished, and the defaults, which every fold runs, run
-once per sequence.
+once per sequence.  With ``--prune`` a setting runs a sequence at a time
+(:func:`score_progressively`) so the pruner can stop it between sequences.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import Sequence
+from trackbench.harness.metrics.evaluate import SequenceCounts, SequenceJob, combine_counts, count_sequences, finalize
 from trackbench.harness.runs.runner import UnitResult, Variant, check_variant, run_units
 from trackbench.harness.runs.scoring import score_units
 from trackbench.trackers.params import ParamError
@@ -78,4 +81,59 @@ def score_setting(tracker: str, overrides: dict[str, str], sequences: list[Seque
     return {str(k): float(v) for k, v in row.items() if isinstance(v, numbers.Real) and not isinstance(v, bool)}, None
 
 
-__all__ = ["ParamError", "UnitContext", "run_setting", "score_setting", "setting_label", "variant_for"]
+#: step(sequences done, metrics pooled over them) -> True to stop the setting there.
+Step = Callable[[int, dict[str, float]], bool]
+
+
+def _speed(units: list[UnitResult], end_to_end: bool = False) -> float:
+    """Frames per second over ``units`` (the leaderboard's Hz and Hz e2e: total frames over total time)."""
+    frames = sum(u.frames for u in units)
+    seconds = sum(u.pipeline_seconds if end_to_end else u.tracker_seconds for u in units)
+    return frames / seconds if seconds > 0 else float("nan")
+
+
+def pooled(counts: list[SequenceCounts], units: list[UnitResult]) -> dict[str, float]:
+    """Metrics over the sequences counted so far, from summed counts, with their speed (as score_units)."""
+    metrics = dict(finalize(combine_counts(counts)))
+    metrics["Hz"], metrics["Hz e2e"] = _speed(units), _speed(units, end_to_end=True)
+    return metrics
+
+
+def _count(unit: UnitResult, sequence: Sequence, backend: str) -> SequenceCounts:
+    job = SequenceJob(sequence.name, sequence.ground_truth, read_mot_file(unit.result_path, "result"),
+                      sequence.eval_spec, sequence.info.length)
+    return count_sequences([job], 1, backend)[0]
+
+
+def score_progressively(tracker: str, overrides: dict[str, str], sequences: list[Sequence], ctx: UnitContext,
+                        step: Step) -> tuple[dict[str, float] | None, str | None, int | None]:
+    """Like :func:`score_setting`, one sequence at a time, asking ``step`` after each whether to stop.
+
+    Why: a pruner can then stop a bad setting after its first sequences
+    instead of after all of them.  Each sequence is counted once and the
+    metrics after k sequences are pooled from summed counts, exactly as the
+    leaderboard pools them, so a setting that runs to the end scores the same
+    as under :func:`score_setting`.  Returns (metrics, None, None) for a
+    finished setting, (metrics so far, None, k) for one stopped after k
+    sequences, and (None, why, None) when a unit failed or had no ground truth.
+    """
+    variant = variant_for(tracker, overrides)
+    done: list[UnitResult] = []
+    counts: list[SequenceCounts] = []
+    metrics: dict[str, float] = {}
+    for k, sequence in enumerate(sequences, start=1):
+        units = run_setting(variant, [sequence], ctx)
+        broken = [f"{u.sequence}: {u.failed or u.skipped}" for u in units if u.failed or u.skipped]
+        if broken:
+            return None, "; ".join(broken), None
+        if sequence.ground_truth is None or not units[0].result_path:
+            return None, f"{sequence.name}: nothing scored (no ground truth?)", None
+        done += units
+        counts.append(_count(units[0], sequence, ctx.backend))
+        metrics = pooled(counts, done)
+        if k < len(sequences) and step(k, metrics):
+            return metrics, None, k
+    return metrics, None, None
+
+
+__all__ = ["ParamError", "UnitContext", "pooled", "run_setting", "score_progressively", "score_setting", "setting_label", "variant_for"]

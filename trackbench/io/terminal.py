@@ -12,9 +12,11 @@ string is always printed literally, and the few styled words are built as
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Union
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
 #: A part of a styled line: plain text, or (text, rich style).
@@ -34,3 +36,18 @@ def styled(*parts: Part) -> Text:
 def labelled(label: str, style: str, message: str) -> Text:
     """``label: message`` with the label styled, e.g. ``labelled("error", "bold red", msg)``."""
     return styled((f"{label}:", style), " ", message)
+
+
+def step_progress(console: Console, unit: str) -> Progress:
+    """One rich bar per loop (``bench train-reid``'s steps, ``bench train-rolo``'s batches), counted in ``unit``.
+
+    Its descriptions are data (a dataset or model name), so they are never
+    parsed as markup; off when neither the console nor stderr is a terminal,
+    where a bar would only fill a log with redraws.
+    """
+    return Progress(
+        TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+        disable=not console.is_terminal and not sys.stderr.isatty(),
+    )

@@ -38,8 +38,11 @@ per-sequence overrides of its ``--default-parameters`` mode are not applied
 (``track_buffer · fps / 30`` gives MOT17-05 its 14 frames as they do).  All
 tracks live in one :class:`~trackbench.trackers.core.tracks.TrackStore` whose
 column ``cov`` holds the full covariances (its per-axis ``P`` is unused); each
-step of a frame is one compiled kernel (:mod:`trackbench.trackers.botsort.kernels`),
-and scipy's solver runs only when an assignment is not trivially determined.
+step of a frame is one compiled kernel (:mod:`trackbench.trackers.botsort.kernels`;
+ByteTrack's rounds and life cycle, shared with ``bytetrack``, are
+:mod:`trackbench.trackers.core.byte_association` and
+:mod:`trackbench.trackers.core.byte_tracker`), and scipy's solver runs only
+when an assignment is not trivially determined.
 ``benchmarks/botsort_fidelity.py`` compares it frame by frame with the
 authors' code.
 """
@@ -49,14 +52,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers import papers
-from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.base import Requirements, TrackOutput
 from trackbench.trackers.botsort import kernels
 from trackbench.trackers.core import botsort_motion as motion
-from trackbench.trackers.core import jit
+from trackbench.trackers.core import byte_association as byte
+from trackbench.trackers.core.byte_tracker import ByteLifeCycleTracker
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.space import SCORES, tunable
 
@@ -99,45 +102,31 @@ class BoTSortParams:
                 raise ValueError(f"{name} must be >= 0")
 
 
-#: Per-track columns beside the mean (see TrackStore.columns); ``feat`` is added when vectors are used.
-_COLUMNS = {
-    "cov": (np.float64, (8, 8)),  # full covariance of (x, y, w, h, vx, vy, vw, vh)
-    "lost": bool,  # in the lost pool (state Lost, or Removed and still matchable this frame)
-    "doomed": bool,  # removed for age once: matchable by the next frame's first association only
-    "order": np.int64,  # position in its pool (tracked or lost): the reference's list order
-    "start": np.int64,  # frame the track started
-    "last": np.int64,  # frame of its last match
-    "score": np.float64,  # score of its last detection
-}
+#: Per-track columns beside the mean (see TrackStore.columns): the full covariance of (x, y, w, h, vx, vy,
+#: vw, vh) and ByteTrack's life cycle; ``feat`` is added when vectors are used.
+_COLUMNS = {"cov": (np.float64, (8, 8)), **byte.COLUMNS}
 
 
-class BoTSort(Tracker):
+class BoTSort(ByteLifeCycleTracker):
     """BoT-SORT with every step of a frame one compiled kernel over all tracks."""
 
     name = "botsort"
     paper = papers.BOTSORT
     Params = BoTSortParams
     requires = Requirements()
-    compensates_camera = True
+    xywh = True  # (x, y, w, h) states
+    confirmed_only = False  # the reference reports its whole tracked list
 
     def __init__(self, params: BoTSortParams | None = None) -> None:
         super().__init__(params)
         # Appearance vectors only with an embedder (an instance attribute: the runner asks the instance).
         self.requires = Requirements(features=bool(self.params.embedder))
-        self._start(30.0)
-
-    def reset(self, info) -> None:
-        super().reset(info)
-        jit.warm_up(BoTSort)
-        self._start(info.fps if info is not None and info.fps else 30.0)
 
     def _start(self, fps: float) -> None:
+        super()._start(fps)
         self.tracks: TrackStore | None = None  # built at the first frame, when the vectors' width is known
-        self.frame_id = 0
-        self._order = 0
         self._warp = _IDENTITY
         self._warped = False
-        self.max_time_lost = int(fps / 30.0 * self.params.track_buffer)
 
     def _store(self, dim: int) -> TrackStore:
         if self.tracks is None:
@@ -171,27 +160,22 @@ class BoTSort(Tracker):
         pool, unconfirmed, pool_lost, pool_boxes, high, *first = kernels.first_round(
             t.x, c["cov"], t.confirmed, c["lost"], c["order"], boxes, scores, p.track_high_thresh, warp, warped,
             inclusive, fuse, c["feat"], det_feat, *gates, p.match_thresh, motion.NOISE)
-        m1, u_pool, u_det = _assignment(first, p.match_thresh)
-        rows2, low, *second = kernels.second_round(pool_lost, pool_boxes, u_pool, boxes, scores, p.track_low_thresh,
-                                                   p.track_high_thresh, inclusive, p.second_match_thresh)
-        m2, free2, _ = _assignment(second, p.second_match_thresh)
+        m1, u_pool, u_det = byte.assignment(first, p.match_thresh)
+        rows2, low, *second = byte.second_round(pool_lost, pool_boxes, u_pool, boxes, scores, p.track_low_thresh,
+                                                p.track_high_thresh, inclusive, p.second_match_thresh)
+        m2, free2, _ = byte.assignment(second, p.second_match_thresh)
         left, *third = kernels.unconfirmed_round(t.x, unconfirmed, boxes, scores, high, u_det, inclusive, fuse,
                                                  c["feat"], det_feat, *gates, p.unconfirmed_match_thresh)
-        m3, free3, left_free = _assignment(third, p.unconfirmed_match_thresh)
+        m3, free3, left_free = byte.assignment(third, p.unconfirmed_match_thresh)
+        rounds = (pool, pool_lost, high, m1, rows2, low, m2, free2, unconfirmed, left, m3, free3, left_free)
         keep, new, order = kernels.correct(
             t.x, c["cov"], t.confirmed, c["lost"], c["doomed"], c["last"], c["score"], c["order"], self.frame_id,
-            self.max_time_lost, boxes, scores, pool, pool_lost, high, m1, rows2, low, m2, free2, unconfirmed, left,
-            m3, free3, left_free, p.new_track_thresh, self._order, motion.NOISE, c["feat"], det_feat, appearance,
-            p.feature_momentum)
+            self.max_time_lost, boxes, scores, rounds, p.new_track_thresh, self._order, motion.NOISE, c["feat"],
+            det_feat, appearance, p.feature_momentum)
         t.keep(keep)
         if len(new):
             self._add(t, boxes, scores, new, det_feat if appearance else None)
-        self._order = order
-        c = t.columns
-        dropped, keep = kernels.duplicates(t.x, c["lost"], c["last"], c["start"], inclusive)
-        if dropped:
-            t.keep(keep)
-        return self._report()
+        return self._finish(order, inclusive)
 
     def _add(self, t: TrackStore, boxes: np.ndarray, scores: np.ndarray, new: np.ndarray,
              det_feat: np.ndarray | None) -> None:
@@ -214,19 +198,3 @@ class BoTSort(Tracker):
         warp, warped = self._take_warp()
         kernels.coast_predict(t.x, c["cov"], t.confirmed, c["lost"], warp, warped, motion.NOISE)
         return self._report()
-
-    def _report(self) -> TrackOutput:
-        t, c = self.tracks, self.tracks.columns
-        shown, boxes = kernels.report(t.x, c["lost"], self.params.min_box_area, self.params.aspect_ratio_thresh)
-        return TrackOutput(t.ids[shown], boxes, c["score"][shown])
-
-
-def _assignment(round_: list, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A round's (matches, free rows, free columns) under the reference's cost limit: the kernel's when
-    trivially determined, else scipy's solver on the gated matrix (:func:`~trackbench.trackers.core.jit.gated`,
-    which gives lap's ``cost_limit`` optimum)."""
-    cost, ok, matches, free_rows, free_cols = round_
-    if ok:
-        return matches, free_rows, free_cols
-    rows, cols = linear_sum_assignment(jit.gated(cost, limit))
-    return jit.limited_pairs(rows, cols, cost, limit)

@@ -42,11 +42,12 @@ more frame's first association (and, if re-found, is dropped at its next
 loss).  Defaults are the MOT17 evaluation settings of the reference
 (``tools/track.py``).  All tracks live in one
 :class:`~trackbench.trackers.core.tracks.TrackStore`; each step of a frame is
-one compiled kernel over its arrays (:mod:`trackbench.trackers.bytetrack.kernels`:
+one compiled kernel over its arrays (:mod:`trackbench.trackers.bytetrack.kernels`
+and, shared with ``botsort``, :mod:`trackbench.trackers.core.byte_association`:
 with 5-30 tracks a frame, NumPy's per-call overhead, not arithmetic, was the
-cost), and scipy's solver runs only when an assignment is not trivially
-determined.  ``tests/oracles/bytetrack_ref.py`` is the per-track port checked
-against.
+cost; the bookkeeping around them is :mod:`trackbench.trackers.core.byte_tracker`),
+and scipy's solver runs only when an assignment is not trivially determined.
+``tests/oracles/bytetrack_ref.py`` is the per-track port checked against.
 """
 
 from __future__ import annotations
@@ -54,12 +55,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from trackbench.datasets.sequence import Detections
-from trackbench.trackers.base import Requirements, Tracker, TrackOutput
+from trackbench.trackers.base import Requirements, TrackOutput
 from trackbench.trackers.core import kalman
-from trackbench.trackers.core import cmc, jit
+from trackbench.trackers.core import association_limit, cmc_kernels
+from trackbench.trackers.core import byte_association as byte
+from trackbench.trackers.core.byte_tracker import ByteLifeCycleTracker
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers import papers
@@ -101,40 +103,17 @@ class ByteTrackParams:
         return self.track_thresh + 0.1 if self.new_track_thresh is None else self.new_track_thresh
 
 
-#: Per-track columns beside the Kalman state (see TrackStore.columns).
-_COLUMNS = {
-    "lost": bool,  # in the lost pool (state Lost, or Removed and still matchable this frame)
-    "doomed": bool,  # removed for age once: matchable by the next frame's first association only,
-    #                  and if re-found there, deleted outright at its next loss
-    "order": np.int64,  # position in its pool (tracked or lost): the reference's list order
-    "start": np.int64,  # frame the track started
-    "last": np.int64,  # frame of its last match
-    "score": np.float64,  # score of its last detection
-}
-
-class ByteTrack(Tracker):
+class ByteTrack(ByteLifeCycleTracker):
     """ByteTrack with every track's Kalman filter stepped as one batch."""
 
     name = "bytetrack"
     paper = papers.BYTETRACK
     Params = ByteTrackParams
     requires = Requirements()
-    compensates_camera = True
-
-    def __init__(self, params: ByteTrackParams | None = None) -> None:
-        super().__init__(params)
-        self._start(30.0)
-
-    def reset(self, info) -> None:
-        super().reset(info)
-        jit.warm_up(ByteTrack)
-        self._start(info.fps if info is not None and info.fps else 30.0)
 
     def _start(self, fps: float) -> None:
-        self.tracks = TrackStore(4, _COLUMNS)
-        self.frame_id = 0
-        self._order = 0
-        self.max_time_lost = int(fps / 30.0 * self.params.track_buffer)
+        super()._start(fps)
+        self.tracks = TrackStore(4, byte.COLUMNS)
 
     def update(self, frame: np.ndarray | None, detections: Detections) -> TrackOutput:
         p = self.params
@@ -143,38 +122,34 @@ class ByteTrack(Tracker):
         c = t.columns
         boxes = np.ascontiguousarray(detections.boxes, np.float64)
         scores = np.ascontiguousarray(detections.scores, np.float64)
+        association_limit.check(self.name, len(boxes), len(t))  # before any (detections x tracks) matrix
         fuse, inclusive = not p.mot20, p.pixel_inclusive_iou
         # Predict the pool (confirmed tracks, tracked then lost, in list order; lost ones lose their
         # height velocity first); first association: high-score detections, cost 1 - IoU·score.
         pool, unconfirmed, pool_lost, pool_boxes, high, *first = kernels.first_round(
             t.x, t.P, t.confirmed, c["lost"], c["order"], boxes, scores, p.track_thresh, fuse, inclusive,
             p.match_thresh, _NOISE)
-        m1, u_pool, u_det = _assignment(first, p.match_thresh)
+        m1, u_pool, u_det = byte.assignment(first, p.match_thresh)
         # Second association: tracks tracked until now against the low-score detections, 1 - IoU.
-        rows2, low, *second = kernels.second_round(pool_lost, pool_boxes, u_pool, boxes, scores, p.low_thresh,
-                                                   p.track_thresh, inclusive, p.second_match_thresh)
-        m2, free2, _ = _assignment(second, p.second_match_thresh)
+        rows2, low, *second = byte.second_round(pool_lost, pool_boxes, u_pool, boxes, scores, p.low_thresh,
+                                                p.track_thresh, inclusive, p.second_match_thresh)
+        m2, free2, _ = byte.assignment(second, p.second_match_thresh)
         # Tracks started last frame, against the high-score detections left.
         left, *third = kernels.unconfirmed_round(t.x, unconfirmed, boxes, scores, high, u_det, fuse, inclusive,
                                                  p.unconfirmed_match_thresh)
-        m3, free3, left_free = _assignment(third, p.unconfirmed_match_thresh)
+        m3, free3, left_free = byte.assignment(third, p.unconfirmed_match_thresh)
         # Correct every matched track, lose the unmatched, age and order the pools (in place).
+        rounds = (pool, pool_lost, high, m1, rows2, low, m2, free2, unconfirmed, left, m3, free3, left_free)
         keep, new, order = kernels.correct(
             t.x, t.P, t.confirmed, c["lost"], c["doomed"], c["last"], c["score"], c["order"], self.frame_id,
-            self.max_time_lost, boxes, scores, pool, pool_lost, high, m1, rows2, low, m2, free2, unconfirmed, left,
-            m3, free3, left_free, p.init_thresh(), self._order, _NOISE)
+            self.max_time_lost, boxes, scores, rounds, p.init_thresh(), self._order, _NOISE)
         t.keep(keep)
         if len(new):
             z = motion.boxes_to_xyah(boxes[new])
             x0, P0 = kalman.initiate(z, *motion.initial_variance(z))
             t.add(x0, P0, confirmed=self.frame_id == 1, start=self.frame_id, last=self.frame_id,
                   score=scores[new], order=np.arange(self._order, self._order + len(new), dtype=np.int64))
-        self._order = order
-        c = t.columns
-        dropped, keep = kernels.duplicates(t.x, c["lost"], c["last"], c["start"], inclusive)
-        if dropped:
-            t.keep(keep)
-        return self._report()
+        return self._finish(order, inclusive)
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
         """A frame without a detector run: predict the confirmed tracks, report the tracked ones."""
@@ -188,22 +163,6 @@ class ByteTrack(Tracker):
 
     def compensate(self, warp: np.ndarray) -> None:
         """Camera motion (``--cmc``): every track's (u, v, a, h) state (tracked, lost, unconfirmed, as
-        BoT-SORT warps its pool and unconfirmed tracks) warped as :func:`cmc.warp_uvah` says."""
-        cmc.warp_uvah(self.tracks.x, self.tracks.P, warp)
-
-    def _report(self) -> TrackOutput:
-        t, c = self.tracks, self.tracks.columns
-        shown, boxes = kernels.report(t.x, t.confirmed, c["lost"], self.params.min_box_area,
-                                      self.params.aspect_ratio_thresh)
-        return TrackOutput(t.ids[shown], boxes, c["score"][shown])
-
-
-def _assignment(round_: list, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A round's (matches, free rows, free columns) under the reference's cost limit: the kernel's when
-    trivially determined, else scipy's solver on the gated cost matrix (:func:`~trackbench.trackers.core.jit.gated`)."""
-    cost, ok, matches, free_rows, free_cols = round_
-    if ok:
-        return matches, free_rows, free_cols
-    # The solver step, with the gating and the bookkeeping compiled.
-    rows, cols = linear_sum_assignment(jit.gated(cost, limit))
-    return jit.limited_pairs(rows, cols, cost, limit)
+        BoT-SORT warps its pool and unconfirmed tracks) warped as :func:`cmc.warp_uvah` says (compiled:
+        :mod:`~trackbench.trackers.core.cmc_kernels`)."""
+        cmc_kernels.warp_uvah(self.tracks.x, self.tracks.P, warp)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.trackers.core.jit import kernel
+from trackbench.trackers.core.jit import centre_box, kernel
 
 STD_WEIGHT_POSITION = 1.0 / 20.0
 STD_WEIGHT_VELOCITY = 1.0 / 160.0
@@ -158,11 +158,4 @@ def update(x: np.ndarray, P: np.ndarray, i: int, box: np.ndarray, noise: tuple) 
 def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
     """Corner box of (x, y, w, h) state row ``x[i]`` into ``out[j]``, as the reference's ``tlbr``
     (``x1 = x − w/2``, ``x2 = x1 + w``)."""
-    w = x[i, 2]
-    h = x[i, 3]
-    x1 = x[i, 0] - w / 2.0
-    y1 = x[i, 1] - h / 2.0
-    out[j, 0] = x1
-    out[j, 1] = y1
-    out[j, 2] = w + x1
-    out[j, 3] = h + y1
+    centre_box(x, i, x[i, 2], out, j)

@@ -44,6 +44,12 @@ prediction step, where BoT-SORT warps after predicting.  The means agree
 (position, velocity) pairs, J within each); only the process noise Q is added
 after the warp instead of before it (and, where Q scales with the box, at the
 warped size) — a difference of order ``(σ − 1)·Q`` per frame.
+
+The functions here are the definitions, in NumPy.  The trackers run their
+compiled twins (:mod:`trackbench.trackers.core.cmc_kernels`, one kernel call a
+frame instead of some 20 NumPy calls), which are tested to give bit-identical
+results; that is why these are written element by element, in the order the
+kernels evaluate them.
 """
 
 from __future__ import annotations
@@ -51,15 +57,24 @@ from __future__ import annotations
 import numpy as np
 
 
+def area_scale(warp: np.ndarray) -> float:
+    """``|det A|``: how much the warp scales areas (an affine map scales every region's area by it)."""
+    return abs(warp[0, 0] * warp[1, 1] - warp[0, 1] * warp[1, 0])
+
+
 def linear_scale(warp: np.ndarray) -> float:
     """``√|det A|``: how much the warp scales lengths (exactly, for a similarity)."""
-    a = warp[:, :2]
-    return float(np.sqrt(abs(a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0])))
+    return float(np.sqrt(area_scale(warp)))
 
 
 def warp_points(points: np.ndarray, warp: np.ndarray) -> np.ndarray:
-    """``A p + t`` for points (N, 2)."""
-    return points @ warp[:, :2].T + warp[:, 2]
+    """``A p + t`` for points (N, 2), each coordinate ``(a₁ p₁ + a₂ p₂) + t`` in that order (the kernels'
+    order, :mod:`trackbench.trackers.core.cmc_kernels`)."""
+    p0, p1 = points[:, 0], points[:, 1]
+    out = np.empty(points.shape[:-1] + (2,))
+    out[:, 0] = (warp[0, 0] * p0 + warp[0, 1] * p1) + warp[0, 2]
+    out[:, 1] = (warp[1, 0] * p0 + warp[1, 1] * p1) + warp[1, 2]
+    return out
 
 
 def warp_centre(x: np.ndarray, P: np.ndarray, warp: np.ndarray) -> None:
@@ -67,16 +82,23 @@ def warp_centre(x: np.ndarray, P: np.ndarray, warp: np.ndarray) -> None:
 
     Means: ``A c + t`` and ``A ċ``.  Covariance: the per-axis part of ``A Σ Aᵀ``
     for each of var(pos), cov(pos, vel), var(vel) (see the module docstring).
+    Written element by element (no matrix product, whose summation order and
+    fused multiply-adds depend on the BLAS), so that the compiled kernels
+    reproduce it bit for bit.
     """
     if len(x) == 0:
         return
     m = P.shape[2]
-    a = warp[:, :2]
-    x[:, :2] = x[:, :2] @ a.T + warp[:, 2]
-    x[:, m:m + 2] = x[:, m:m + 2] @ a.T
-    squared = a * a
+    a00, a01, a10, a11 = warp[0, 0], warp[0, 1], warp[1, 0], warp[1, 1]
+    x[:, :2] = warp_points(x[:, :2], warp)
+    vu, vv = x[:, m].copy(), x[:, m + 1].copy()
+    x[:, m] = a00 * vu + a01 * vv
+    x[:, m + 1] = a10 * vu + a11 * vv
+    s00, s01, s10, s11 = a00 * a00, a01 * a01, a10 * a10, a11 * a11
     for j in range(3):
-        P[:, j, :2] = P[:, j, :2] @ squared.T
+        pu, pv = P[:, j, 0].copy(), P[:, j, 1].copy()
+        P[:, j, 0] = s00 * pu + s01 * pv
+        P[:, j, 1] = s10 * pu + s11 * pv
 
 
 def scale_axis(x: np.ndarray, P: np.ndarray, axis: int, factor: float) -> None:
@@ -92,7 +114,7 @@ def scale_axis(x: np.ndarray, P: np.ndarray, axis: int, factor: float) -> None:
 def warp_usr(x: np.ndarray, P: np.ndarray, warp: np.ndarray) -> None:
     """In place: SORT's ``(u, v, s, r)`` states — centre, area × |det A|, aspect kept."""
     warp_centre(x, P, warp)
-    scale_axis(x, P, 2, linear_scale(warp) ** 2)
+    scale_axis(x, P, 2, area_scale(warp))
 
 
 def warp_uvah(x: np.ndarray, P: np.ndarray, warp: np.ndarray) -> None:
@@ -101,9 +123,33 @@ def warp_uvah(x: np.ndarray, P: np.ndarray, warp: np.ndarray) -> None:
     scale_axis(x, P, 3, linear_scale(warp))
 
 
+def warp_usr_measurements(z: np.ndarray, warp: np.ndarray) -> None:
+    """In place: (u, v, s, r) measurements (K, ≥ 3) — centre by ``A c + t``, area × |det A|, the rest kept."""
+    if len(z) == 0:
+        return
+    z[:, :2] = warp_points(z[:, :2], warp)
+    z[:, 2] *= area_scale(warp)
+
+
 def warp_boxes(boxes: np.ndarray, warp: np.ndarray) -> np.ndarray:
-    """Corner boxes (N, 4) moved by the warp the same way: centre by ``A c + t``, width and height × σ."""
-    centre = (boxes[:, :2] + boxes[:, 2:]) / 2.0
-    half = (boxes[:, 2:] - boxes[:, :2]) / 2.0 * linear_scale(warp)
+    """Corner boxes (N, 4) moved by the warp the same way: centre by ``A c + t``, width and height × σ.
+
+    Each corner is computed as ``σ·corner + (c' − σ·c)``, which equals ``c' ∓ σ·size/2``
+    and leaves a box bit-identical under the identity warp (``c' = c``, ``σ = 1``).
+    """
+    sigma = linear_scale(warp)
+    centre = np.empty((len(boxes), 2))
+    centre[:, 0] = (boxes[:, 0] + boxes[:, 2]) / 2.0
+    centre[:, 1] = (boxes[:, 1] + boxes[:, 3]) / 2.0
     moved = warp_points(centre, warp)
-    return np.concatenate([moved - half, moved + half], axis=1)
+    out = np.empty((len(boxes), 4))
+    for k in range(4):
+        out[:, k] = sigma * boxes[:, k] + (moved[:, k % 2] - sigma * centre[:, k % 2])
+    return out
+
+
+def warp_box_cells(boxes: np.ndarray, filled: np.ndarray, warp: np.ndarray) -> None:
+    """In place: the boxes in columns 0-3 of the cells of ``boxes`` (K, T, C ≥ 4) where ``filled`` (K, T) is
+    True, moved by :func:`warp_boxes`; empty cells (placeholders, missing steps) are left as they are."""
+    if filled.any():
+        boxes[filled, :4] = warp_boxes(boxes[filled, :4], warp)

@@ -83,10 +83,10 @@ def update_axis(x: np.ndarray, P: np.ndarray, i: int, k: int, z: float, r: float
 
 
 @kernel
-def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
-    """``deepsort_motion.xyah_to_boxes`` of (u, v, a, h) state row ``x[i]`` into ``out[j]``
-    (Deep SORT's and ByteTrack's box model)."""
-    w = x[i, 2] * x[i, 3]
+def centre_box(x: np.ndarray, i: int, w: float, out: np.ndarray, j: int) -> None:
+    """Corner box of a state row ``x[i]`` whose columns 0, 1 and 3 are the centre and the height, of
+    width ``w``, into ``out[j]``, as Deep SORT's ``to_tlbr`` and BoT-SORT's ``tlbr`` compute it
+    (``x1 = x − w/2``, ``x2 = x1 + w``): the (u, v, a, h) and the (x, y, w, h) states differ only in ``w``."""
     h = x[i, 3]
     x1 = x[i, 0] - w / 2.0
     y1 = x[i, 1] - h / 2.0
@@ -94,6 +94,13 @@ def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
     out[j, 1] = y1
     out[j, 2] = w + x1
     out[j, 3] = h + y1
+
+
+@kernel
+def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
+    """``deepsort_motion.xyah_to_boxes`` of (u, v, a, h) state row ``x[i]`` into ``out[j]``
+    (Deep SORT's and ByteTrack's box model)."""
+    centre_box(x, i, x[i, 2] * x[i, 3], out, j)
 
 
 @kernel

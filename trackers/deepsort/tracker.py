@@ -51,7 +51,7 @@ from trackbench.datasets.sequence import Detections
 from trackbench.trackers import embedders
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import kalman
-from trackbench.trackers.core import cmc, jit
+from trackbench.trackers.core import association_limit, cmc_kernels, jit
 from trackbench.trackers.core.assignment import solve_gated
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.deepsort import cascade, kernels
@@ -215,6 +215,7 @@ class DeepSort(Tracker):
         p, t = self.params, self.tracks
         order = select(detections.boxes, detections.scores, p.min_confidence,
                        p.min_detection_height, p.nms_max_overlap)
+        association_limit.check(self.name, len(order), len(t))  # before any (detections x tracks) matrix
         boxes = np.ascontiguousarray(detections.boxes[order], np.float64)
         features = None if detections.features is None else detections.features[order]
         z = motion.boxes_to_xyah(boxes)
@@ -245,7 +246,7 @@ class DeepSort(Tracker):
     def compensate(self, warp: np.ndarray) -> None:
         """Camera motion (``--cmc``): the (u, v, a, h) states warped as :func:`cmc.warp_uvah` says
         (appearance galleries are not positions: untouched)."""
-        cmc.warp_uvah(self.tracks.x, self.tracks.P, warp)
+        cmc_kernels.warp_uvah(self.tracks.x, self.tracks.P, warp)
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
         """A frame without a detector run: predict, and report last detector frame's tracks there."""

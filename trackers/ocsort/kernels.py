@@ -1,8 +1,9 @@
 """OC-SORT's frame steps as compiled kernels over the track store's arrays.
 
 :class:`~trackbench.trackers.ocsort.tracker.OcSort` calls these each frame
-(why compiled: :mod:`trackbench.trackers.core.jit`): :func:`predict` (SORT's
-prediction, counters included), :func:`first_round` and :func:`iou_rows`
+(why compiled: :mod:`trackbench.trackers.core.jit`): ``predict`` (SORT's
+prediction, counters included: :mod:`trackbench.trackers.core.sort_motion_kernels`),
+:func:`first_round` and :func:`iou_rows`
 (IoU matrices, with the assignment when trivially determined; otherwise the
 tracker runs the shared solver), :func:`observe` for matched tracks (OCM
 direction, observation store, ORU re-update, Kalman update), :func:`miss`,
@@ -22,51 +23,9 @@ from __future__ import annotations
 import numpy as np
 
 from trackbench.trackers.core.jit import iou, kernel, predict_axis, unique_pairs, update_axis
+from trackbench.trackers.core.sort_motion_kernels import AGE, HITS, SINCE, STREAK, predict, state_box
 
-_HITS, _STREAK, _AGE, _SINCE = range(4)  # columns of TrackStore.counters
-_AREA, _AREA_VELOCITY = 2, 6
 _FAR = np.iinfo(np.int64).max
-
-
-@kernel
-def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
-    """The corner box of (u, v, s, r) state row ``x[i]`` into ``out[j]``: ``w = √(s·r)``, ``h = s / w``."""
-    w = np.sqrt(x[i, 2] * x[i, 3])
-    h = x[i, 2] / w
-    out[j, 0] = x[i, 0] - w * 0.5
-    out[j, 1] = x[i, 1] - h * 0.5
-    out[j, 2] = x[i, 0] + w * 0.5
-    out[j, 3] = x[i, 1] + h * 0.5
-
-
-@kernel
-def predict(x: np.ndarray, P: np.ndarray, counters: np.ndarray, count_frame: bool, q_pos: np.ndarray,
-            q_vel: np.ndarray):
-    """SORT's prediction step in place: area-velocity clamp, prediction, counters (``count_frame``).
-
-    SORT's noise (``q_pos``, ``q_vel``, and ``r`` elsewhere) is passed in rather than read as globals,
-    which numba would freeze into its cache (an edit of ``sort_motion.py`` would not reach it).
-
-    Returns the predicted boxes and whether all of them are finite.
-    """
-    n = len(x)
-    boxes = np.empty((n, 4))
-    finite = True
-    for i in range(n):
-        if x[i, _AREA_VELOCITY] + x[i, _AREA] <= 0:
-            x[i, _AREA_VELOCITY] = 0.0
-        for k in range(4):
-            predict_axis(x, P, i, k, q_pos[k], q_vel[k])
-        if count_frame:
-            if counters[i, _SINCE] > 0:
-                counters[i, _STREAK] = 0
-            counters[i, _AGE] += 1
-            counters[i, _SINCE] += 1
-        state_box(x, i, boxes, i)
-        for k in range(4):
-            if not np.isfinite(boxes[i, k]):
-                finite = False
-    return boxes, finite
 
 
 @kernel
@@ -208,7 +167,7 @@ def observe(x: np.ndarray, P: np.ndarray, counters: np.ndarray, last_obs: np.nda
             q_pos: np.ndarray, q_vel: np.ndarray) -> None:
     """Tracks ``tracks`` take detections ``dets`` (in place): direction from an earlier observation,
     observation store, counters, and the filter update (re-updated along a virtual line after a gap)."""
-    prev = previous_observations(ring, ring_age, counters[:, _AGE], last_obs, delta_t, tracks)
+    prev = previous_observations(ring, ring_age, counters[:, AGE], last_obs, delta_t, tracks)
     obs = np.empty(5)
     z = np.empty(4)
     for n in range(len(tracks)):
@@ -222,16 +181,16 @@ def observe(x: np.ndarray, P: np.ndarray, counters: np.ndarray, last_obs: np.nda
             norm = np.sqrt(dy * dy + dx * dx) + 1e-6
             velocity[i, 0] = dy / norm
             velocity[i, 1] = dx / norm
-        age = counters[i, _AGE]
+        age = counters[i, AGE]
         slot = age % delta_t
         for k in range(5):
             last_obs[i, k] = obs[k]
             ring[i, slot, k] = obs[k]
         ring_age[i, slot] = age
-        gap = counters[i, _SINCE]
-        counters[i, _SINCE] = 0
-        counters[i, _HITS] += 1
-        counters[i, _STREAK] += 1
+        gap = counters[i, SINCE]
+        counters[i, SINCE] = 0
+        counters[i, HITS] += 1
+        counters[i, STREAK] += 1
         # boxes_to_z of the reference: r = w / (h + 1e-6)
         w = obs[2] - obs[0]
         h = obs[3] - obs[1]
@@ -274,9 +233,9 @@ def report(x: np.ndarray, counters: np.ndarray, last_obs: np.ndarray, frame_coun
     k = 0
     too_old = False
     for i in range(n):
-        if counters[i, _SINCE] > max_age:
+        if counters[i, SINCE] > max_age:
             too_old = True
-        if not counters[i, _SINCE] < 1 or (frame_count > min_hits and counters[i, _STREAK] < min_hits):
+        if not counters[i, SINCE] < 1 or (frame_count > min_hits and counters[i, STREAK] < min_hits):
             continue
         if _obs_sum(last_obs, i) < 0:
             state_box(x, i, out, k)

@@ -51,7 +51,7 @@ from scipy.optimize import linear_sum_assignment
 
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
-from trackbench.trackers.core import cmc, jit, kalman
+from trackbench.trackers.core import association_limit, cmc_kernels, jit, kalman
 from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R
@@ -140,6 +140,7 @@ class OcSort(Tracker):
         t = self.tracks
         boxes = np.ascontiguousarray(detections.boxes, np.float64)
         scores = np.ascontiguousarray(detections.scores, np.float64)
+        association_limit.check(self.name, len(boxes), len(t))  # before any (detections x tracks) matrix
         predicted = self._predict(count_frame=True)
         c = t.columns
 
@@ -217,21 +218,20 @@ class OcSort(Tracker):
         The Kalman states and the state frozen for re-update (``cmc.warp_usr``), the last
         measurement (centre and area), and the stored observations — the last one (for
         recovery) and the ring of recent ones (for the momentum direction) — as boxes
-        (:func:`cmc.warp_boxes`); "no observation" placeholders stay as they are.  The unit
+        (:func:`cmc.warp_boxes`); "no observation" placeholders stay as they are.  Each is one compiled
+        kernel (:mod:`~trackbench.trackers.core.cmc_kernels`).  The unit
         direction ``velocity`` is kept: it is re-derived from the warped observations at
         the next match, and a camera rotation of a fraction of a degree barely turns it.
         """
         t, c = self.tracks, self.tracks.columns
         if len(t) == 0:
             return
-        cmc.warp_usr(t.x, t.P, warp)
-        cmc.warp_usr(c["frozen_x"], c["frozen_P"], warp)
-        c["last_z"][:, :2] = cmc.warp_points(c["last_z"][:, :2], warp)
-        c["last_z"][:, 2] *= cmc.linear_scale(warp) ** 2
+        cmc_kernels.warp_usr(t.x, t.P, warp)
+        cmc_kernels.warp_usr(c["frozen_x"], c["frozen_P"], warp)
+        cmc_kernels.warp_usr_measurements(c["last_z"], warp)
         observed = ~(c["last_obs"] == NO_OBSERVATION).all(axis=1)
-        c["last_obs"][observed, :4] = cmc.warp_boxes(c["last_obs"][observed, :4], warp)
-        filled = c["ring_age"] != _NEVER
-        c["ring"][filled, :4] = cmc.warp_boxes(c["ring"][filled, :4], warp)
+        cmc_kernels.warp_box_cells(c["last_obs"][:, None, :], observed[:, None], warp)
+        cmc_kernels.warp_box_cells(c["ring"], c["ring_age"] != _NEVER, warp)
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
         """A frame without a detector run (``--detect-every``): the filters move one frame.

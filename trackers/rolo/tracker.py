@@ -51,6 +51,17 @@ the last detector frame are reported at the (guarded) boxes predicted for this
 frame.  A track whose window no longer holds a detection ends, as in
 :meth:`Rolo.update`.
 
+**Camera motion** (``--cmc``, :meth:`Rolo.compensate`).  Before a frame with
+camera motion, everything rolo keeps in image coordinates is moved into that
+frame's coordinates by the warp ``p' = A p + t``
+(:mod:`trackbench.trackers.core.cmc`): the guard's (u, v, a, h) states and
+covariances as Deep SORT's and ByteTrack's are; every observed box of every
+window (the LSTM's input), so that a window always lives in the current
+frame's coordinates, as BoT-SORT keeps its states there, and the LSTM sees the
+objects' own motion instead of object and camera motion mixed; and the
+LSTM's boxes computed at the end of the previous frame (the next box, which
+association uses now, and the refined box).
+
 The life cycle (``min_hits``, reporting only tracks matched this frame) is
 SORT's, on the shared :class:`~trackbench.trackers.core.tracks.TrackStore`, whose
 ``x``/``P`` hold the guard's Kalman state; the LSTM's ``[next box | refined
@@ -74,7 +85,7 @@ import numpy as np
 from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
-from trackbench.trackers.core import kalman
+from trackbench.trackers.core import cmc_kernels, kalman
 from trackbench.trackers.core.assignment import max_iou_matching, min_cost_matching
 from trackbench.trackers.core.lifecycle import sort_reported
 from trackbench.trackers.core.tracks import TrackStore
@@ -125,6 +136,7 @@ class Rolo(Tracker):
     paper = papers.ROLO
     Params = RoloParams
     requires = Requirements()  # per instance: features when the checkpoint uses appearance
+    compensates_camera = True
 
     def __init__(self, params: RoloParams | None = None) -> None:
         super().__init__(params)
@@ -246,6 +258,29 @@ class Rolo(Tracker):
             boxes = h.boxes[report, -1]
         self.reported = t.ids[report].copy()
         return TrackOutput(self.reported, boxes.copy())
+
+    def compensate(self, warp: np.ndarray) -> None:
+        """Camera motion (``--cmc``): move what rolo holds in image coordinates into the coming frame's.
+
+        - The Kalman guard's (u, v, a, h) states and covariances, by
+          :func:`~trackbench.trackers.core.cmc.warp_uvah` (compiled: ``cmc_kernels``), as for Deep SORT and
+          ByteTrack: the guard predicts, gates and falls back in the new frame's coordinates.
+        - Every observed box of every window (missing steps hold no box and stay empty), by
+          :func:`~trackbench.trackers.core.cmc.warp_boxes`: the window is the LSTM's only view of a track,
+          and it encodes the steps relative to the last box; left unwarped, the window would
+          mix coordinates of different frames once this frame's detection is pushed, and the LSTM would
+          read the camera's motion as the object's.  Warping the whole window every frame keeps it in
+          the current frame's coordinates (warps compose), as BoT-SORT keeps its states.
+        - The LSTM's next box (computed at the end of the previous frame from the unwarped window, used
+          for association now) and its refined box, by the same box warp: the prediction made in the
+          previous frame's coordinates, carried over as a warped Kalman prediction is
+          (``A(x + ẋ) + t``), rather than a second forward pass.
+        """
+        t, h = self.tracks, self.history
+        cmc_kernels.warp_uvah(t.x, t.P, warp)
+        cmc_kernels.warp_box_cells(h.boxes, h.observed, warp)
+        cmc_kernels.warp_box_cells(self.lstm_boxes.reshape(-1, 2, 4), np.ones((len(self.lstm_boxes), 2), bool),
+                                   warp)
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:
         """A frame without a detector run: report last detector frame's tracks at this frame's

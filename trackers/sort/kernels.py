@@ -6,8 +6,10 @@ compiled: :mod:`trackbench.trackers.core.jit`): :func:`predict_and_match`
 against predicted boxes, and the assignment when it is trivially determined;
 otherwise the tracker runs scipy's solver) and :func:`finish` (correction of
 the matched tracks, the states of the new ones, the report and whether any
-track is due for deletion).  Frames without a detector run call
-:func:`predict` alone.  Arrays are modified in place where the docstring says so.
+track is due for deletion).  Frames without a detector run call ``predict``
+alone (SORT's prediction step, shared with OC-SORT:
+:mod:`trackbench.trackers.core.sort_motion_kernels`).  Arrays are modified in
+place where the docstring says so.
 
 The arithmetic is that of the NumPy building blocks the tracker was written
 with — SORT's box model (:mod:`trackbench.trackers.core.sort_motion`:
@@ -22,21 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.trackers.core.jit import iou, kernel, predict_axis, unique_pairs, update_axis
-
-_HITS, _STREAK, _AGE, _SINCE = range(4)  # columns of TrackStore.counters
-_AREA, _AREA_VELOCITY = 2, 6  # state columns of the area and its velocity
-
-
-@kernel
-def state_box(x: np.ndarray, i: int, out: np.ndarray, j: int) -> None:
-    """``sort_motion.x_to_boxes`` of (u, v, s, r) state row ``x[i]`` into ``out[j]``."""
-    w = np.sqrt(x[i, 2] * x[i, 3])
-    h = x[i, 2] / w
-    out[j, 0] = x[i, 0] - w * 0.5
-    out[j, 1] = x[i, 1] - h * 0.5
-    out[j, 2] = x[i, 0] + w * 0.5
-    out[j, 3] = x[i, 1] + h * 0.5
+from trackbench.trackers.core.jit import iou, kernel, unique_pairs, update_axis
+from trackbench.trackers.core.sort_motion_kernels import AGE, HITS, SINCE, STREAK, predict, state_box
 
 
 @kernel
@@ -48,37 +37,6 @@ def measurement(boxes: np.ndarray, d: int, z: np.ndarray) -> None:
     z[1] = boxes[d, 1] + h * 0.5
     z[2] = w * h
     z[3] = w / h
-
-
-@kernel
-def predict(x: np.ndarray, P: np.ndarray, counters: np.ndarray, count_frame: bool, q_pos: np.ndarray,
-            q_vel: np.ndarray):
-    """SORT's prediction step in place: area clamp (``sort_motion.clamp_area_velocity``), the
-    constant-velocity prediction, counters (``count_frame``:
-    a detector frame; frames without one move the filters only).
-
-    Returns the predicted boxes and whether all of them are finite (if not, the caller drops the
-    tracks whose box is not).
-    """
-    n = len(x)
-    boxes = np.empty((n, 4))
-    finite = True
-    for i in range(n):
-        # A box cannot have a negative area: the reference zeroes the velocity that would cause one.
-        if x[i, _AREA_VELOCITY] + x[i, _AREA] <= 0:
-            x[i, _AREA_VELOCITY] = 0.0
-        for k in range(4):
-            predict_axis(x, P, i, k, q_pos[k], q_vel[k])
-        if count_frame:
-            if counters[i, _SINCE] > 0:
-                counters[i, _STREAK] = 0
-            counters[i, _AGE] += 1
-            counters[i, _SINCE] += 1
-        state_box(x, i, boxes, i)
-        for k in range(4):
-            if not np.isfinite(boxes[i, k]):
-                finite = False
-    return boxes, finite
 
 
 @kernel
@@ -134,9 +92,9 @@ def finish(x: np.ndarray, P: np.ndarray, counters: np.ndarray, boxes: np.ndarray
         measurement(boxes, d, z)
         for k in range(4):
             update_axis(x, P, i, k, z[k], r[k])
-        counters[i, _SINCE] = 0
-        counters[i, _HITS] += 1
-        counters[i, _STREAK] += 1
+        counters[i, SINCE] = 0
+        counters[i, HITS] += 1
+        counters[i, STREAK] += 1
     n_new = len(new_dets)
     x0 = np.zeros((n_new, 8))
     P0 = np.zeros((n_new, 3, 4))
@@ -153,9 +111,9 @@ def finish(x: np.ndarray, P: np.ndarray, counters: np.ndarray, boxes: np.ndarray
     k = 0
     too_old = False
     for i in range(n):
-        if counters[i, _SINCE] > max_age:
+        if counters[i, SINCE] > max_age:
             too_old = True
-        if counters[i, _SINCE] < 1 and (early or counters[i, _STREAK] >= min_hits):
+        if counters[i, SINCE] < 1 and (early or counters[i, STREAK] >= min_hits):
             shown[k] = i
             state_box(x, i, out, k)
             k += 1

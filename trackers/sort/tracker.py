@@ -39,7 +39,7 @@ from scipy.optimize import linear_sum_assignment
 
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
-from trackbench.trackers.core import cmc, jit
+from trackbench.trackers.core import association_limit, cmc_kernels, jit
 from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers import papers
@@ -95,6 +95,7 @@ class Sort(Tracker):
             boxes = boxes[detections.scores >= p.min_confidence]
         boxes = np.ascontiguousarray(boxes, np.float64)
         t = self.tracks
+        association_limit.check(self.name, len(boxes), len(t))  # before any (detections x tracks) matrix
         # Predict every track (counting the frame), IoU of detections with the predictions, and the
         # assignment when every candidate pair is unambiguous.
         predicted, finite, iou, ok, matches, new = kernels.predict_and_match(t.x, t.P, t.counters, boxes, Q_POS,
@@ -123,8 +124,9 @@ class Sort(Tracker):
         return coasted(t.ids, predicted, self.reported)
 
     def compensate(self, warp: np.ndarray) -> None:
-        """Camera motion (``--cmc``): the (u, v, s, r) states warped as :func:`cmc.warp_usr` says."""
-        cmc.warp_usr(self.tracks.x, self.tracks.P, warp)
+        """Camera motion (``--cmc``): the (u, v, s, r) states warped as :func:`cmc.warp_usr` says (one compiled
+        kernel, :mod:`~trackbench.trackers.core.cmc_kernels`)."""
+        cmc_kernels.warp_usr(self.tracks.x, self.tracks.P, warp)
 
     def _drop_non_finite(self, predicted: np.ndarray) -> np.ndarray:
         """Delete the tracks whose predicted box is not finite (as the reference does); returns the
