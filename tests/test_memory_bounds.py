@@ -43,7 +43,7 @@ def _boxes(n: int, seed: int = 0) -> np.ndarray:
 # --- association ceiling (trackers) ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["sort", "bytetrack", "ocsort", "deepsort"])
+@pytest.mark.parametrize("name", ["sort", "bytetrack", "ocsort", "deepsort", "botsort", "rolo"])
 def test_a_frame_above_the_association_ceiling_is_refused_before_any_matrix(name, monkeypatch) -> None:
     monkeypatch.setattr(association_limit, "MAX_CELLS", 50)
     tracker = create(name, {"embedder": "precomputed"} if name == "deepsort" else {})

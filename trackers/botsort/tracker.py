@@ -57,6 +57,7 @@ from trackbench.datasets.sequence import Detections
 from trackbench.trackers import papers
 from trackbench.trackers.base import Requirements, TrackOutput
 from trackbench.trackers.botsort import kernels
+from trackbench.trackers.core import association_limit
 from trackbench.trackers.core import botsort_motion as motion
 from trackbench.trackers.core import byte_association as byte
 from trackbench.trackers.core.byte_tracker import ByteLifeCycleTracker
@@ -153,6 +154,7 @@ class BoTSort(ByteLifeCycleTracker):
         appearance = bool(p.embedder) and detections.features is not None
         det_feat = (np.ascontiguousarray(detections.features, np.float64) if appearance else _NO_VECTORS)
         t = self._store(det_feat.shape[1])
+        association_limit.check(self.name, len(boxes), len(t))  # before any (detections x tracks) matrix
         c = t.columns
         inclusive, fuse = p.pixel_inclusive_iou, not p.mot20
         warp, warped = self._take_warp()

@@ -1,6 +1,6 @@
 """The memory ceiling of one frame's association: detections x tracks cells, refused above a stated bound.
 
-The box trackers (``sort``, ``bytetrack``, ``ocsort``, ``deepsort``,
+The box trackers (``sort``, ``bytetrack``, ``ocsort``, ``deepsort``, ``rolo``,
 ``botsort``) associate a frame's detections with its live tracks through dense
 (detections x tracks) cost matrices: the IoU matrix built in their kernels,
 its negated or gated copy, and scipy's ``linear_sum_assignment``, which copies

@@ -85,7 +85,7 @@ import numpy as np
 from trackbench.datasets.boxes import iou_matrix
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
-from trackbench.trackers.core import cmc_kernels, kalman
+from trackbench.trackers.core import association_limit, cmc_kernels, kalman
 from trackbench.trackers.core.assignment import max_iou_matching, min_cost_matching
 from trackbench.trackers.core.lifecycle import sort_reported
 from trackbench.trackers.core.tracks import TrackStore
@@ -220,6 +220,7 @@ class Rolo(Tracker):
                 raise ValueError(f"rolo checkpoint expects {self.model.feature_dim}-d appearance vectors, "
                                  f"the embedder gave {dets.features.shape[1]}-d ones")
         t, h = self.tracks, self.history
+        association_limit.check(self.name, len(dets), len(t))  # before any (detections x tracks) matrix
         t.mark_predicted()
         predicted = self._predict()
         matches, unmatched = self._associate(dets, predicted)
