@@ -23,7 +23,6 @@ depend on the load (printed with ``os.getloadavg``).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import statistics
 import time
@@ -91,25 +90,11 @@ def reid_variants(crops: list[np.ndarray], batch: int) -> dict[str, Callable[[],
 
 
 def rolo_variants(seq, frames: int) -> dict[str, Callable[[], float]]:
-    import torch
-
     from trackbench import trackers
-    from trackbench.trackers.rolo.checkpoint import build_model, load_checkpoint
     from trackbench.trackers.rolo.inference import DEFAULT_CHECKPOINT
 
     onnx = trackers.create("rolo", {"device": "cpu"})
-    numpy_pt = trackers.create("rolo", {"device": "cpu", "checkpoint": str(DEFAULT_CHECKPOINT)})
     module = trackers.create("rolo", {"device": "cpu", "checkpoint": str(DEFAULT_CHECKPOINT)})
-    payload = load_checkpoint(DEFAULT_CHECKPOINT)
-    net = build_model(payload)
-    net.load_state_dict(payload["best_state"])
-    net.eval()
-
-    def torch_forward(x: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            return net(torch.from_numpy(x)).numpy()
-
-    module.model = dataclasses.replace(module.model, forward=torch_forward)
     dets = [seq.detections.detections(f) for f in range(1, min(frames, seq.info.length) + 1)]
 
     def timed(tracker) -> Callable[[], float]:
@@ -122,8 +107,7 @@ def rolo_variants(seq, frames: int) -> dict[str, Callable[[], float]]:
         return run
 
     return {"rolo, default (.onnx on onnxruntime)": timed(onnx),
-            "rolo, checkpoint=<.pt> (NumPy LSTM)": timed(numpy_pt),
-            "rolo, torch RoloNet forward": timed(module)}
+            "rolo, checkpoint=<.pt> (torch RoloNet forward)": timed(module)}
 
 
 def report(title: str, times: dict[str, list[float]], unit: Callable[[float], str], base: str) -> None:

@@ -195,7 +195,7 @@ def test_deepsort_tracks_are_the_same_on_onnx_and_torch(shared_root, torch_one_t
 
 @pytest.mark.slow
 def test_rolo_tracks_are_the_same_on_onnx_and_torch(shared_root):
-    """rolo's default (onnxruntime) and ``checkpoint=<the shipped .pt>`` (torch's file, NumPy LSTM) on MOT17-05."""
+    """rolo's default (onnxruntime) and ``checkpoint=<the shipped .pt>`` (torch's file, run by torch) on MOT17-05."""
     pytest.importorskip("torch")
     from trackbench.datasets import load_dataset
 

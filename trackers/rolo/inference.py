@@ -6,10 +6,8 @@ Two kinds of file run:
   export-onnx`` write beside every checkpoint): onnxruntime, no torch.  The
   checkpoint's plain fields (model shape, window length, normalisation,
   embedder) travel inside the file as trackbench metadata.
-- ``.pt`` (a ``bench train-rolo`` checkpoint): needs torch to be read; the LSTM
-  then runs in NumPy (:class:`~trackbench.trackers.rolo.model.NumpyRoloNet`) on
-  the CPU, or in torch on a named CUDA device — how every checkpoint ran before
-  the ONNX files.
+- ``.pt`` (a ``bench train-rolo`` checkpoint): needs torch, which runs the
+  trained network itself, on the CPU or a named CUDA device.
 
 Providers come from :mod:`trackbench.trackers.core.ort_session` with
 ``gpu_on_auto=False``: one small batch per frame is faster on the CPU, so the
@@ -109,35 +107,32 @@ def _onnx_forward(path: Path, device: str) -> tuple[dict[str, Any], Callable[[np
 
 
 def _torch_forward(path: Path, device: str) -> tuple[dict[str, Any], Callable[[np.ndarray], np.ndarray]]:
-    """A torch checkpoint: NumPy LSTM on the CPU, torch on a named CUDA device."""
+    """A torch checkpoint run by torch itself, on the CPU or a named CUDA device.
+
+    The ONNX export beside it (written by training and ``bench export-onnx``) is the fast path; a ``.pt``
+    runs where torch is, with the network that was trained, rather than a third copy of the LSTM.
+    """
     try:
         import torch
     except ImportError:
         raise ImportError(f"rolo checkpoint {path.name} is a torch file and PyTorch is not installed: pip install "
                           f"torch, or run its ONNX export (`bench export-onnx {path.name}` where torch is)") from None
+    from trackbench.trackers.core.device import resolve_device
     from trackbench.trackers.rolo.checkpoint import build_model
-    from trackbench.trackers.rolo.model import NumpyRoloNet
 
     meta = load_checkpoint(path)
     try:
         state = meta["best_state"] if meta.get("best_state") is not None else meta["model_state"]
-        m = meta["model"]
-    except KeyError as exc:
-        raise ValueError(f"{path}: incomplete ROLO checkpoint ({exc!r}); train a new one with `bench train-rolo`") from None
-    if device.startswith("cuda"):
-        from trackbench.trackers.core.device import resolve_device
-
-        target = resolve_device(device)  # a clear error where CUDA is not available
         net = build_model(meta)
         net.load_state_dict(state)
-        net.to(target).eval()
+    except (KeyError, RuntimeError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise ValueError(f"{path}: weights do not fit the ROLO model ({first}); retrain with `bench train-rolo`") from None
+    target = resolve_device(device) if device.startswith("cuda") else torch.device("cpu")
+    net.to(target).eval()
 
-        def forward(x: np.ndarray) -> np.ndarray:
-            with torch.inference_mode():
-                return net(torch.from_numpy(x).to(target)).float().cpu().numpy()
+    def forward(x: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return net(torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(target)).float().cpu().numpy()
 
-        return meta, forward
-    try:
-        return meta, NumpyRoloNet(state, int(m["hidden"]), int(m["appearance_dim"]), int(m.get("layers", 1)))
-    except KeyError as exc:
-        raise ValueError(f"{path}: weights do not fit the ROLO model ({exc}); retrain with `bench train-rolo`") from None
+    return meta, forward

@@ -46,7 +46,6 @@ network is :class:`trackbench.trackers.rolo.network.RoloNet`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -224,43 +223,3 @@ def decode_boxes(out: np.ndarray, enc: Encoded, norm: Normalisation) -> tuple[np
     """Network outputs (N, 8) → (next boxes, refined current boxes), corner boxes (N, 4) each."""
     rel = out.astype(np.float64) * np.asarray(norm.target_std) + np.asarray(norm.target_mean) + enc.prior
     return from_relative(rel[:, :4], enc.anchors), from_relative(rel[:, 4:], enc.anchors)
-
-
-class NumpyRoloNet:
-    """The same forward pass as :class:`~trackbench.trackers.rolo.network.RoloNet`, in NumPy (torch checkpoints on CPU).
-
-    A tracker runs one tiny batch per frame; torch's per-call overhead and its
-    intra-op thread pool (which stalls badly on a busy machine) would dominate,
-    so the tracker evaluates the LSTM with a few NumPy matrix products.
-    Results equal the torch module's up to float32 rounding (tested).
-    """
-
-    def __init__(self, state: dict[str, Any], hidden: int, appearance_dim: int = 0, layers: int = 1) -> None:
-        if layers != 1:
-            raise ValueError("the NumPy forward pass supports one LSTM layer")
-        w = {k: v.detach().cpu().numpy().astype(np.float32) for k, v in state.items()}
-        self.hidden = hidden
-        self.app = (w["appearance.weight"].T.copy(), w["appearance.bias"]) if appearance_dim else None
-        self.w_ih = w["lstm.weight_ih_l0"].T.copy()
-        self.w_hh = w["lstm.weight_hh_l0"].T.copy()
-        self.b = w["lstm.bias_ih_l0"] + w["lstm.bias_hh_l0"]
-        self.h1 = (w["head.0.weight"].T.copy(), w["head.0.bias"])
-        self.h2 = (w["head.2.weight"].T.copy(), w["head.2.bias"])
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, np.float32)
-        box = x[..., :STEP_FEATURES]
-        if self.app is not None:
-            x = np.concatenate([box, np.tanh(x[..., STEP_FEATURES:] @ self.app[0] + self.app[1])], axis=-1)
-        k, t, _ = x.shape
-        n = self.hidden
-        gates_x = x @ self.w_ih + self.b  # (K, T, 4n), all steps at once
-        h = np.zeros((k, n), np.float32)
-        c = np.zeros((k, n), np.float32)
-        for step in range(t):
-            g = gates_x[:, step] + h @ self.w_hh
-            s = 0.5 * np.tanh(0.5 * g) + 0.5  # logistic of every gate (the cell slice is redone with tanh)
-            c = s[:, n:2 * n] * c + s[:, :n] * np.tanh(g[:, 2 * n:3 * n])
-            h = s[:, 3 * n:] * np.tanh(c)
-        z = np.maximum(np.concatenate([h, box[:, -1]], axis=1) @ self.h1[0] + self.h1[1], 0.0)
-        return z @ self.h2[0] + self.h2[1]

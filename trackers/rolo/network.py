@@ -1,9 +1,8 @@
 """The ROLO LSTM as a torch module: what ``bench train-rolo`` trains and exports to ONNX.
 
-Inference needs no torch: the tracker runs the ONNX export on onnxruntime (or,
-for a ``.pt`` checkpoint on the CPU, the NumPy twin
-:class:`~trackbench.trackers.rolo.model.NumpyRoloNet`), so this module is
-imported only where torch is (training, export, reading a ``.pt`` onto a GPU).
+Inference needs no torch: the tracker runs the ONNX export on onnxruntime, so
+this module is imported only where torch is (training, export, running a
+``.pt`` checkpoint).
 """
 
 from __future__ import annotations
