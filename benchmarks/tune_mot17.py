@@ -6,6 +6,7 @@ and after, because these numbers come from a shared machine where other jobs
 run too; then it prints the tables the run folder holds.  Steps::
 
     python benchmarks/tune_mot17.py yolox    [--trials 20]   # a. LOSO, sort/bytetrack/ocsort/rolo, YOLOX dets
+    python benchmarks/tune_mot17.py yolox --trials 50 --trackers rolo   # one tracker per run (runs side by side)
     python benchmarks/tune_mot17.py frcnn    [--trials 10]   # a. the same on the FRCNN public detections
     python benchmarks/tune_mot17.py budget100                # c. 100 trials of bytetrack, --cv none
     python benchmarks/tune_mot17.py pareto   [--trials 60]   # d. HOTA vs Hz front of bytetrack -> PNG
@@ -137,7 +138,9 @@ def summarise(run: Path) -> None:
 
 
 def step_loso(args, name: str, detections: str) -> dict:
-    command = bench_tune(args.results, name, args.shared / "data", detections, TRACKERS, args.trials)
+    if args.trackers != TRACKERS:  # one tracker per run (e.g. two runs side by side): the studies are the same
+        name += "_" + args.trackers.replace(",", "_")
+    command = bench_tune(args.results, name, args.shared / "data", detections, args.trackers, args.trials)
     record = timed(command, args.records / f"{name}.log")
     summarise(args.results / name)
     return record
@@ -292,6 +295,7 @@ def main() -> None:
                                          "summarise"])
     parser.add_argument("runs", nargs="*", type=Path, help="summarise: run folders")
     parser.add_argument("--trials", type=int, default=None)
+    parser.add_argument("--trackers", default=TRACKERS, help="yolox/frcnn: the trackers of this run")
     parser.add_argument("--prune-trackers", default="bytetrack,ocsort")
     parser.add_argument("--baseline", type=Path, default=None, help="prune: the tune without --prune")
     parser.add_argument("--shared", default=None)

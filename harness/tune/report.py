@@ -126,20 +126,30 @@ def best_so_far(values: np.ndarray, maximise: bool) -> np.ndarray:
     return out
 
 
-def _focus(ax: Any, values: np.ndarray, maximise: bool) -> int:
-    """Zoom the axis on where the search spends its time; returns how many trials fall outside.
+def _focus(ax: Any, groups: list[np.ndarray], maximise: bool) -> int:
+    """Zoom the axis on where each fold's search spends its time; returns how many trials fall outside.
 
     A few disastrous settings (HOTA 0) would otherwise squash the differences
-    between good ones, which is what the reader compares.
+    between good ones, which is what the reader compares.  Each group (a fold:
+    its own training sequences, its own level) keeps its best and its better
+    three quarters in view.
     """
-    values = values[np.isfinite(values)]
-    if len(values) < 5:
+    lows, highs, every = [], [], []
+    for values in groups:
+        values = values[np.isfinite(values)]
+        if not len(values):
+            continue
+        every.append(values)
+        best = values.max() if maximise else values.min()
+        typical = np.percentile(values, 25 if maximise else 75)
+        pad = max(abs(best - typical) * 0.3, 0.5)
+        lows.append(typical - pad if maximise else best - pad)
+        highs.append(best + pad if maximise else typical + pad)
+    if not every or sum(len(v) for v in every) < 5:
         return 0
-    best = values.max() if maximise else values.min()
-    typical = np.percentile(values, 25 if maximise else 75)
-    pad = max(abs(best - typical) * 0.3, 0.5)
-    low, high = (typical - pad, best + pad) if maximise else (best - pad, typical + pad)
+    low, high = min(lows), max(highs)
     ax.set_ylim(low, high)
+    values = np.concatenate(every)
     return int(((values < low) | (values > high)).sum())
 
 
@@ -164,12 +174,12 @@ def history_chart(trials: pd.DataFrame, metric: str) -> bytes | None:
             ax.step(xs, best_so_far(ys, maximise), where="post", color=colour, label=fold)
             first = rows[rows["default"].astype(str).str.lower() == "true"]
             ax.scatter(first["trial"], first[metric], marker="D", s=28, facecolors="none", edgecolors=colour)
-        clipped = _focus(ax, mine[metric].to_numpy(float), maximise)
+        clipped = _focus(ax, [g[metric].to_numpy(float) for _, g in mine.groupby(mine["fold"].astype(str))], maximise)
         ax.set_title(tracker + (f"  ({clipped} trial(s) far {'below' if maximise else 'above'} the axis)"
                                 if clipped else ""), fontsize=9, loc="left")
         ax.set_ylabel(metric)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7, ncol=3, loc="lower right" if maximise else "upper right", frameon=False)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # beside, never on dots
     axes[-1, 0].set_xlabel("trial (◇ paper defaults; line: best so far)")
     return _png(fig)
 
@@ -257,7 +267,7 @@ def pareto_chart(trials: pd.DataFrame, front: pd.DataFrame, tracker: str, metric
         ax.set_xscale("log")  # its default labels are mathtext, which literal_text turns off: plain numbers
         ax.xaxis.set_major_formatter(FuncFormatter(_short_number))
         ax.xaxis.set_minor_formatter(FuncFormatter(_short_number))
-    clipped = _focus(ax, mine[y_metric].to_numpy(float), higher_is_better(y_metric))
+    clipped = _focus(ax, [mine[y_metric].to_numpy(float)], higher_is_better(y_metric))
     ax.set_xlabel(x_metric)
     ax.set_ylabel(y_metric)
     ax.set_title(f"{tracker}: {y_metric} against {x_metric} (all sequences)"
