@@ -35,22 +35,27 @@ def why_invalid(frames: np.ndarray, ids: np.ndarray, boxes: np.ndarray, scores: 
         values = np.asarray(ids, dtype=float)
     except (TypeError, ValueError):
         return f"tracker output ids are not numbers (dtype {np.asarray(ids).dtype}); nothing written"
-    ids, frames = [_plain(v) for v in ids], [_plain(v) for v in frames]  # for messages only
+    # Messages name the offending row's id and frame as plain Python numbers; only that row is converted
+    # (converting every row cost more than the checks themselves on a long sequence).
+    def row(i: int) -> tuple[object, object]:
+        return _plain(ids[i]), _plain(frames[i])
+
     checks = (
         (~np.isfinite(boxes).all(axis=1) | ~np.isfinite(scores),
-         lambda i: f"is not finite: track {ids[i]} at frame {frames[i]} has box {boxes[i].tolist()} score {_plain(scores[i])}"),
+         lambda i: "is not finite: track {} at frame {} has box {} score {}".format(
+             *row(i), boxes[i].tolist(), _plain(scores[i]))),
         (~np.isfinite(values) | (values != np.round(values)),
-         lambda i: f"has id {ids[i]!r} at frame {frames[i]}: ids must be whole numbers"),
+         lambda i: "has id {!r} at frame {}: ids must be whole numbers".format(*row(i))),
         ((values < 1) | (values > MAX_ID),
-         lambda i: f"has id {ids[i]!r} at frame {frames[i]}: ids must be between 1 and 2**53"),
+         lambda i: "has id {!r} at frame {}: ids must be between 1 and 2**53".format(*row(i))),
         ((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1]),
-         lambda i: f"has an inverted box at frame {frames[i]}, track {ids[i]}: "
-                   f"{boxes[i].tolist()} (left, top, right, bottom)"),
+         lambda i: "has an inverted box at frame {1}, track {0}: ".format(*row(i))
+                   + f"{boxes[i].tolist()} (left, top, right, bottom)"),
     )
     for bad, say in checks:
         if bad.any():
             return f"tracker output {say(_first(bad))} ({int(bad.sum())} such rows); nothing written"
-    pairs = np.stack([np.asarray(frames, float), values], axis=1)  # frames: the list above, same order
+    pairs = np.stack([np.asarray(frames, float), values], axis=1)
     _, first_index, counts = np.unique(pairs, axis=0, return_index=True, return_counts=True)
     if (counts > 1).any():
         i = int(first_index[np.argmax(counts > 1)])
