@@ -22,6 +22,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from trackbench.datasets.sequence import Detections  # noqa: F401  (public: trackbench.trackers.Detections)
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput
 from trackbench.trackers.params import ParamError, build_params
 
@@ -233,10 +234,6 @@ def __getattr__(name: str) -> Any:
         cls = tracker_class(CLASSES[name])
         globals()[name] = cls
         return cls
-    if name == "Detections":
-        from trackbench.datasets.sequence import Detections
-
-        return Detections
     raise AttributeError(f"module 'trackbench.trackers' has no attribute {name!r}")
 
 

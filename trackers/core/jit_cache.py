@@ -28,6 +28,7 @@ finds either spelling.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import inspect
 import os
@@ -101,13 +102,21 @@ def dependency_closure(path: str) -> list[str]:
     return sorted(seen)
 
 
+@functools.lru_cache(maxsize=None)
+def _file_sha256(file: str) -> bytes:
+    """SHA-256 of one kernel module's bytes, read once per process: every kernel of a module, and
+    every kernel of a module that imports it, is stamped at import with the same files (``core/jit.py``
+    alone entered some 80 stamps), and a module already imported does not change what runs."""
+    with open(file, "rb") as fh:
+        return hashlib.sha256(fh.read()).digest()
+
+
 def source_stamp(path: str) -> str:
     """SHA-256 over the contents of ``path`` and of the kernel modules it depends on (names included)."""
     digest = hashlib.sha256()
     for file in dependency_closure(path):
         digest.update(file.encode("utf-8", "surrogateescape") + b"\0")
-        with open(file, "rb") as fh:
-            digest.update(hashlib.sha256(fh.read()).digest())
+        digest.update(_file_sha256(file))
     return digest.hexdigest()
 
 

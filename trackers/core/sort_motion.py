@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from trackbench.trackers.core import kalman
+from trackbench.trackers.core.tracks import TrackStore
 
 # Noise per axis (u, v, s, r).  r has no velocity: zero variance and noise.
 Q_POS = np.array([1.0, 1.0, 1.0, 1.0])
@@ -66,6 +67,14 @@ def predict(x: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One step ahead for SORT states: the area clamp, then the constant-velocity prediction."""
     clamp_area_velocity(x)
     return kalman.predict(x, P, Q_POS, Q_VEL)
+
+
+def drop_non_finite(tracks: TrackStore, predicted: np.ndarray) -> np.ndarray:
+    """Delete the tracks whose predicted box (a row of ``predicted``) is not finite, as the reference
+    does; returns the other boxes.  SORT and OC-SORT call it when their prediction kernel reports one."""
+    keep = np.isfinite(predicted).all(axis=1)
+    tracks.keep(keep)
+    return predicted[keep]
 
 
 def initiate(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -64,10 +64,6 @@ TORCH_EMBEDDERS = ("mobilenet", "torchvision", "siamese")
 ORT_EMBEDDERS = ("reid", "onnx")
 
 
-def uses_torch(spec: str) -> bool:
-    return spec.split(":", 1)[0] in TORCH_EMBEDDERS
-
-
 def may_use_gpu(spec: str) -> bool:
     """Whether the embedder can run on a GPU here: a torch one, or an onnxruntime one with a CUDA provider."""
     name = spec.split(":", 1)[0]
@@ -151,4 +147,4 @@ def create_embedder(spec: str, device: str = "auto") -> Embedder:
 
 
 __all__ = ["DEFAULT_EMBEDDER", "DEFAULT_REASON", "Embedder", "PRECOMPUTED", "available", "check_device", "check_spec",
-           "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise", "may_use_gpu", "uses_torch"]
+           "create_embedder", "crop_boxes", "is_precomputed", "l2_normalise", "may_use_gpu"]

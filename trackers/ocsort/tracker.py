@@ -54,7 +54,7 @@ from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import association_limit, cmc_kernels, jit, kalman
 from trackbench.trackers.core.assignment import max_iou_matching
 from trackbench.trackers.core.tracks import TrackStore
-from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R
+from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R, drop_non_finite
 from trackbench.trackers import papers
 from trackbench.trackers.space import SCORES, tunable
 from trackbench.trackers.ocsort import kernels
@@ -197,9 +197,7 @@ class OcSort(Tracker):
         t = self.tracks
         predicted, finite = kernels.predict(t.x, t.P, t.counters, count_frame, Q_POS, Q_VEL)
         if not finite:  # a track whose prediction is not finite is dropped
-            keep = np.isfinite(predicted).all(axis=1)
-            t.keep(keep)
-            predicted = predicted[keep]
+            predicted = drop_non_finite(t, predicted)
         return predicted
 
     def _observe(self, idx: np.ndarray, dets: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> None:

@@ -26,6 +26,7 @@ import numpy as np
 
 from trackbench.trackers.core import ort_session
 from trackbench.trackers.rolo.checkpoint import FORMAT, VERSION, load_checkpoint
+from trackbench.trackers.rolo.model import Normalisation
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 #: The shipped training output (torch); ``checkpoint=<this file>`` runs it through torch.
@@ -78,8 +79,6 @@ def load_model(path: Path, device: str = "auto") -> LoadedModel:
 
 
 def _loaded(path: Path, meta: dict[str, Any], forward: Callable[[np.ndarray], np.ndarray]) -> LoadedModel:
-    from trackbench.trackers.rolo.model import Normalisation
-
     try:
         m = meta["model"]
         return LoadedModel(meta, int(m["steps"]), str(meta["embedder"]), int(m["appearance_dim"]),

@@ -92,6 +92,8 @@ from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers.core import deepsort_motion as motion
 from trackbench.trackers.params import ParamError
 from trackbench.trackers.rolo.checkpoint import NO_EMBEDDER
+from trackbench.trackers.rolo.history import TrackHistory
+from trackbench.trackers.rolo.model import Normalisation, decode_boxes
 from trackbench.trackers.rolo.inference import (  # noqa: F401  (public here as before)
     CHECKPOINT_DIR, DEFAULT_CHECKPOINT, DEFAULT_ONNX, DEFAULT_TRAIN_COMMAND, LoadedModel, load_model, resolve_checkpoint)
 from trackbench.trackers import papers
@@ -164,8 +166,6 @@ class Rolo(Tracker):
         self._reset_state()
 
     def _reset_state(self) -> None:
-        from trackbench.trackers.rolo.history import TrackHistory
-
         assert self.model is not None
         self.tracks = TrackStore(4)  # x, P: the guard's Kalman filter on (u, v, a, h)
         self.lstm_boxes = np.zeros((0, 8))  # per track: [next box (4) | refined current box (4)]
@@ -313,8 +313,6 @@ class Rolo(Tracker):
 
     def _forward(self) -> None:
         """One batched LSTM pass over all windows: next box and refined current box per track."""
-        from trackbench.trackers.rolo.model import Normalisation, decode_boxes
-
         assert self.model is not None and self.info is not None
         enc = self.history.inputs(self.info.width, self.info.height, self.model.norm)
         if self.params.predictor == "line":  # a zero correction: the window's straight line itself

@@ -40,7 +40,7 @@ from scipy.optimize import linear_sum_assignment
 from trackbench.datasets.sequence import Detections
 from trackbench.trackers.base import Requirements, Tracker, TrackOutput, coasted
 from trackbench.trackers.core import association_limit, cmc_kernels, jit
-from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R
+from trackbench.trackers.core.sort_motion import P0_POS, P0_VEL, Q_POS, Q_VEL, R, drop_non_finite
 from trackbench.trackers.core.tracks import TrackStore
 from trackbench.trackers import papers
 from trackbench.trackers.space import SCORES, tunable
@@ -101,7 +101,7 @@ class Sort(Tracker):
         predicted, finite, iou, ok, matches, new = kernels.predict_and_match(t.x, t.P, t.counters, boxes, Q_POS,
                                                                              Q_VEL, p.iou_threshold)
         if not finite:
-            iou, ok, matches, new = kernels.match(boxes, self._drop_non_finite(predicted), p.iou_threshold)
+            iou, ok, matches, new = kernels.match(boxes, drop_non_finite(t, predicted), p.iou_threshold)
         if not ok:
             matches, new = _solve(iou, p.iou_threshold)
         # Correct the matched tracks, start the new ones, report and find tracks past max_age.
@@ -120,20 +120,13 @@ class Sort(Tracker):
         t = self.tracks
         predicted, finite = kernels.predict(t.x, t.P, t.counters, False, Q_POS, Q_VEL)
         if not finite:
-            predicted = self._drop_non_finite(predicted)
+            predicted = drop_non_finite(t, predicted)
         return coasted(t.ids, predicted, self.reported)
 
     def compensate(self, warp: np.ndarray) -> None:
         """Camera motion (``--cmc``): the (u, v, s, r) states warped as :func:`cmc.warp_usr` says (one compiled
         kernel, :mod:`~trackbench.trackers.core.cmc_kernels`)."""
         cmc_kernels.warp_usr(self.tracks.x, self.tracks.P, warp)
-
-    def _drop_non_finite(self, predicted: np.ndarray) -> np.ndarray:
-        """Delete the tracks whose predicted box is not finite (as the reference does); returns the
-        other boxes."""
-        keep = np.isfinite(predicted).all(axis=1)
-        self.tracks.keep(keep)
-        return predicted[keep]
 
 
 @cache
