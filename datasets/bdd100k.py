@@ -185,7 +185,7 @@ def load_bdd100k(root: str | Path, sequences: list[str] | None = None, classes: 
                 if classes is None and not len(gt):
                     continue  # every class by default: only those the video has
                 out.append(_sequence(video, cls, boxes.length, gt, regions, path))
-    return _select(out, sequences)
+    return select_sequences(out, sequences)
 
 
 def _sequence(video: str, cls: str, length: int, gt: FrameTable, regions: FrameTable, path: Path) -> Sequence:
@@ -196,7 +196,8 @@ def _sequence(video: str, cls: str, length: int, gt: FrameTable, regions: FrameT
     return Sequence(info=info, detections=FrameTable.empty(), ground_truth=gt, eval_spec=spec, gt_path=str(path))
 
 
-def _select(found: list[Sequence], wanted: list[str] | None) -> list[Sequence]:
+def select_sequences(found: list[Sequence], wanted: list[str] | None) -> list[Sequence]:
+    """The sequences named by ``wanted`` (a name or a prefix of one: ``--sequences``); all without it."""
     if not wanted:
         return found
     missing = [w for w in wanted if not any(s.name == w or s.name.startswith(w) for s in found)]

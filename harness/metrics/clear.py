@@ -359,10 +359,9 @@ class TrackEvalFast(TrackEval):
     @staticmethod
     def evaluate(seq: SeqData) -> dict[str, Any]:
         """Per-sequence record, the same as :meth:`TrackEval.evaluate` (counts equal, MOTP to rounding)."""
-        clear, count = trackeval_metrics()
-        data = seq.trackeval_data()
         if seq.num_tracker_dets == 0 or seq.num_gt_dets == 0:
-            return {"clear": clear.eval_sequence(data), "count": count.eval_sequence(data)}  # constant early return
+            return TrackEval.evaluate(seq)  # TrackEval's constant early return: no loop to save
+        clear, count = trackeval_metrics()
         flat = flat_pairs(seq)
         matched_gt, switches, fragments, motp_sum, _ = _te_match(seq, flat, clear.threshold - EPS)
         res: dict[str, Any] = {field: 0 for field in clear.fields}
@@ -381,7 +380,7 @@ class TrackEvalFast(TrackEval):
         res["MOTP_sum"] = motp_sum
         res["MOTP"] = motp_sum / np.maximum(1.0, tp)
         res["CLR_Frames"] = seq.num_frames
-        return {"clear": clear._compute_final_fields(res), "count": count.eval_sequence(data)}
+        return {"clear": clear._compute_final_fields(res), "count": count.eval_sequence(seq.trackeval_data())}
 
 
 def _te_match(seq: SeqData, flat: FlatPairs,

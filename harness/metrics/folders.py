@@ -112,8 +112,12 @@ def evaluate_folders(
 
 def to_dataframe(all_counts: Sequence[SequenceCounts]) -> pd.DataFrame:
     """One row per counts record, trackbench columns, integer counts as ints."""
-    records = [finalize(c) for c in all_counts]
-    df = pd.DataFrame.from_records(records, index=[c.name for c in all_counts], columns=list(COLUMNS))
+    return metrics_table([finalize(c) for c in all_counts], [c.name for c in all_counts])
+
+
+def metrics_table(records: Sequence[dict[str, float]], names: Sequence[str]) -> pd.DataFrame:
+    """Finalised metrics rows as a table indexed by ``sequence``: trackbench columns, integer counts as ints."""
+    df = pd.DataFrame.from_records(list(records), index=list(names), columns=list(COLUMNS))
     df.index.name = "sequence"
     return df.astype({c: "int64" for c in INT_COLUMNS})
 

@@ -144,9 +144,9 @@ class TrackEvalFast(TrackEval):
     @staticmethod
     def evaluate(seq: SeqData) -> dict[str, Any]:
         """Per-sequence Identity record, the dict :meth:`TrackEval.evaluate` returns."""
-        metric = trackeval_metric()
         if seq.num_tracker_dets == 0 or seq.num_gt_dets == 0:
-            return metric.eval_sequence(seq.trackeval_data())  # TrackEval's constant early return
+            return TrackEval.evaluate(seq)  # TrackEval's constant early return: no loop to save
+        metric = trackeval_metric()
         flat = flat_pairs(seq)
         idtp = best_id_matching(seq, flat.pair_iou >= metric.threshold)
         res = {field: 0 for field in metric.fields}

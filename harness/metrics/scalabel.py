@@ -23,11 +23,12 @@ from typing import Sequence
 
 import pandas as pd
 
-from trackbench.datasets.bdd100k import CLASSES, gt_files, load_bdd100k, read_predictions, read_videos
+from trackbench.datasets.bdd100k import (CLASSES, gt_files, load_bdd100k, read_predictions, read_videos,
+                                        select_sequences)
 from trackbench.datasets.sequence import FrameTable
 from trackbench.harness.metrics.classes import class_rows
-from trackbench.harness.metrics.evaluate import (COLUMNS, DEFAULT_BACKEND, DEFAULT_ENGINE, INT_COLUMNS,
-                                                 SequenceJob, count_sequences, finalize)
+from trackbench.harness.metrics.evaluate import DEFAULT_BACKEND, DEFAULT_ENGINE, SequenceJob, count_sequences, finalize
+from trackbench.harness.metrics.folders import metrics_table
 from trackbench.harness.metrics.verify import check_against_library
 
 BENCHMARK = "BDD100K"
@@ -61,9 +62,10 @@ def evaluate_scalabel(gt: str | Path, results: str | Path, classes: Sequence[str
     if not results.is_file():
         raise FileNotFoundError(f"--results {results}: no such Scalabel JSON file")
     wanted = [c.lower() for c in classes] if classes else classes_present(gt, results)
-    scored = load_bdd100k(gt, list(sequences) if sequences else None, classes=wanted)
+    every = load_bdd100k(gt, classes=wanted)  # the gt read once: scored and stray predictions both need it
+    scored = select_sequences(every, list(sequences) if sequences else None)
     predicted = read_predictions(results, wanted)
-    known = {s.name for s in load_bdd100k(gt, classes=wanted)}
+    known = {s.name for s in every}
     stray = sorted({name.rsplit("-", 1)[0] for name, table in predicted.items() if len(table) and name not in known})
     if stray:
         raise ValueError(f"{results}: predictions for video(s) {', '.join(stray)} that {gt} has no labels for")
@@ -74,9 +76,7 @@ def evaluate_scalabel(gt: str | Path, results: str | Path, classes: Sequence[str
         check_against_library(counts, jobs, workers, backend, engine)
     rows = {c.name: finalize(c) for c in counts}
     rows.update(class_rows(counts, {s.name: s.eval_spec.object_class for s in scored}))
-    table = pd.DataFrame.from_records(list(rows.values()), index=list(rows), columns=list(COLUMNS))
-    table.index.name = "sequence"
-    table = table.astype({c: "int64" for c in INT_COLUMNS})
+    table = metrics_table(list(rows.values()), list(rows))
     table.attrs.update(verified=len(counts) if verify else 0, clear_backend=backend,
                        benchmark={s.name: BENCHMARK for s in scored})
     return table

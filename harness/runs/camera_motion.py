@@ -43,6 +43,13 @@ def check_spec(spec: str) -> None:
         raise ValueError(f"--cmc {spec!r}: neither a folder of GMC files nor a method ({', '.join(METHODS)})")
 
 
+def _check_images(spec: str, seq: Sequence) -> None:
+    """Refuse estimating camera motion (``spec`` a method) on a box-only sequence."""
+    if not seq.has_images:
+        raise ValueError(f"--cmc {spec} estimates camera motion from images, and {seq.name} is box-only "
+                         f"(give a folder of GMC files instead)")
+
+
 def cache_dir() -> Path:
     return _embeddings_dir().parent / "camera_motion"
 
@@ -78,9 +85,7 @@ def camera_motion_for(seq: Sequence, spec: str) -> CameraMotion:
     """The camera motion of ``seq`` for a ``--cmc`` value (a GMC folder or a method), one warp per frame."""
     if not is_method(spec):
         return _gmc_for(spec, seq)
-    if not seq.has_images:
-        raise ValueError(f"--cmc {spec} estimates camera motion from images, and {seq.name} is box-only "
-                         f"(give a folder of GMC files instead)")
+    _check_images(spec, seq)
     key = cache_key(seq, spec)
     path = cache_dir() / f"{key}.npz"
     note = None
@@ -109,8 +114,6 @@ def with_cmc(variants: list, spec: str | None, ablation: bool = False) -> list:
     without compensation are kept beside them (tracker × CMC on/off in one table).
     Trackers without the hook run as they are.
     """
-    from dataclasses import replace
-
     from trackbench import trackers
 
     if not spec:
@@ -122,7 +125,7 @@ def with_cmc(variants: list, spec: str | None, ablation: bool = False) -> list:
             continue
         if ablation:
             out.append(v)
-        out.append(replace(v, cmc=spec, label=f"{v.name}+cmc"))
+        out.append(dataclasses.replace(v, cmc=spec, label=f"{v.name}+cmc"))
     return out
 
 
@@ -133,8 +136,6 @@ def preflight(variants: list, sequences: list[Sequence]) -> None:
         check_spec(spec)
         for seq in sequences:
             if is_method(spec):
-                if not seq.has_images:
-                    raise ValueError(f"--cmc {spec} estimates camera motion from images, and {seq.name} is "
-                                     f"box-only (give a folder of GMC files instead)")
+                _check_images(spec, seq)
             else:
                 _gmc_for(spec, seq)

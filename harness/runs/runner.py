@@ -32,7 +32,6 @@ from trackbench.datasets.motfile import write_results
 from trackbench.datasets.sequence import Sequence
 from trackbench.harness.runs.executors import Job, choose_executor, run_jobs
 from trackbench.harness.runs.manifest import now_iso
-from trackbench.harness.runs.output_check import why_invalid
 from trackbench.harness.runs.tracking import UnitOutput, UnitResult, Variant, track_unit
 from trackbench.harness.runs.units import (file_sha256, kept_record, read_record, sequence_fingerprint, unit_key,
                                           write_record)
@@ -112,15 +111,15 @@ def split_scoped(params: dict[str, str], names: list[str]) -> tuple[dict[str, st
 
 
 def write_output(output: UnitOutput, out_path: Path) -> UnitResult:
-    """Write a finished unit's result file (atomically); a failed or skipped unit leaves none."""
+    """Write a finished unit's result file (atomically); a failed or skipped unit leaves none.
+
+    ``output`` comes from :func:`~trackbench.harness.runs.tracking.track_unit` (in this process or a worker),
+    which carries rows only when they passed :func:`~trackbench.harness.runs.output_check.why_invalid`,
+    the one check of a unit's output; a unit whose rows failed it arrives here ``failed``.
+    """
     result = output.result
     if result.failed or result.skipped or output.boxes is None:
         Path(out_path).unlink(missing_ok=True)  # an earlier attempt's file must not outlive this account
-        return result
-    reason = why_invalid(output.frames, output.ids, output.boxes, output.scores)
-    if reason:  # checked again here (output from a worker): invalid rows never reach a result file
-        result.failed = reason
-        Path(out_path).unlink(missing_ok=True)
         return result
     write_results(out_path, output.frames, output.ids, output.boxes, output.scores)
     result.result_path = str(out_path)
