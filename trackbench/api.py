@@ -263,16 +263,13 @@ def evaluate(
         ``df.attrs["notes"]`` holds what ``bench eval`` prints under the table (e.g. a tracker
         missing sequences, damaged result files).
     """
-    from trackbench.harness.cli.eval import damaged_result_notes, score
+    from trackbench.harness.cli.eval import scored_board
     from trackbench.harness.report import leaderboard
 
-    gt_path, results_path, names = Path(gt), Path(results), _names(sequences)
     leaderboard.check_options(sort, "table")
-    table, notes = score(gt_path, results_path, benchmark, jobs, names, clear_backend, verify)
-    notes += damaged_result_notes(gt_path, results_path, names)
-    attrs = dict(table.attrs)
-    table = leaderboard.sort_board(leaderboard.order_columns(table), sort)
-    table.attrs.update(attrs, notes=notes)
+    table, notes = scored_board(Path(gt), Path(results), benchmark, jobs, _names(sequences), clear_backend, verify,
+                                sort)
+    table.attrs.update(notes=notes)
     return table
 
 

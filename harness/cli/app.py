@@ -12,8 +12,8 @@ from typing import List, Optional
 
 import typer
 
-from trackbench.harness.cli.option_values import given_fields
-from trackbench.io.terminal import labelled, make_console, styled
+from trackbench.harness.cli.option_values import fail, given_fields, resume_name, split_items
+from trackbench.io.terminal import make_console, styled
 
 app = typer.Typer(
     add_completion=False,
@@ -28,14 +28,8 @@ err_console = make_console(stderr=True, soft_wrap=True)  # paths in messages sta
 
 
 def _split(text: Optional[str], option: str = "") -> Optional[list[str]]:
-    """Comma-separated items; None when the option was not given.  Given but empty (``-t ,``) is an error:
-    it would otherwise mean "everything"."""
-    if text is None:
-        return None
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        _fail(f"{option or 'this option'} was given but names nothing ({text!r}); leave it out to use the default")
-    return items
+    """Comma-separated items (:func:`~trackbench.harness.cli.option_values.split_items`), errors on this console."""
+    return split_items(text, option, err_console)
 
 
 def _channels(text: str) -> tuple[int, ...]:
@@ -65,8 +59,7 @@ VERIFY_HELP = ("Also count every result with the libraries' own code (motmetrics
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(labelled("error", "bold red", message))
-    raise typer.Exit(code)
+    fail(err_console, message, code)
 
 
 FRAMES_HELP = ("Run and score only these frames of each sequence, renumbered from 1: train-half or val-half (the halves of ByteTrack's MOT17 split: frames 1..N//2+1 and N//2+2..N of N) or A:B (1-based, inclusive). "
@@ -138,9 +131,7 @@ def _resume_target(ctx: typer.Context, resume: Optional[str], results: Path) -> 
 
 
 def _resume_name(name: Optional[str], resume: Optional[str]) -> Optional[str]:
-    if resume and name and name != resume:
-        _fail(f"--name {name} and --resume {resume} disagree; --resume alone names the run to continue")
-    return resume or name
+    return resume_name(name, resume, err_console)
 
 
 @app.command()

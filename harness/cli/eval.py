@@ -145,6 +145,26 @@ def mark_incomplete(tables: dict[str, pd.DataFrame | None]) -> tuple[pd.DataFram
     return pd.concat(kept, names=["tracker"]), notes
 
 
+def scored_board(gt: Path, results: Path, benchmark: str | None, jobs: int = 1,
+                 sequences: list[str] | None = None, clear_backend: str = "motmetrics", verify: bool = False,
+                 sort: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """(table, notes) as ``bench eval`` shows them (and :func:`trackbench.evaluate` returns them): :func:`score`,
+    damaged-file notes, columns ordered and rows ranked (Scalabel rows keep their order unless ``sort`` is given).
+
+    The table keeps :func:`score`'s ``attrs`` (``verified``).
+    """
+    table, notes = score(gt, results, benchmark, jobs, sequences, clear_backend, verify)
+    scalabel = is_scalabel(gt, results, benchmark)
+    if not scalabel:
+        notes += damaged_result_notes(gt, results, sequences)
+    attrs = dict(table.attrs)
+    table = leaderboard.order_columns(table)
+    if sort or not scalabel:  # Scalabel rows keep videos, classes, combinations
+        table = leaderboard.sort_board(table, sort)
+    table.attrs.update(attrs)
+    return table, notes
+
+
 def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | None,
                  console: Console, err_console: Console, jobs: int = 1, sequences: list[str] | None = None,
                  sort: str | None = None, fmt: str = "table", clear_backend: str = "motmetrics",
@@ -157,18 +177,13 @@ def execute_eval(gt: Path, results: Path, benchmark: str | None, out: Path | Non
     with reported(err_console):
         leaderboard.check_options(sort, fmt)
         try:
-            table, notes = score(gt, results, benchmark, jobs, sequences, clear_backend, verify)
+            table, notes = scored_board(gt, results, benchmark, jobs, sequences, clear_backend, verify, sort)
         except VerificationError as exc:
             err_console.print(labelled("verification failed", "bold red", str(exc)), markup=False, highlight=False)
             raise typer.Exit(1) from None
         verified = table.attrs.get("verified", 0)
-        if not is_scalabel(gt, results, benchmark):
-            notes += damaged_result_notes(gt, results, sequences)
         if verify:
             notes.append(verified_note(verified, clear_backend))
-        table = leaderboard.order_columns(table)
-        if sort or not is_scalabel(gt, results, benchmark):  # Scalabel rows keep videos, classes, combinations
-            table = leaderboard.sort_board(table, sort)
     if fmt == "json":
         document = {"results": str(results), "gt": str(gt), "clear_backend": clear_backend, "verified": verified,
                     "table": leaderboard.to_records(table), "notes": notes}

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from trackbench.harness.cli.option_values import split_items
+from trackbench.io.terminal import make_console
 
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, soft_wrap=True)
+# Markup off, as app.py's: names and paths print as the characters they are (trackbench/io/terminal.py).
+console = make_console(width=None if sys.stdout.isatty() else 140)
+err_console = make_console(stderr=True, soft_wrap=True)
 
 
 def _split(text: Optional[str], option: str) -> Optional[list[str]]:

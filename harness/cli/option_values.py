@@ -12,18 +12,33 @@ from typing import Mapping, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+
+from trackbench.io.terminal import labelled
+
+
+def fail(err_console: Console, message: str, code: int = 2) -> None:
+    """``error: message`` on ``err_console`` (never parsed as markup), then exit with ``code``."""
+    err_console.print(labelled("error", "bold red", message))
+    raise typer.Exit(code)
 
 
 def split_items(text: Optional[str], option: str, err_console: Console) -> Optional[list[str]]:
-    """Comma-separated items; None when not given; given but empty is an error (it would mean "all")."""
+    """Comma-separated items; None when not given.  Given but empty (``-t ,``) is an error:
+    it would otherwise mean "everything"."""
     if text is None:
         return None
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
-        err_console.print(f"[bold red]error:[/bold red] {escape(option)} was given but names nothing")
-        raise typer.Exit(2)
+        fail(err_console, f"{option or 'this option'} was given but names nothing ({text!r}); leave it out to use "
+             "the default")
     return items
+
+
+def resume_name(name: Optional[str], resume: Optional[str], err_console: Console) -> Optional[str]:
+    """The run to write: ``--resume`` names it; a different ``--name`` beside it is an error."""
+    if resume and name and name != resume:
+        fail(err_console, f"--name {name} and --resume {resume} disagree; --resume alone names the run to continue")
+    return resume or name
 
 
 def given_fields(ctx: typer.Context, renamed: Mapping[str, str]) -> set[str]:

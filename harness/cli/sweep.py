@@ -183,8 +183,7 @@ def execute_sweep_cli(request: SweepRequest, console: Console, err_console: Cons
         given = {s.variant.name: s.values for s in outcome.settings}
         for axis in outcome.grid.axes:  # values as given, not rounded like metrics
             shown[axis.name] = [given[label].get(axis.name, "–") for label in shown.index]
-        shown.index = list(shown.index)
-        shown.index.name = "setting"
+        shown = shown.rename_axis("setting")
         console.print(leaderboard.rich_table(shown, f"{request.dataset}, detections {detections_label(request)}: sweep of "
                                              + ", ".join(a.name for a in outcome.grid.axes)
                                              + f" (CLEAR/ID: {request.clear_backend})"))

@@ -1,7 +1,7 @@
 """``bench tune``: the Typer command and what it prints; the work is in :mod:`trackbench.harness.tune.session`.
 
-Registered in ``app.py``; this module imports nothing from it (no import cycle),
-so the few option helpers it needs are its own.
+Registered in ``app.py``; this module imports nothing from it (no import cycle):
+the option helpers both use are in :mod:`trackbench.harness.cli.option_values`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from trackbench.harness.cli.option_values import given_fields, split_items
+from trackbench.harness.cli.option_values import given_fields, resume_name, split_items
+from trackbench.io.terminal import labelled, make_console
 
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, soft_wrap=True)
+# Markup off, as app.py's: labels, paths and notes print as the characters they are (trackbench/io/terminal.py).
+console = make_console(width=None if sys.stdout.isatty() else 140)
+err_console = make_console(stderr=True, soft_wrap=True)
 
 #: CLI option names that are TuneRequest fields under another name.
 _REQUEST_FIELD = {"param": "params", "no_roi": "use_roi", "tracker": "trackers"}
@@ -73,16 +73,13 @@ def tune(
     """
     from trackbench.harness.tune.session import TuneRequest
 
-    if resume and name and name != resume:
-        err_console.print("[bold red]error:[/bold red] --name and --resume disagree; --resume alone names the run")
-        raise typer.Exit(2)
     request = TuneRequest(
         trackers=_split(trackers, "--trackers/-t"), dataset=dataset, data_root=data_root,
         sequences=_split(sequences, "--sequences/-s"), detector=detector, use_roi=not no_roi, max_frames=max_frames,
         detections=detections, gt_drop=gt_drop, gt_jitter=gt_jitter,
         split=split, classes=_split(classes, "--classes"), detect_every=detect_every, min_score=min_score, clear_backend=clear_backend, params=list(param or []),
         space=list(space or []), objective=objective, trials=trials, seconds=seconds, seed=seed, prune=prune, cv=cv,
-        replicates=replicates, level=level, name=resume or name, results=results, jobs=jobs, executor=executor,
+        replicates=replicates, level=level, name=resume_name(name, resume, err_console), results=results, jobs=jobs, executor=executor,
         ray_address=ray_address, resume=resume is not None,
     )
     execute_tune_cli(request, _given(ctx))
@@ -100,18 +97,9 @@ def execute_tune_cli(request, given: set[str] | frozenset = frozenset()) -> None
             request = resumed(request, given)
         outcome = execute_tune(request, err_console)
     title = ("held out" if outcome.held_out else "NOT held out") + f": default vs tuned ({outcome.objective.describe()})"
-    console.print(leaderboard.rich_table(_escaped(outcome.heldout), title))
-    console.print(leaderboard.rich_table(_escaped(outcome.folds), "chosen setting per fold"))
+    console.print(leaderboard.rich_table(outcome.heldout, title))
+    console.print(leaderboard.rich_table(outcome.folds, "chosen setting per fold"))
     for note in outcome.notes:
-        console.print(f"[yellow]note:[/yellow] {escape(note)}")
-    console.print(f"best settings: {escape(str(outcome.run_dir / 'best_params.json'))} (bench run --params-file)")
-    console.print(f"results: {escape(str(outcome.run_dir))}")
-
-
-def _escaped(table):
-    """Index and text cells safe for rich markup (labels hold brackets)."""
-    shown = table.reset_index()
-    for column in shown.columns:
-        if shown[column].dtype == object:
-            shown[column] = [escape(v) if isinstance(v, str) else v for v in shown[column]]
-    return shown.set_index(shown.columns[0])
+        console.print(labelled("note", "yellow", note))
+    console.print(f"best settings: {outcome.run_dir / 'best_params.json'} (bench run --params-file)")
+    console.print(f"results: {outcome.run_dir}")

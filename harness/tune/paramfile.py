@@ -36,7 +36,8 @@ def json_value(text: str) -> Any:
     return int(text) if text.lstrip("+-").isdigit() else number
 
 
-def _text(value: Any) -> str:
+def value_text(value: Any) -> str:
+    """How a parameter value travels to ``--param`` (exact: ``repr`` of a float round-trips)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -64,7 +65,7 @@ def read_params_file(path: Path) -> dict[str, dict[str, str]]:
     else:
         raise ParamError(f"--params-file {path}: expected {{\"tracker\": ..., \"params\": {{...}}}} or "
                          "{\"trackers\": {NAME: {\"params\": {...}}}}")
-    return {tracker: {str(k): _text(v) for k, v in params.items()} for tracker, params in entries.items()}
+    return {tracker: {str(k): value_text(v) for k, v in params.items()} for tracker, params in entries.items()}
 
 
 def param_items(path: Path) -> tuple[list[str], list[str]]:

@@ -309,7 +309,7 @@ def tune_sections(run_dir: Path, manifest: dict[str, Any], name: str) -> list[Se
         if table is not None:
             section.blocks.append(table)
     trials_path = run_dir / "trials.csv"
-    trials = pd.read_csv(trials_path) if trials_path.is_file() else pd.DataFrame()
+    trials = read_csv(trials_path, index_col=None) if trials_path.is_file() else pd.DataFrame()
     sections = [section]
     if not trials.empty:
         history = history_chart(trials, metrics[0])
@@ -353,7 +353,7 @@ def _pareto_section(run_dir: Path, name: str, trials: pd.DataFrame, metrics: lis
         path = run_dir / "pareto" / f"{tracker}.{ALL}.csv"
         if not path.is_file():
             continue
-        front = pd.read_csv(path)  # written by the csv module, as trials.csv
+        front = read_csv(path, index_col=None)  # written as trials.csv, text cells neutralised
         if front.empty:
             continue
         section.blocks.append(pareto_table(front, tracker, metrics))

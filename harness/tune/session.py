@@ -52,6 +52,8 @@ from trackbench.harness.tune.folds import Fold, make_folds
 from trackbench.harness.tune.objectives import Objective, parse_objective
 from trackbench.harness.tune.spaces import TrackerSpace, build_spaces, parse_space_items
 from trackbench.harness.tune.units import UnitContext, score_progressively, score_setting
+from trackbench.io.csv_cells import neutralise
+from trackbench.io.terminal import make_console
 from trackbench.trackers import tracker_class
 from trackbench.trackers.params import ParamError, parse_assignments
 from trackbench.trackers.space import defaults as field_defaults
@@ -207,11 +209,12 @@ def _trial_rows(study: Any, tracker: str, fold: str, objective: Objective,
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV, text cells through :func:`~trackbench.io.csv_cells.neutralise` (read back with its ``read_csv``)."""
     columns = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(c) for c in columns])
+    writer.writerows([neutralise(row.get(c)) if row.get(c) is not None else "" for c in columns] for row in rows)
     return buffer.getvalue()
 
 
@@ -384,7 +387,7 @@ class Tuner:
 
 def execute_tune(request: TuneRequest, console: Console | None = None) -> TuneOutcome:
     """Check, claim the run folder, tune, score held out; the manifest ends complete/failed/interrupted."""
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     request = replace(request, name=run_name(request))  # type: ignore[arg-type]
     checked = plan(request)
     request = checked.request

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from trackbench.harness.tune.objectives import Objective
+from trackbench.harness.tune.paramfile import value_text
 from trackbench.trackers.space import Dimension
 
 #: Trials (of any state) one study may start beyond its budget before giving up on rejected settings.
@@ -85,15 +86,6 @@ class TrialOutcome:
 Step = Callable[[int, float], bool]
 #: evaluate(values as strings, is_default[, step]) -> TrialOutcome; step is passed only when pruning.
 Evaluate = Callable[..., TrialOutcome]
-
-
-def value_text(value: Any) -> str:
-    """How a parameter value travels to ``--param`` (exact: ``repr`` of a float round-trips)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "none"
-    return repr(value) if isinstance(value, float) else str(value)
 
 
 def _clamp(dim: Dimension, value: Any) -> Any:
