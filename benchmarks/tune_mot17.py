@@ -8,7 +8,7 @@ run too; then it prints the tables the run folder holds.  Steps::
     python benchmarks/tune_mot17.py yolox    [--trials 20]   # a. LOSO, sort/bytetrack/ocsort/rolo, YOLOX dets
     python benchmarks/tune_mot17.py yolox --trials 50 --trackers rolo   # one tracker per run (runs side by side)
     python benchmarks/tune_mot17.py frcnn    [--trials 10]   # a. the same on the FRCNN public detections
-    python benchmarks/tune_mot17.py budget100                # c. 100 trials of bytetrack, --cv none
+    python benchmarks/tune_mot17.py budget100 [--jobs 1 2]   # c. 100 trials of bytetrack, --cv none, per -j
     python benchmarks/tune_mot17.py pareto   [--trials 60]   # d. HOTA vs Hz front of bytetrack -> PNG
     python benchmarks/tune_mot17.py prune    [--trials 20]   # 3. --prune vs the yolox step's tune (no --prune)
     python benchmarks/tune_mot17.py roboflow [--trials 30]   # b. roboflow `trackers tune` vs bench tune
@@ -147,11 +147,23 @@ def step_loso(args, name: str, detections: str) -> dict:
 
 
 def step_budget100(args) -> dict:
-    command = bench_tune(args.results, "bytetrack_cvnone100", args.shared / "data",
-                         str(args.shared / "data" / "mot17-yolox"), "bytetrack", 100, "--cv", "none")
-    record = timed(command, args.records / "budget100.log")
-    summarise(args.results / "bytetrack_cvnone100")
-    return record
+    """100 trials of bytetrack on the five sequences, ``--cv none``, once per ``--jobs`` value (one after the
+    other, same machine): wall and CPU time, and the median seconds of a completed trial."""
+    records = {}
+    for jobs in args.jobs:
+        name = f"bytetrack_cvnone{args.trials}_j{jobs}"
+        command = bench_tune(args.results, name, args.shared / "data", str(args.shared / "data" / "mot17-yolox"),
+                             "bytetrack", args.trials, "--cv", "none", "-j", str(jobs))
+        record = timed(command, args.records / f"{name}.log")
+        trials = pd.read_csv(args.results / name / "trials.csv")
+        done = trials[trials["state"].eq("COMPLETE")]
+        record.update(trials_started=len(trials), trials_completed=len(done),
+                      median_trial_s=round(float(done["seconds"].median()), 3),
+                      trial_seconds_sum=round(float(trials["seconds"].sum()), 1),
+                      best_hota=round(float(done["HOTA"].max()), 2))
+        summarise(args.results / name)
+        records[f"-j {jobs}"] = record
+    return records
 
 
 def step_pareto(args) -> dict:
@@ -296,6 +308,7 @@ def main() -> None:
     parser.add_argument("runs", nargs="*", type=Path, help="summarise: run folders")
     parser.add_argument("--trials", type=int, default=None)
     parser.add_argument("--trackers", default=TRACKERS, help="yolox/frcnn: the trackers of this run")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="budget100: -j values, run in turn")
     parser.add_argument("--prune-trackers", default="bytetrack,ocsort")
     parser.add_argument("--baseline", type=Path, default=None, help="prune: the tune without --prune")
     parser.add_argument("--shared", default=None)

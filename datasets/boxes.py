@@ -85,15 +85,39 @@ def scoring_iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
     if len(a) == 0 or len(b) == 0:
         return np.zeros((len(a), len(b)))
-    ix1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    iy1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    ix2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    iy2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    return _scoring_iou(a.T[:, :, None], b.T[:, None, :])
+
+
+def scoring_iou_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`scoring_iou_matrix`'s cell of box ``a[:, i]`` with box ``b[:, i]``, for each ``i``, bit for bit.
+
+    ``a`` and ``b`` hold the boxes by coordinate, shape (4, n): rows x1, y1,
+    x2, y2 (contiguous rows are what make gathering the boxes of many pairs,
+    and the arithmetic on them, fast).  Scoring computes the IoU of the
+    overlapping pairs of a sequence only (:mod:`trackbench.harness.metrics.preprocess`);
+    both functions run the one formula, :func:`_scoring_iou`, so a pair's
+    value cannot depend on which of them computed it.
+    """
+    return _scoring_iou(np.asarray(a, dtype=np.float64).reshape(4, -1), np.asarray(b, dtype=np.float64).reshape(4, -1))
+
+
+def _scoring_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The scoring IoU of corner boxes given by coordinate, ``x1, y1, x2, y2 = a`` (and ``b``), broadcast together.
+
+    Element-wise NumPy operations only, in a fixed order, so every cell is the
+    same IEEE result whatever the shapes (a whole matrix or a list of pairs).
+    """
+    ax1, ay1, ax2, ay2 = a
+    bx1, by1, bx2, by2 = b
+    ix1 = np.maximum(ax1, bx1)
+    iy1 = np.maximum(ay1, by1)
+    ix2 = np.minimum(ax2, bx2)
+    iy2 = np.minimum(ay2, by2)
     inter = np.maximum(ix2 - ix1, 0.0) * np.maximum(iy2 - iy1, 0.0)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :] - inter
-    empty = (area_a[:, None] <= AREA_EPS) | (area_b[None, :] <= AREA_EPS) | (union <= AREA_EPS)
+    area_a = (ax2 - ax1) * (ay2 - ay1)
+    area_b = (bx2 - bx1) * (by2 - by1)
+    union = area_a + area_b - inter
+    empty = (area_a <= AREA_EPS) | (area_b <= AREA_EPS) | (union <= AREA_EPS)
     return np.where(empty, 0.0, inter / np.where(empty, 1.0, union))
 
 

@@ -112,3 +112,41 @@ def test_paired_iou_is_the_diagonal_of_the_iou_matrix() -> None:
     b = tlwh_to_tlbr(np.column_stack([rng.uniform(0, 50, (30, 2)), rng.uniform(1, 30, (30, 2))]))
     assert np.allclose(paired_iou(a, b), np.diag(iou_matrix(a, b)))
     assert paired_iou(np.zeros((1, 4)), np.zeros((1, 4))).tolist() == [0.0]
+
+
+# --------------------------------------------------------------------------- written text, read back without a file
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from trackbench.datasets.motfile import format_results, parse_results  # noqa: E402
+
+_coordinate = st.floats(-1e5, 1e5, allow_nan=False, allow_infinity=False)
+_side = st.floats(0, 1e4, allow_nan=False, allow_infinity=False)
+_score = st.one_of(st.floats(0, 1), st.floats(-10, 100), st.sampled_from([1e-5, 0.00012345, 0.5, 1.0, 12345.678]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 5000), st.integers(-1, 10**9), _coordinate, _coordinate, _side, _side,
+                          _score), min_size=1, max_size=40))
+def test_result_text_is_each_row_formatted_and_reads_back_as_the_file_does(tmp_path_factory, rows) -> None:
+    frames = np.array([r[0] for r in rows])
+    ids = np.array([r[1] for r in rows])
+    boxes = tlwh_to_tlbr(np.array([r[2:6] for r in rows], dtype=float))
+    scores = np.array([r[6] for r in rows], dtype=float)
+    text = format_results(frames, ids, boxes, scores)
+    tlwh = tlbr_to_tlwh(boxes)
+    expected = "".join(f"{f},{i},{x:.2f},{y:.2f},{w:.2f},{h:.2f},{c:.4g},-1,-1,-1\n"  # the format, row by row
+                       for f, i, (x, y, w, h), c in zip(frames.tolist(), ids.tolist(), tlwh.tolist(), scores.tolist()))
+    assert text == expected
+    path = tmp_path_factory.mktemp("text") / "r.txt"
+    atomic_write_text(path, text)
+    from_file, from_text = read_mot_file(path, "result"), parse_results(text)
+    for name in ("frames", "ids", "boxes", "scores", "classes", "visibility"):
+        a, b = getattr(from_file, name), getattr(from_text, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name  # bit for bit: scoring either gives the same
+
+
+def test_empty_result_text_reads_back_empty() -> None:
+    assert format_results(np.zeros(0), np.zeros(0), np.zeros((0, 4))) == ""
+    assert len(parse_results("")) == 0

@@ -8,7 +8,10 @@ counts exactly, ratios to a relative 1e-9.  Inputs: every shared real sequence
 (the MOT15 and MOT17 ones with gt, with trackbench's SORT output; skipped without ``../shared``),
 motmetrics' own TUD files, hand-built corner cases of motmetrics' matching,
 and randomised sequences (hypothesis) on an integer grid, where exact ties and
-IoU exactly 0.5 are common.
+IoU exactly 0.5 are common, among them crowds of identical boxes that send
+most frames to the solvers (and HOTA's solver matrices filled in chunks of
+every size).  The fast engine's array shortcuts are checked against the NumPy
+calls they replace.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.mot_scoring import spec_for_benchmark
 from trackbench.datasets.sequence import EvalSpec, FrameTable
 from trackbench.harness.cli.app import app
+from trackbench.harness.metrics import hota
 from trackbench.harness.metrics.clear import MotmetricsFast as clear_fast
 from trackbench.harness.metrics.evaluate import CLEAR_BACKENDS, count_sequence
 from trackbench.trackers.sort.tracker import Sort
@@ -206,6 +210,63 @@ def sequences(draw: st.DrawFn) -> tuple[FrameTable, FrameTable, EvalSpec, int]:
 def test_random_sequences(case: tuple[FrameTable, FrameTable, EvalSpec, int], backend: str) -> None:
     gt, result, spec, length = case
     assert_same_counts(gt, result, spec, length, backend)
+
+
+@st.composite
+def crowds(draw: st.DrawFn) -> tuple[FrameTable, FrameTable, int]:
+    """Many boxes drawn from a few: identical gt and result boxes (exactly tied assignments), ids that
+    swap boxes between frames, so that most frames need a solver and continuation claims collide."""
+    length = draw(st.integers(1, 6))
+    n_gt, n_res = draw(st.integers(1, 8)), draw(st.integers(1, 9))
+    gt_rows, res_rows = [], []
+    for frame in range(1, length + 1):
+        pool = [(x, y, x + w, y + h) for x, y, w, h in
+                draw(st.lists(st.tuples(*[st.integers(0, 2)] * 2, *[st.integers(2, 4)] * 2), min_size=1, max_size=3))]
+        for i in range(n_gt):
+            if draw(st.integers(0, 3)):
+                gt_rows.append((frame, i + 1, *draw(st.sampled_from(pool))))
+        for hid in draw(st.permutations(range(1, n_res + 1)))[: draw(st.integers(0, n_res))]:
+            x1, y1, x2, y2 = draw(st.sampled_from(pool))
+            dx = draw(st.sampled_from((0, 0, 0, 1, -1)))
+            res_rows.append((frame, hid, x1 + dx, y1, x2 + dx, y2))
+    return table(gt_rows), table(res_rows), length
+
+
+@settings(max_examples=150, deadline=None)
+@given(crowds(), st.sampled_from(CLEAR_BACKENDS), st.sampled_from((1, 20, hota.CHUNK_CELLS)))
+def test_random_crowds(case: tuple[FrameTable, FrameTable, int], backend: str, chunk_cells: int) -> None:
+    gt, result, length = case
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hota, "CHUNK_CELLS", chunk_cells)  # one frame per chunk, a few, or all of them
+        assert_same_counts(gt, result, EvalSpec(), length, backend)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 60), max_size=40), st.booleans())
+def test_sorted_unique_is_numpys_unique(keys: list[int], tabled: bool) -> None:
+    keys_array = np.asarray(keys, np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hota, "DENSE_KEY_RANGE", 1 << 16 if tabled else 0)
+        unique, inverse = hota._sorted_unique(keys_array, 61 + 1000 * (not tabled))
+    want_unique, want_inverse = np.unique(keys_array, return_inverse=True)
+    np.testing.assert_array_equal(unique, want_unique)
+    np.testing.assert_array_equal(inverse, want_inverse.reshape(-1))
+    assert inverse.dtype == np.int64 and inverse.shape == keys_array.shape
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from((0.0, 0.05, 0.1, 0.5, 0.55, 0.95, 1.0))), max_size=30),
+       st.booleans())
+def test_matches_per_id_pair_is_a_bincount_per_alpha(matches: list[tuple[int, float]], ascending: bool) -> None:
+    alphas = hota.trackeval_metric().array_labels
+    alphas = alphas if ascending else alphas[::-1]
+    pair_of = np.asarray([m[0] for m in matches], np.int64)
+    iou = np.asarray([m[1] for m in matches], float)
+    passes = iou[None, :] >= (alphas - np.finfo(float).eps)[:, None]
+    got = hota._matches_per_id_pair(pair_of, passes, alphas, 6)
+    want = np.stack([np.bincount(pair_of, weights=p, minlength=6) for p in passes])
+    np.testing.assert_array_equal(got, want)
+    assert got.flags.c_contiguous  # row sums then add in the order they did per alpha
 
 
 # --------------------------------------------------------------------------- bench eval --verify

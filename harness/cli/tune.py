@@ -62,7 +62,7 @@ def tune(
     level: float = typer.Option(0.95, "--level", help="Confidence level of the intervals."),
     name: Optional[str] = typer.Option(None, "--name", help="Run name (folder under --results). Default: a timestamp."),
     results: Path = typer.Option(Path("results"), "--results", help="Folder where runs are written."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes for the units of a trial."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes kept for the whole tune: each trial's sequences are tracked and scored side by side (the same numbers as -j 1, sooner: use one per core)."),
     executor: Optional[str] = typer.Option(None, "--executor", help="local, process or ray, as for `bench run`."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="--executor ray: the cluster to join."),
     resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN", help="Continue tune RUN with its saved options: completed trials are kept, a trial cut by a kill runs again."),

@@ -54,7 +54,8 @@ few candidate pairs of each frame (:mod:`.pairs`) and count the rest with
 whole-sequence array operations.  Where no row and no column of a frame holds
 two candidate pairs, every optimum takes all of them, so the solver is
 skipped; otherwise the library's own solver runs on the very matrix the
-library builds.
+library builds.  motmetrics' matching loop is compiled with numba (loaded on
+first use) and hands back to Python only the frames that need the solver.
 
 * motmetrics' matching: (1) an object whose last partner (from *any* earlier
   frame) is present and still within distance 0.5 keeps it; objects are
@@ -74,7 +75,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import motmetrics as mm
 import numpy as np
@@ -244,40 +245,128 @@ class MotmetricsFast(Motmetrics):
 
 
 def _mm_match(seq: SeqData, flat: FlatPairs) -> Matching:
-    """motmetrics' frame-by-frame matching (module docstring) over the pairs within distance 0.5."""
+    """motmetrics' frame-by-frame matching (module docstring) over the pairs within distance 0.5.
+
+    The frame loop runs compiled (:func:`_mm_frames`) and comes back here only for the frames whose
+    remaining pairs compete, to run motmetrics' solver (:func:`_mm_new_pairs`); on MOT17 that is fewer than
+    one frame in a hundred.
+    """
     distance = 1.0 - flat.pair_iou
     near = np.flatnonzero(distance <= mm_acc.MAX_DISTANCE)
     rows, cols, dist = flat.pair_gt[near], flat.pair_trk[near], distance[near]
-    oids, hids = flat.gt_id[rows], flat.trk_id[cols]
     start = np.searchsorted(flat.pair_frame[near], np.arange(seq.num_frames + 1))
-    partner = np.full(seq.num_gt_ids, -1, np.int64)  # motmetrics' ``m``: object -> last hypothesis
-    row_used = np.zeros(len(flat.gt_id), bool)
-    col_used = np.zeros(len(flat.trk_id), bool)
-    paired = np.zeros(len(near), bool)
-    switches = 0
-    for t in np.flatnonzero(np.diff(start)):
-        a, b = start[t], start[t + 1]
-        o, h = oids[a:b], hids[a:b]
-        kept = np.flatnonzero(partner[o] == h)
-        if len(kept):
-            kept = kept[np.unique(h[kept], return_index=True)[1]]  # first object (in frame order) per partner
-            row_used[rows[a + kept]] = True
-            col_used[cols[a + kept]] = True
-            paired[a + kept] = True
-        rest = np.flatnonzero(~row_used[rows[a:b]] & ~col_used[cols[a:b]])
-        if not len(rest):
-            continue
-        new = _mm_new_pairs(seq, flat, t, rows[a:b], cols[a:b], rest)
-        o, h = o[new], h[new]
-        before = partner[o]
-        switches += int(((before >= 0) & (before != h)).sum())
-        partner[o] = h
-        row_used[rows[a + new]] = True
-        col_used[cols[a + new]] = True
-        paired[a + new] = True
+    frames = np.flatnonzero(np.diff(start))
+    state = _MatchState(
+        partner=np.full(seq.num_gt_ids, -1, np.int64),
+        claimed=np.full(seq.num_tracker_ids, -1, np.int64),
+        row_used=np.zeros(len(flat.gt_id), bool),
+        col_used=np.zeros(len(flat.trk_id), bool),
+        col_seen=np.full(len(flat.trk_id), -1, np.int64),
+        paired=np.zeros(len(near), bool),
+        switches=np.zeros(1, np.int64),
+    )
+    run = _mm_frames_kernel()
+    args = (frames, start, rows, cols, flat.gt_id[rows], flat.trk_id[cols], *state.arrays())
+    rest = np.empty(int(np.diff(start).max(initial=0)), np.int64)
+    k, n_rest = run(0, -1, rest, *args)
+    while k < len(frames):
+        t = int(frames[k])
+        a, b = int(start[t]), int(start[t + 1])
+        new = _mm_new_pairs(seq, flat, t, rows[a:b], cols[a:b], rest[:n_rest].copy())
+        rest[: len(new)] = new
+        k, n_rest = run(k, len(new), rest, *args)
     tracked = np.zeros(len(flat.gt_id), bool)
+    paired = state.paired
     tracked[rows[paired]] = True
-    return Matching(tracked, switches, float(dist[paired].sum()), rows[paired], cols[paired])
+    return Matching(tracked, int(state.switches[0]), float(dist[paired].sum()), rows[paired], cols[paired])
+
+
+@dataclass(frozen=True)
+class _MatchState:
+    """What motmetrics' matching carries from frame to frame, as arrays the compiled loop updates in place."""
+
+    partner: np.ndarray  # per gt id: its last tracker id, -1 before its first pairing (motmetrics' ``m``)
+    claimed: np.ndarray  # per tracker id: the last frame in which an object kept it as its partner
+    row_used: np.ndarray  # per gt detection: paired
+    col_used: np.ndarray  # per tracker detection: paired
+    col_seen: np.ndarray  # per tracker detection: the last frame whose remaining pairs included it
+    paired: np.ndarray  # per near pair: chosen
+    switches: np.ndarray  # (1,) SWITCH events so far
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return (self.partner, self.claimed, self.row_used, self.col_used, self.col_seen, self.paired,
+                self.switches)
+
+
+def _mm_frames(k: int, n_solved: int, rest: np.ndarray, frames: np.ndarray, start: np.ndarray,
+               rows: np.ndarray, cols: np.ndarray, oids: np.ndarray, hids: np.ndarray, partner: np.ndarray,
+               claimed: np.ndarray, row_used: np.ndarray, col_used: np.ndarray, col_seen: np.ndarray,
+               paired: np.ndarray, switches: np.ndarray) -> tuple[int, int]:
+    """motmetrics' matching of ``frames[k:]`` (frames with near pairs ``start[t]:start[t + 1]``) until a frame
+    needs the solver; compiled by :func:`_mm_frames_kernel`, the arrays after ``hids`` updated in place.
+
+    Returns ``(k, n)``: that frame's position in ``frames`` with its ``n`` remaining pairs (frame-local
+    indices, ascending) in ``rest[:n]``, or ``(len(frames), 0)`` at the end.  The caller solves the frame,
+    puts the chosen pairs (frame-local, ascending) in ``rest[:n_solved]`` and calls again with the same
+    ``k`` and ``n_solved``; they are recorded and the loop goes on (``n_solved`` is -1 on the first call).
+
+    Per frame, as the NumPy loop it replaces did: (1) continuation: an object whose last partner is among
+    its pairs keeps it, the first object in frame order per partner; (2) the pairs whose gt and tracker
+    detections are both still free are all new pairs when no row and no column holds two of them, else
+    the solver chooses; (3) a new pair whose object had another partner is a SWITCH, and becomes the
+    object's partner (objects are distinct: gt ids are unique per frame).
+    """
+    while k < len(frames):
+        t = frames[k]
+        a, b = start[t], start[t + 1]
+        if n_solved < 0:
+            for i in range(a, b):  # (1)
+                h = hids[i]
+                if partner[oids[i]] == h and claimed[h] != t:
+                    claimed[h] = t
+                    row_used[rows[i]] = True
+                    col_used[cols[i]] = True
+                    paired[i] = True
+            n_solved, conflict = 0, False
+            for i in range(a, b):  # (2)
+                if not row_used[rows[i]] and not col_used[cols[i]]:
+                    if (n_solved and rows[i] == rows[a + rest[n_solved - 1]]) or col_seen[cols[i]] == t:
+                        conflict = True
+                    col_seen[cols[i]] = t
+                    rest[n_solved] = i - a
+                    n_solved += 1
+            if conflict:
+                return k, n_solved
+        for j in range(n_solved):  # (3)
+            i = a + rest[j]
+            o, h = oids[i], hids[i]
+            if partner[o] >= 0 and partner[o] != h:
+                switches[0] += 1
+            partner[o] = h
+            row_used[rows[i]] = True
+            col_used[cols[i]] = True
+            paired[i] = True
+        n_solved = -1
+        k += 1
+    return k, 0
+
+
+@lru_cache(maxsize=1)
+def _mm_frames_kernel() -> Callable[..., tuple[int, int]]:
+    """:func:`_mm_frames` compiled, on first use.
+
+    Why compiled: the loop does a few array operations per frame on a handful of pairs, so in NumPy its
+    time was per-call overhead (about 70 ms a tune trial on MOT17).  Why on first use: numba is imported
+    only by a process that counts CLEAR this way (the tracking runs of ``bench tune`` have loaded it
+    already).  Why numba's own disk cache, stamped with this file alone, and not trackbench's
+    :func:`~trackbench.trackers.core.jit_cache.cached_kernel`: the kernel calls no other kernel, so this
+    file is all its code, while that stamp adds the kernel modules this file imports that happen to be
+    registered by then (:mod:`.preprocess` compiles its own kernel on first use), so processes that
+    preprocess before counting and processes that do not would keep overwriting each other's entry.
+    """
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(_mm_frames)
 
 
 def _mm_new_pairs(seq: SeqData, flat: FlatPairs, t: int, rows: np.ndarray, cols: np.ndarray,

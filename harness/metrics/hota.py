@@ -37,7 +37,7 @@ import numpy as np
 import trackeval
 from scipy.optimize import linear_sum_assignment
 
-from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs, pairs_at
+from trackbench.harness.metrics.pairs import FlatPairs, flat_pairs
 from trackbench.harness.metrics.preprocess import EPS, SeqData
 from trackbench.harness.metrics.trackeval_records import OneMetricDefinition
 
@@ -93,7 +93,7 @@ class TrackEvalFast(TrackEval):
         res["HOTA_FN"] = seq.num_gt_dets - res["HOTA_TP"]
         res["HOTA_FP"] = seq.num_tracker_dets - res["HOTA_TP"]
         loca = (passes * iou[matched]).sum(1)
-        counts = np.stack([np.bincount(pair_of[matched], weights=p, minlength=len(id_pair)) for p in passes])
+        counts = _matches_per_id_pair(pair_of[matched], passes, alphas, len(id_pair))
         tp = np.maximum(1, res["HOTA_TP"])
         gc, tc = gt_count[pair_g], trk_count[pair_h]
         res["AssA"] = (counts * (counts / np.maximum(1, gc + tc - counts))).sum(1) / tp
@@ -101,6 +101,22 @@ class TrackEvalFast(TrackEval):
         res["AssPr"] = (counts * (counts / np.maximum(1, tc))).sum(1) / tp
         res["LocA"] = np.maximum(1e-10, loca) / np.maximum(1e-10, res["HOTA_TP"])
         return metric._compute_final_fields(res)
+
+
+def _matches_per_id_pair(pair_of: np.ndarray, passes: np.ndarray, alphas: np.ndarray, n_pairs: int) -> np.ndarray:
+    """(alphas, id pairs) float counts of the matches that pass each alpha, ``bincount(pair_of, passes[a])``
+    per alpha, from one bincount (``passes``: (alphas, matches), IoU >= alpha - eps).
+
+    Why it can: the alphas ascend, so a match passes exactly the first ``levels`` of them; one histogram
+    of (id pair, levels) summed from the top is every alpha's count (integers, so no rounding differs).
+    """
+    if not (np.diff(alphas) > 0).all():  # not TrackEval's ascending alphas: count each
+        return np.stack([np.bincount(pair_of, weights=p, minlength=n_pairs) for p in passes])
+    n_alphas = len(alphas)
+    levels = passes.sum(0)
+    hist = np.bincount(pair_of * (n_alphas + 1) + levels, minlength=n_pairs * (n_alphas + 1))
+    at_least = hist.reshape(n_pairs, n_alphas + 1)[:, ::-1].cumsum(1)[:, ::-1]  # matches with levels >= n
+    return np.ascontiguousarray(at_least[:, 1:].T, dtype=float)  # contiguous: row sums add in the same order
 
 
 def _alignment(seq: SeqData, flat: FlatPairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -113,12 +129,35 @@ def _alignment(seq: SeqData, flat: FlatPairs) -> tuple[np.ndarray, np.ndarray, n
     sim_iou = np.zeros_like(iou)
     ok = denom > 0 + EPS
     sim_iou[ok] = iou[ok] / denom[ok]
-    id_pair, pair_of = np.unique(g * seq.num_tracker_ids + h, return_inverse=True)
+    id_pair, pair_of = _sorted_unique(g * seq.num_tracker_ids + h, seq.num_gt_ids * seq.num_tracker_ids)
     pair_g, pair_h = id_pair // seq.num_tracker_ids, id_pair % seq.num_tracker_ids
-    potential = np.zeros(len(id_pair))
-    np.add.at(potential, pair_of, sim_iou)
+    # bincount adds each pair's weight in input (frame) order from 0.0, as TrackEval's per-frame += does
+    potential = np.bincount(pair_of, weights=sim_iou, minlength=len(id_pair))
     alignment = potential / (gt_count[pair_g] + trk_count[pair_h] - potential)
     return id_pair, pair_of, alignment[pair_of] * iou
+
+
+#: Key ranges up to this size (or four times the number of keys) are tabled rather than sorted.
+DENSE_KEY_RANGE = 1 << 16
+
+
+def _sorted_unique(keys: np.ndarray, key_range: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for keys in ``[0, key_range)``.
+
+    Why: sorting the pairs' id keys was a fifth of HOTA's time.  When the key range is not much larger
+    than the number of keys (every real sequence: ids number in the hundreds), one table of the whole
+    range gives the same two arrays in linear time; memory stays O(pairs) because a larger range
+    falls back to sorting.
+    """
+    if key_range > max(4 * len(keys), DENSE_KEY_RANGE):
+        unique, inverse = np.unique(keys, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    seen = np.zeros(key_range, bool)
+    seen[keys] = True
+    unique = np.flatnonzero(seen)
+    rank = np.zeros(key_range, np.int64)
+    rank[unique] = np.arange(len(unique))
+    return unique, rank[keys]
 
 
 def matched_pairs(seq: SeqData) -> np.ndarray:
@@ -141,23 +180,77 @@ def _matched_pairs(seq: SeqData, flat: FlatPairs, score: np.ndarray) -> np.ndarr
     crowded = (np.bincount(rows, minlength=len(flat.gt_id)) > 1)[rows]
     crowded |= (np.bincount(cols, minlength=len(flat.trk_id)) > 1)[cols]
     frame = flat.pair_frame
-    hard = np.unique(frame[positive][crowded])
-    easy = positive & ~np.isin(frame, hard)
-    solved = [_solve_frame(seq, flat, score, t) for t in hard]
-    return np.sort(np.concatenate([np.flatnonzero(easy), *solved]))
+    is_hard = np.zeros(seq.num_frames, bool)
+    is_hard[frame[positive][crowded]] = True
+    easy = np.flatnonzero(positive & ~is_hard[frame])
+    # two ascending runs: the stable sort merges them
+    return np.sort(np.concatenate([easy, _solve_frames(flat, score, np.flatnonzero(is_hard))]), kind="stable")
 
 
-def _solve_frame(seq: SeqData, flat: FlatPairs, score: np.ndarray, t: int) -> np.ndarray:
-    """TrackEval's assignment of one frame; the pair indices it matches with IoU > 0."""
-    a, b = flat.pair_start[t], flat.pair_start[t + 1]
-    r = flat.pair_gt[a:b] - flat.gt_start[t]
-    c = flat.pair_trk[a:b] - flat.trk_start[t]
-    sim = seq.similarity[t]
-    score_mat = np.zeros(sim.shape)
-    score_mat[r, c] = score[a:b]
-    rid, cid = linear_sum_assignment(-score_mat)
-    found = pairs_at(sim.shape, r, c, rid, cid)
-    return a + found[found >= 0]
+#: Solver matrices of consecutive frames are filled together up to this many cells (512 kB of float64, one
+#: buffer that stays in the CPU cache); a larger frame is filled alone.  Memory stays O(pairs) +
+#: O(max(this, the largest frame)).
+CHUNK_CELLS = 1 << 16
+
+
+def _solve_frames(flat: FlatPairs, score: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """TrackEval's assignment of each of ``frames`` (ascending): the pair indices it matches (cells with
+    IoU > 0), ascending.
+
+    Why this shape: the solver takes a few microseconds a frame and the NumPy bookkeeping around it took
+    several times that, so the matrices of many frames are filled at once (:func:`_solve_chunks`) and the
+    chosen cells of every frame are found among the pairs with one binary search afterwards.
+    """
+    if not len(frames):
+        return np.zeros(0, np.int64)
+    n_gt, n_trk = np.diff(flat.gt_start), np.diff(flat.trk_start)
+    # Every frame's matrix laid end to end, row-major: a pair's cell position increases in pair order.
+    frame_cell0 = np.concatenate(([0], np.cumsum(n_gt * n_trk)))
+    pair_cell = (frame_cell0[flat.pair_frame] + (flat.pair_gt - flat.gt_start[flat.pair_frame])
+                 * n_trk[flat.pair_frame] + (flat.pair_trk - flat.trk_start[flat.pair_frame]))
+    rid, cid = _solve_chunks(flat, -score, frames, frame_cell0, pair_cell)
+    per_frame = np.minimum(n_gt, n_trk)[frames]  # the solver assigns min(rows, cols) cells
+    cell = frame_cell0[frames].repeat(per_frame) + rid * n_trk[frames].repeat(per_frame) + cid
+    found = np.minimum(np.searchsorted(pair_cell, cell), len(pair_cell) - 1)
+    return found[pair_cell[found] == cell]
+
+
+def _solve_chunks(flat: FlatPairs, neg_score: np.ndarray, frames: np.ndarray, frame_cell0: np.ndarray,
+                  pair_cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scipy's assignment (rows, columns, concatenated in frame order) of each of ``frames`` on TrackEval's
+    matrix ``-score_mat``: ``-score`` on the frame's pairs and ``-0.0`` elsewhere, bit for bit, so scipy
+    breaks ties exactly as it does in TrackEval.  The matrices of consecutive frames are filled together
+    in one reused buffer (:data:`CHUNK_CELLS`), the frame loop only calls the solver on views of it."""
+    n_gt, n_trk = np.diff(flat.gt_start), np.diff(flat.trk_start)
+    chosen_rows, chosen_cols = [], []
+    buffer = np.empty(0)
+    for lo, hi in _chunks(frame_cell0, frames):
+        first, last = int(frames[lo]), int(frames[hi - 1])
+        base, end = int(frame_cell0[first]), int(frame_cell0[last + 1])
+        if len(buffer) < end - base:
+            buffer = np.empty(max(CHUNK_CELLS, end - base))
+        cost = buffer[: end - base]
+        cost.fill(-0.0)
+        a, b = flat.pair_start[first], flat.pair_start[last + 1]
+        cost[pair_cell[a:b] - base] = neg_score[a:b]
+        part = frames[lo:hi]
+        for start, rows, cols in zip((frame_cell0[part] - base).tolist(), n_gt[part].tolist(), n_trk[part].tolist()):
+            rid, cid = linear_sum_assignment(cost[start : start + rows * cols].reshape(rows, cols))
+            chosen_rows.append(rid)
+            chosen_cols.append(cid)
+    return np.concatenate(chosen_rows), np.concatenate(chosen_cols)
+
+
+def _chunks(frame_cell0: np.ndarray, frames: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive runs ``frames[lo:hi]`` whose matrices (with those of any frames between) span at most
+    :data:`CHUNK_CELLS` cells, or one frame each where a frame alone is larger."""
+    ends = frame_cell0[frames + 1]
+    out, lo = [], 0
+    while lo < len(frames):
+        hi = int(np.searchsorted(ends, frame_cell0[frames[lo]] + CHUNK_CELLS, side="right"))
+        out.append((lo, max(hi, lo + 1)))
+        lo = out[-1][1]
+    return out
 
 
 #: The HOTA family per (CLEAR backend, engine): the backend does not change HOTA.

@@ -11,7 +11,10 @@ numbers and TrackEval's agree to the last bit:
    rows included) on IoU with matches below ``0.5 - eps`` forbidden, and tracker
    boxes matched to a distractor-class gt box are removed.  The assignment is
    only solved in frames where some distractor box has an IoU >= 0.5 - eps with
-   some tracker box; elsewhere nothing can be removed, so the result is the same.
+   some tracker box and that pair shares its gt row or tracker box with
+   another such pair (or some IoU is not finite); elsewhere nothing can be
+   removed, or what is removed is forced (:func:`_distractor_removals`), so
+   the result is the same.
 3. Only gt rows whose conf, truncated to an integer as TrackEval's ``int()``
    does, is not 0 (:func:`~trackbench.datasets.sequence.considered`: a conf of
    0.5 is not scored) and, when ``EvalSpec.eval_classes`` is set, of those
@@ -25,17 +28,27 @@ TrackEval's rule (:func:`~trackbench.datasets.boxes.scoring_iou_matrix`: a
 pair with a box area or union at or below machine epsilon scores 0), and both
 CLEAR backends count on these same arrays, so ``--clear-backend motmetrics``
 and ``bench eval --verify`` see the same edge cases as TrackEval.
+
+Cost: scoring runs once per result (every trial of ``bench tune``), so the
+MOTChallenge path works on whole sequences, not frames: one compiled pass
+(:func:`overlapping_pairs`) finds every overlapping (gt, tracker) pair of
+the sequence with its IoU, the distractor test, the removal and the
+similarity matrices (:class:`SparseFrames`, built from the pairs in one go)
+are array operations on those pairs, and Python code runs per frame only
+where a distractor assignment has to be solved.  KITTI's preprocessing
+(:func:`_frames_with_unmatched_filters`) is still per frame.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from trackbench.datasets.boxes import scoring_iou_matrix
+from trackbench.datasets.boxes import AREA_EPS, scoring_iou_matrix, scoring_iou_pairs
 from trackbench.datasets.sequence import EvalSpec, FrameTable, considered
 from trackbench.harness.metrics.sparse_frames import SparseFrames
 
@@ -43,6 +56,11 @@ from trackbench.harness.metrics.sparse_frames import SparseFrames
 EPS = float(np.finfo("float").eps)
 #: IoU at or above which a tracker box may be matched to a distractor.
 DISTRACTOR_IOU = 0.5
+#: Boxes whose every coordinate is at most this in magnitude cannot overflow in the IoU formula, so a pair
+#: of them that does not overlap scores exactly 0 (see :func:`overlapping_pairs`).
+TAME_COORDINATE = 1e100
+#: Pairs the overlap kernel's buffer holds (24 bytes each), unless one frame has more boxes.
+CANDIDATE_CHUNK = 1 << 20
 
 
 @dataclass
@@ -144,10 +162,8 @@ def preprocess_result(prep: PreparedGt, result: FrameTable) -> SeqData:
         trk_keep, sims = _frames_with_distractors(prep, result)
     else:
         trk_keep = np.ones(len(result), bool)
-        scored = prep.scored
-        gs, rs = frame_starts(scored, num_frames), frame_starts(result, num_frames)
-        sims = SparseFrames(scoring_iou_matrix(scored.boxes[gs[t] : gs[t + 1]], result.boxes[rs[t] : rs[t + 1]])
-                            for t in range(num_frames))
+        pairs = overlapping_pairs(prep.scored, result, num_frames)
+        sims = _similarity(prep.scored, np.ones(len(prep.scored), bool), result, trk_keep, pairs, num_frames)
     trk_ids, n_trk = _relabel_per_frame(result.frames[trk_keep], result.ids[trk_keep], num_frames)
     return SeqData(
         num_frames=num_frames,
@@ -204,33 +220,204 @@ def distractor_matches(iou: np.ndarray, is_distractor: np.ndarray) -> np.ndarray
 
 
 def _frames_with_distractors(prep: PreparedGt, result: FrameTable) -> tuple[np.ndarray, SparseFrames]:
-    """Per frame: distractor removal where it can bite, then IoU of scored gt vs kept boxes.
+    """Distractor removal where it can bite, then IoU of scored gt vs kept boxes, for the whole sequence.
 
-    One IoU matrix per frame, of every gt row (all classes, as TrackEval
-    matches against) with every tracker box, serves both the distractor test
-    and, restricted to the scored rows, the similarity; the assignment is only
-    solved in frames where a distractor box overlaps some tracker box at
-    IoU >= 0.5, elsewhere nothing can be removed.
+    One set of IoU pairs, of every gt row (all classes, as TrackEval matches
+    against) with every tracker box of its frame, serves both the distractor
+    test and, restricted to the scored rows and kept boxes, the similarity.
     """
-    gt, gt_keep, is_distractor = prep.gt, prep.gt_keep, prep.is_distractor
-    assert is_distractor is not None
-    gt_start, res_start = frame_starts(gt, prep.num_frames), frame_starts(result, prep.num_frames)
+    assert prep.is_distractor is not None
+    pairs = overlapping_pairs(prep.gt, result, prep.num_frames)
     trk_keep = np.ones(len(result), bool)
-    sims = SparseFrames()  # only the overlapping cells are kept (memory O(pairs))
-    for t in range(prep.num_frames):
-        rows = slice(gt_start[t], gt_start[t + 1])
-        iou = scoring_iou_matrix(gt.boxes[rows], result.boxes[res_start[t]:res_start[t + 1]])
-        scored = gt_keep[rows]
-        distractor = is_distractor[rows]
-        if iou.shape[1] and distractor.any() and (iou[distractor] >= DISTRACTOR_IOU - EPS).any():
-            # The assignment runs on the IoU against every gt row of the frame, in file order, exactly the
-            # matrix TrackEval solves, so ties break the same way.
-            removed = distractor_matches(iou, distractor)
-            trk_keep[res_start[t] + removed] = False
-            sims.append(np.delete(iou[scored], removed, axis=1) if removed.size else iou[scored])
-        else:
-            sims.append(iou[scored])
-    return trk_keep, sims
+    trk_keep[_distractor_removals(prep, result, pairs)] = False
+    return trk_keep, _similarity(prep.gt, prep.gt_keep, result, trk_keep, pairs, prep.num_frames)
+
+
+def _distractor_removals(prep: PreparedGt, result: FrameTable,
+                         pairs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """Rows of ``result`` matched to a distractor gt row (step 2 of the module docstring).
+
+    TrackEval's matches (the assigned pairs scoring above eps) are a
+    maximum-weight matching of the pairs with IoU >= 0.5 - eps, the *edges*:
+    its solver maximises the total IoU, every other cell is 0, and any
+    matching of edges extends to a full assignment with zero cells.  An edge
+    alone in its gt row and in its tracker column is therefore in every
+    maximum matching (otherwise adding it would gain >= 0.5 - eps), whatever
+    the solver does with ties elsewhere.  So:
+
+    * frames where no distractor row has an edge lose nothing;
+    * frames whose distractor edges are all alone in their row and column,
+      and whose IoUs are all finite, lose exactly those edges' boxes;
+    * every other frame with a distractor edge is solved as TrackEval solves
+      it, :func:`distractor_matches` on the IoU against every gt row of the
+      frame, in file order, rebuilt from the pairs (every other cell is 0 in
+      the full matrix too, and every cell below 0.5 - eps is zeroed before
+      solving anyway): the very matrix TrackEval solves, so ties break the
+      same way (and a NaN is refused as TrackEval's solver refuses it).
+    """
+    gt_rows, trk_rows, iou = pairs
+    is_distractor, num_frames = prep.is_distractor, prep.num_frames
+    assert is_distractor is not None
+    edges = np.flatnonzero(iou >= DISTRACTOR_IOU - EPS)
+    bites = edges[is_distractor[gt_rows[edges]]]
+    if not bites.size:
+        return np.zeros(0, np.int64)
+    row_edges = np.bincount(gt_rows[edges], minlength=len(prep.gt))
+    col_edges = np.bincount(trk_rows[edges], minlength=len(result))
+    alone = (row_edges[gt_rows[bites]] == 1) & (col_edges[trk_rows[bites]] == 1)
+    frame = prep.gt.frames[gt_rows] - 1
+    solve = np.zeros(num_frames, bool)
+    solve[frame[bites[~alone]]] = True
+    solve[frame[~np.isfinite(iou)]] = True
+    bitten = np.zeros(num_frames, bool)
+    bitten[frame[bites]] = True
+    removed = [trk_rows[bites[~solve[frame[bites]]]]]
+    gs, rs = frame_starts(prep.gt, num_frames), frame_starts(result, num_frames)
+    solved = np.flatnonzero(solve & bitten)
+    first, last = np.searchsorted(frame, solved, side="left"), np.searchsorted(frame, solved, side="right")
+    for t, lo, hi in zip(solved.tolist(), first.tolist(), last.tolist()):
+        matrix = np.zeros((gs[t + 1] - gs[t], rs[t + 1] - rs[t]))
+        matrix[gt_rows[lo:hi] - gs[t], trk_rows[lo:hi] - rs[t]] = iou[lo:hi]
+        removed.append(rs[t] + distractor_matches(matrix, is_distractor[gs[t]:gs[t + 1]]))
+    return np.concatenate(removed)
+
+
+def overlapping_pairs(gt: FrameTable, result: FrameTable, num_frames: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (gt row, result row) pair of a frame whose scoring IoU is not 0, with that IoU.
+
+    In frame order, row-major inside a frame (the order of the frame's IoU
+    matrix ``.ravel()``), as three flat arrays: gt rows, result rows, IoU.
+    Equal to taking :func:`~trackbench.datasets.boxes.scoring_iou_matrix` of
+    every frame and keeping its non-zero cells, bit for bit, at a fraction of
+    the cost: a compiled kernel (:func:`_overlap_kernel`) visits every cell
+    of every frame and computes only the pairs whose boxes overlap.  A pair
+    it skips scores exactly 0: for boxes with finite coordinates of
+    magnitude at most :data:`TAME_COORDINATE` no step of the formula
+    overflows, and boxes that do not overlap along x (or y) have a clipped
+    side of ±0, an intersection of ±0 and an IoU of ±0.  Pairs with any other
+    box (NaN, infinite or huge coordinates, where 0 x inf or inf - inf make
+    NaN) are all handed to :func:`~trackbench.datasets.boxes.scoring_iou_pairs`,
+    the NumPy formula itself.  Memory: O(pairs), plus a buffer of
+    max(:data:`CANDIDATE_CHUNK`, most boxes in a frame) candidates.
+    """
+    gs, rs = frame_starts(gt, num_frames), frame_starts(result, num_frames)
+    capacity = int(min((np.diff(gs) * np.diff(rs)).sum(), max(CANDIDATE_CHUNK, np.diff(rs).max(initial=0))))
+    out_gt, out_res, out_iou = np.empty(capacity, np.int64), np.empty(capacity, np.int64), np.empty(capacity)
+    gt_boxes, res_boxes = _kernel_boxes(gt.boxes), _kernel_boxes(result.boxes)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    t, row, untamed = 0, 0, 0
+    while t < num_frames:  # once, unless the pairs outgrow the buffer
+        t, row, n, more = _compiled_overlap_kernel()(gt_boxes, gs, res_boxes, rs, TAME_COORDINATE, AREA_EPS, t, row,
+                                                     out_gt, out_res, out_iou)
+        found.append((out_gt[:n].copy(), out_res[:n].copy(), out_iou[:n].copy()))
+        untamed += more
+    gt_rows, res_rows, iou = (np.concatenate(column) for column in zip(*found)) if found else _no_pairs()
+    if untamed:
+        redo = np.flatnonzero(np.isnan(iou))  # the kernel's mark; a tame pair's IoU is never NaN
+        iou[redo] = scoring_iou_pairs(gt_boxes[gt_rows[redo]].T, res_boxes[res_rows[redo]].T)
+        nonzero = iou != 0  # NaN is kept, as SparseFrames keeps it
+        gt_rows, res_rows, iou = gt_rows[nonzero], res_rows[nonzero], iou[nonzero]
+    return gt_rows, res_rows, iou
+
+
+def _no_pairs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+
+
+def _kernel_boxes(boxes: np.ndarray) -> np.ndarray:
+    """Corner boxes as the kernel takes them: a C-contiguous float64 (n, 4) array (no copy if they are one)."""
+    return np.ascontiguousarray(np.asarray(boxes, np.float64).reshape(-1, 4))
+
+
+def _overlap_kernel(gt_boxes: np.ndarray, gs: np.ndarray, res_boxes: np.ndarray, rs: np.ndarray, tame: float,
+                    area_eps: float, t: int, row: int, out_gt: np.ndarray, out_res: np.ndarray,
+                    out_iou: np.ndarray) -> tuple[int, int, int, int]:
+    """The pairs of :func:`overlapping_pairs` from frame ``t``'s gt row ``row`` on, into the ``out_*`` buffers.
+
+    Boxes are (n, 4) arrays (:func:`_kernel_boxes`), frame ``t``'s rows
+    are ``gs[t]:gs[t + 1]`` and ``rs[t]:rs[t + 1]``.  A pair of tame boxes
+    (coordinates within ``±tame``; NaN is not) is written only if the boxes
+    overlap along both axes and its IoU is not 0; the IoU is
+    :func:`~trackbench.datasets.boxes.scoring_iou_matrix`'s formula, step
+    for step (IEEE operations, no fast-math, so the same bits; with both
+    sides positive, clipping them at 0 is the identity).  A pair with another
+    box is written with a NaN IoU for NumPy to fill in, and counted.
+    Returns (frame, row) to resume from when the buffer may not hold the
+    next row's pairs (frame ``len(gs) - 1`` when done), pairs written, and
+    untamed pairs among them.
+    """
+    tame_boxes = []
+    for boxes in (gt_boxes, res_boxes):
+        ok = np.empty(len(boxes), np.bool_)
+        for i in range(len(boxes)):
+            ok[i] = (abs(boxes[i, 0]) <= tame and abs(boxes[i, 1]) <= tame and abs(boxes[i, 2]) <= tame
+                     and abs(boxes[i, 3]) <= tame)
+        tame_boxes.append(ok)
+    gt_tame, res_tame = tame_boxes
+    n, untamed, capacity = 0, 0, len(out_gt)
+    while t < len(gs) - 1:
+        row = max(row, gs[t])
+        r0, r1 = rs[t], rs[t + 1]
+        while row < gs[t + 1]:
+            if r1 - r0 > capacity - n:
+                return t, row, n, untamed
+            ax1, ay1, ax2, ay2 = gt_boxes[row, 0], gt_boxes[row, 1], gt_boxes[row, 2], gt_boxes[row, 3]
+            area_a = (ax2 - ax1) * (ay2 - ay1)
+            for j in range(r0, r1):
+                if not (gt_tame[row] and res_tame[j]):
+                    out_gt[n], out_res[n], out_iou[n] = row, j, np.nan
+                    n += 1
+                    untamed += 1
+                    continue
+                bx1, by1, bx2, by2 = res_boxes[j, 0], res_boxes[j, 1], res_boxes[j, 2], res_boxes[j, 3]
+                ix1, ix2 = max(ax1, bx1), min(ax2, bx2)
+                if ix2 <= ix1:
+                    continue
+                iy1, iy2 = max(ay1, by1), min(ay2, by2)
+                if iy2 <= iy1:
+                    continue
+                inter = (ix2 - ix1) * (iy2 - iy1)
+                area_b = (bx2 - bx1) * (by2 - by1)
+                union = area_a + area_b - inter
+                if area_a <= area_eps or area_b <= area_eps or union <= area_eps:
+                    continue  # scored 0
+                iou = inter / union
+                if iou == 0:
+                    continue  # an intersection or a ratio below the smallest float: 0 in NumPy too
+                out_gt[n], out_res[n], out_iou[n] = row, j, iou
+                n += 1
+            row += 1
+        t += 1
+    return t, row, n, untamed
+
+
+@functools.cache
+def _compiled_overlap_kernel() -> Callable[..., tuple[int, int, int, int]]:
+    """:func:`_overlap_kernel` compiled (on first use: importing numba costs scoring-only commands nothing
+    until then), with the trackers' kernel settings and on-disk cache (:mod:`trackbench.trackers.core.jit`)."""
+    from trackbench.trackers.core.jit import kernel
+
+    return kernel(_overlap_kernel)
+
+
+def _similarity(gt: FrameTable, gt_keep: np.ndarray, result: FrameTable, trk_keep: np.ndarray,
+                pairs: tuple[np.ndarray, np.ndarray, np.ndarray], num_frames: int) -> SparseFrames:
+    """Per frame the IoU matrix of the kept gt rows (``gt_keep``) with the kept boxes (``trk_keep``), from the
+    pairs of :func:`overlapping_pairs`: each kept pair's cell is its position among the frame's kept rows and
+    columns, so the row-major order of the pairs is the order of the cells."""
+    gt_rows, trk_rows, iou = pairs
+    kept = gt_keep[gt_rows] & trk_keep[trk_rows]
+    gt_rows, trk_rows, iou = gt_rows[kept], trk_rows[kept], iou[kept]
+    gt_rank = np.concatenate(([0], np.cumsum(gt_keep)))  # kept rows before each row
+    trk_rank = np.concatenate(([0], np.cumsum(trk_keep)))
+    gt_before = gt_rank[frame_starts(gt, num_frames)]  # kept rows before each frame, and in all
+    trk_before = trk_rank[frame_starts(result, num_frames)]
+    shapes = np.stack((np.diff(gt_before), np.diff(trk_before)), axis=1)
+    frame = gt.frames[gt_rows] - 1
+    row = gt_rank[gt_rows] - gt_before[frame]
+    col = trk_rank[trk_rows] - trk_before[frame]
+    start = np.searchsorted(frame, np.arange(num_frames + 1), side="left")
+    return SparseFrames.from_cells(shapes, start, row * shapes[frame, 1] + col, iou)
 
 
 def _frames_with_unmatched_filters(prep: PreparedGt, result: FrameTable) -> tuple[np.ndarray, SparseFrames]:

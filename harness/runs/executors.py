@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 from trackbench.datasets.sequence import Sequence
@@ -37,6 +37,7 @@ class Job:
     detect_every: int
     wants_gpu: bool = False  # a torch embedder that may compute appearance vectors
     min_score: float | None = None  # the harness's detection score threshold (tracking.with_min_score)
+    score_backend: str | None = None  # also format and count the unit where it ran (unit_scores)
 
 
 def worker_count(jobs: int, units: int, executor: str | None = None) -> int:
@@ -58,32 +59,101 @@ def choose_executor(executor: str | None, jobs: int) -> str:
     return executor
 
 
-def _track(job: Job):
+def execute(job: Job, on_frames: Callable[[int], None] | None = None,
+            on_embed: Callable[[int], None] | None = None):
+    """Run one job where it stands (any executor): track the unit, then, with ``score_backend``, format its
+    text and count its scores (:mod:`~trackbench.harness.runs.unit_scores`)."""
     from trackbench.harness.runs.tracking import track_unit
 
-    return track_unit(job.variant, job.seq, job.detect_every, min_score=job.min_score)
+    output = track_unit(job.variant, job.seq, job.detect_every, on_frames, on_embed, job.min_score)
+    if job.score_backend is None:
+        return output
+    from trackbench.harness.runs.unit_scores import with_counts
+
+    return with_counts(output, job.seq, job.score_backend)
 
 
 def run_local(jobs: list[Job], on_frames: Callable[[int, int], None] | None = None,
               on_embed: Callable[[int, int], None] | None = None) -> Iterator[tuple[int, object]]:
-    from trackbench.harness.runs.tracking import track_unit
-
     for i, job in enumerate(jobs):
         cb = (lambda n, i=i: on_frames(i, n)) if on_frames else None
         ecb = (lambda n, i=i: on_embed(i, n)) if on_embed else None
-        yield i, track_unit(job.variant, job.seq, job.detect_every, cb, ecb, job.min_score)
+        yield i, execute(job, cb, ecb)
 
 
 def run_process(jobs: list[Job], workers: int) -> Iterator[tuple[int, object]]:
     pool = ProcessPoolExecutor(max_workers=max(1, workers or os.cpu_count() or 1))
     try:
-        pending = {pool.submit(_track, job): i for i, job in enumerate(jobs)}
+        pending = {pool.submit(execute, job): i for i, job in enumerate(jobs)}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 yield pending.pop(fut), fut.result()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+#: In a :class:`WorkerPool` worker: the pool's sequences by name, sent once when the worker starts.
+_held: dict[str, Sequence] = {}
+
+
+def _hold(sequences: list[Sequence]) -> None:
+    _held.clear()
+    _held.update((s.name, s) for s in sequences)
+
+
+def _execute_held(job: Job, name: str):
+    return execute(replace(job, seq=_held[name]))
+
+
+class WorkerPool:
+    """A process pool kept for many batches of units over the same sequences (a tune's trials).
+
+    Why: :func:`run_process` starts a pool per call and pickles each job's
+    sequence with it, which for ``bench tune`` meant a pool start plus ~20 MB
+    of MOT17 detections and ground truth per trial.  Here the workers start
+    once, receive the sequences once, and a job names its sequence; each batch
+    is submitted largest sequence first so the longest unit starts first.
+    Results equal the in-process executor's (the same ``execute``).
+    """
+
+    def __init__(self, sequences: list[Sequence], workers: int) -> None:
+        self.sequences = {s.name: s for s in sequences}
+        self.workers = worker_count(workers, len(sequences))
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_hold, initargs=(sequences,))
+
+    def run(self, jobs: list[Job]) -> Iterator[tuple[int, object]]:
+        """Yield ``(job index, output)`` as units finish."""
+        order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i].seq))
+        pending = {}
+        for i in order:
+            job, name = jobs[i], jobs[i].seq.name
+            if self.sequences.get(name) is job.seq:  # held by the workers: send the name, not the data
+                pending[self._pool.submit(_execute_held, replace(job, seq=None), name)] = i
+            else:
+                pending[self._pool.submit(execute, job)] = i
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield pending.pop(fut), fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _size(seq: Sequence) -> int:
+    """Rows a unit on ``seq`` handles (detections in, ground truth scored): the order of a batch."""
+    return len(seq.detections) + (len(seq.ground_truth) if seq.ground_truth is not None else 0)
 
 
 def _ray_module():
@@ -124,7 +194,7 @@ def run_ray(jobs: list[Job], address: str | None, workers: int) -> Iterator[tupl
                 seq_refs[id(job.seq)] = ray.put(job.seq)
             seq_ref = seq_refs[id(job.seq)]
             options = {"num_cpus": 1, "num_gpus": 1 if (has_gpu and job.wants_gpu) else 0, "max_retries": 0}
-            refs[task.options(**options).remote(job.variant, seq_ref, job.detect_every, job.min_score)] = i
+            refs[task.options(**options).remote(replace(job, seq=None), seq_ref)] = i
         while refs:
             done, _ = ray.wait(list(refs), num_returns=1)
             for ref in done:
@@ -136,21 +206,23 @@ def run_ray(jobs: list[Job], address: str | None, workers: int) -> Iterator[tupl
             ray.shutdown()
 
 
-def _track_remote(variant, seq, detect_every, min_score=None):
-    from trackbench.harness.runs.tracking import track_unit
-
-    return track_unit(variant, seq, detect_every, min_score=min_score)
+def _track_remote(job: Job, seq):
+    return execute(replace(job, seq=seq))
 
 
 def run_jobs(jobs: list[Job], executor: str, workers: int = 1, ray_address: str | None = None,
              on_frames: Callable[[int, int], None] | None = None,
-             on_embed: Callable[[int, int], None] | None = None) -> Iterator[tuple[int, object]]:
-    """Yield ``(job index, UnitOutput)`` as units finish, on the chosen executor.
+             on_embed: Callable[[int, int], None] | None = None,
+             pool: WorkerPool | None = None) -> Iterator[tuple[int, object]]:
+    """Yield ``(job index, UnitOutput)`` as units finish, on the chosen executor (or on ``pool``, a
+    process pool kept across calls).
 
     ``on_frames``/``on_embed(job index, n)`` report progress inside units (local executor only).
     """
     if not jobs:
         return iter(())
+    if pool is not None:
+        return pool.run(jobs)
     if executor == "local":
         return run_local(jobs, on_frames, on_embed)
     if executor == "process":

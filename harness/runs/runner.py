@@ -28,9 +28,9 @@ from typing import Any, Callable
 import numpy as np
 
 from trackbench import trackers
-from trackbench.datasets.motfile import write_results
+from trackbench.datasets.motfile import atomic_write_text, write_results
 from trackbench.datasets.sequence import Sequence
-from trackbench.harness.runs.executors import Job, choose_executor, run_jobs
+from trackbench.harness.runs.executors import Job, WorkerPool, choose_executor, run_jobs
 from trackbench.harness.runs.manifest import now_iso
 from trackbench.harness.runs.tracking import UnitOutput, UnitResult, Variant, track_unit
 from trackbench.harness.runs.units import (file_sha256, kept_record, read_record, sequence_fingerprint, unit_key,
@@ -121,7 +121,10 @@ def write_output(output: UnitOutput, out_path: Path) -> UnitResult:
     if result.failed or result.skipped or output.boxes is None:
         Path(out_path).unlink(missing_ok=True)  # an earlier attempt's file must not outlive this account
         return result
-    write_results(out_path, output.frames, output.ids, output.boxes, output.scores)
+    if output.text is not None:  # formatted where the unit ran (unit_scores)
+        atomic_write_text(out_path, output.text)
+    else:
+        write_results(out_path, output.frames, output.ids, output.boxes, output.scores)
     result.result_path = str(out_path)
     return result
 
@@ -219,6 +222,15 @@ def recorded_units(variants: list[Variant], sequences: list[Sequence], run_dir: 
     return out
 
 
+@dataclass
+class SettledUnit:
+    """A unit's account and, when it ran with a scoring backend and its sequence has ground truth, its counts
+    (a unit taken from its record has none: its file is there to be scored)."""
+
+    result: UnitResult
+    counts: Any = None  # SequenceCounts
+
+
 def run_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path, dataset: str,
               detect_every: int = 1, jobs: int = 1,
               on_progress: Callable[[str, int], None] | None = None,
@@ -236,30 +248,46 @@ def run_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path,
     record instead of running.  ``on_unit`` sees each unit as it is settled
     (so an interrupted run can still say which units finished).
     """
+    settled = settle_units(variants, sequences, run_dir, dataset, detect_every, jobs, on_progress, on_embed,
+                           executor=executor, ray_address=ray_address, resume=resume, options=options,
+                           on_unit=on_unit, min_score=min_score)
+    return [s.result for s in settled]
+
+
+def settle_units(variants: list[Variant], sequences: list[Sequence], run_dir: Path, dataset: str,
+                 detect_every: int = 1, jobs: int = 1,
+                 on_progress: Callable[[str, int], None] | None = None,
+                 on_embed: Callable[[str, int], None] | None = None, *, executor: str | None = None,
+                 ray_address: str | None = None, resume: bool = False, options: dict[str, Any] | None = None,
+                 on_unit: Callable[[UnitResult], None] | None = None, min_score: float | None = None,
+                 score_backend: str | None = None, pool: WorkerPool | None = None) -> list[SettledUnit]:
+    """:func:`run_units`, and with ``score_backend`` each unit that runs is also counted where it ran
+    (:mod:`~trackbench.harness.runs.unit_scores`); ``pool`` runs the units on a kept process pool."""
     executor = choose_executor(executor, jobs)
     planned = plan_units(variants, sequences, run_dir, dataset, detect_every, options)
-    settled: dict[int, UnitResult] = {}
+    settled: dict[int, SettledUnit] = {}
     todo: list[int] = []
     for i, unit in enumerate(planned):
         record = kept_record(unit.record_path, unit.key, unit.out_path) if resume else None
         if record is None:
             todo.append(i)
             continue
-        settled[i] = _from_record(unit, record)
+        settled[i] = SettledUnit(_from_record(unit, record))
         if on_unit:
-            on_unit(settled[i])
+            on_unit(settled[i].result)
         if on_progress:
             on_progress(unit.variant.name, unit.seq.info.length)
     job_list = [Job(planned[i].variant, planned[i].seq, detect_every,
-                    executor == "ray" and _wants_gpu(planned[i].variant), min_score) for i in todo]
-    local_progress = (lambda j, n: on_progress(planned[todo[j]].variant.name, n)) if on_progress else None
-    local_embed = (lambda j, n: on_embed(planned[todo[j]].variant.name, n)) if on_embed else None
-    for j, output in run_jobs(job_list, executor, jobs, ray_address, local_progress, local_embed):
+                    executor == "ray" and _wants_gpu(planned[i].variant), min_score, score_backend) for i in todo]
+    local = executor == "local" and pool is None
+    local_progress = (lambda j, n: on_progress(planned[todo[j]].variant.name, n)) if on_progress and local else None
+    local_embed = (lambda j, n: on_embed(planned[todo[j]].variant.name, n)) if on_embed and local else None
+    for j, output in run_jobs(job_list, executor, jobs, ray_address, local_progress, local_embed, pool):
         unit = planned[todo[j]]
-        settled[todo[j]] = finish_unit(unit, output)
+        settled[todo[j]] = SettledUnit(finish_unit(unit, output), output.counts)
         if on_unit:
-            on_unit(settled[todo[j]])
-        if on_progress and executor != "local":
+            on_unit(settled[todo[j]].result)
+        if on_progress and not local:
             on_progress(unit.variant.name, unit.seq.info.length)
     return [settled[i] for i in range(len(planned))]
 

@@ -38,25 +38,34 @@ def _speed(units: list[UnitResult], end_to_end: bool = False) -> float:
 
 
 def _count_units(units: list[UnitResult], by_name: dict[str, Sequence], workers: int,
-                 backend: str) -> dict[int, object]:
-    """Counts of every scorable unit (keyed by its position), several sequences at once when workers > 1."""
-    jobs, keys = [], []
+                 backend: str, counted: list | None = None) -> dict[int, object]:
+    """Counts of every scorable unit (keyed by its position), several sequences at once when workers > 1;
+    ``counted[i]``, where given, is unit i's counts already made where it ran (its file is not read)."""
+    jobs, keys, done = [], [], {}
     for i, unit in enumerate(units):
         seq = by_name[unit.sequence]
         if not unit.skipped and not unit.failed and seq.ground_truth is not None and unit.result_path:
+            if counted is not None and counted[i] is not None:
+                done[i] = counted[i]
+                continue
             jobs.append(SequenceJob(unit.sequence, seq.ground_truth, read_mot_file(unit.result_path, "result"),
                                     seq.eval_spec, seq.info.length))
             keys.append(i)
-    return dict(zip(keys, count_sequences(jobs, workers, backend)))
+    return {**done, **dict(zip(keys, count_sequences(jobs, workers, backend)))}
 
 
 def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int = 1,
-                backend: str = DEFAULT_BACKEND) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
-    """(overall, per_sequence, notes); tables are None when nothing could be scored."""
+                backend: str = DEFAULT_BACKEND, counts: list | None = None,
+                ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+    """(overall, per_sequence, notes); tables are None when nothing could be scored.
+
+    ``counts``, aligned with ``units``, may hold counts made where a unit ran
+    (:mod:`~trackbench.harness.runs.unit_scores`, under ``backend``); the others are counted from their files.
+    """
     by_name = {s.name: s for s in sequences}
     notes: list[str] = []
     per_rows, counts_by_variant, ran_by_variant = [], defaultdict(list), defaultdict(list)
-    counted = _count_units(units, by_name, workers, backend)
+    counted = _count_units(units, by_name, workers, backend, counts)
     for i, unit in enumerate(units):
         if unit.note:
             notes.append(f"{unit.variant} on {unit.sequence}: {unit.note}")

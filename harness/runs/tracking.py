@@ -127,6 +127,8 @@ class UnitOutput:
     ids: np.ndarray | None = None  # (R,) track ids
     boxes: np.ndarray | None = None  # (R, 4) tlbr
     scores: np.ndarray | None = None  # (R,)
+    text: str | None = None  # the result file's text, when the worker formatted it (unit_scores)
+    counts: Any = None  # the unit's SequenceCounts, when the worker scored it (unit_scores)
 
 
 def track_unit(variant: Variant, seq: Sequence, detect_every: int = 1,

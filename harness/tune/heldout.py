@@ -23,7 +23,7 @@ from trackbench.harness.metrics.evaluate import COLUMNS
 from trackbench.harness.report import leaderboard
 from trackbench.harness.report.compare import Side, compare
 from trackbench.harness.runs import manifest
-from trackbench.harness.runs.runner import UnitResult
+from trackbench.harness.runs.runner import SettledUnit
 from trackbench.harness.runs.scoring import score_units
 from trackbench.harness.tune.folds import Fold
 from trackbench.harness.tune.units import UnitContext, run_setting, variant_for
@@ -63,18 +63,19 @@ def _metrics(overall: pd.DataFrame | None, label: str) -> dict[str, float]:
 
 
 def run_tracker(tracker: str, fixed: dict[str, str], choices: list[FoldChoice], by_name: dict[str, Sequence],
-                ctx: UnitContext, metrics: list[str]) -> tuple[list[UnitResult], list[dict[str, Any]]]:
+                ctx: UnitContext, metrics: list[str]) -> tuple[list[SettledUnit], list[dict[str, Any]]]:
     """Run defaults and each fold's choice on that fold's test sequences; (all units, per-fold rows)."""
     default_label, tuned_label = labels(tracker)
-    units: list[UnitResult] = []
+    units: list[SettledUnit] = []
     rows = []
     first = metrics[0]
     for choice in choices:
         tests = [by_name[n] for n in choice.fold.test]
-        fold_units = run_setting(variant_for(tracker, fixed, default_label), tests, ctx)
-        fold_units += run_setting(variant_for(tracker, {**fixed, **choice.values}, tuned_label), tests, ctx)
-        units += fold_units
-        overall, _, _ = score_units(fold_units, tests, backend=ctx.backend)
+        settled = run_setting(variant_for(tracker, fixed, default_label), tests, ctx)
+        settled += run_setting(variant_for(tracker, {**fixed, **choice.values}, tuned_label), tests, ctx)
+        units += settled
+        overall, _, _ = score_units([u.result for u in settled], tests, backend=ctx.backend,
+                                    counts=[u.counts for u in settled])
         tuned, default = _metrics(overall, tuned_label), _metrics(overall, default_label)
         train = choice.train_metrics.get(first, float("nan"))
         rows.append({"tracker": tracker, "fold": choice.fold.name, "train": ",".join(choice.fold.train),
@@ -86,10 +87,11 @@ def run_tracker(tracker: str, fixed: dict[str, str], choices: list[FoldChoice], 
     return units, rows
 
 
-def write_run(folder: Path, request_record: dict[str, Any], sequences: list[Sequence], units: list[UnitResult],
+def write_run(folder: Path, request_record: dict[str, Any], sequences: list[Sequence], settled: list[SettledUnit],
               backend: str, notes: list[str]) -> pd.DataFrame | None:
     """Score every held-out unit, save leaderboard/per_sequence and a manifest compare/publish can read."""
-    overall, per_seq, score_notes = score_units(units, sequences, backend=backend)
+    units = [u.result for u in settled]
+    overall, per_seq, score_notes = score_units(units, sequences, backend=backend, counts=[u.counts for u in settled])
     notes = notes + score_notes
     files: list[Path] = []
     caption = leaderboard.metrics_note(backend)

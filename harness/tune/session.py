@@ -25,9 +25,10 @@ import csv
 import io
 import json
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 from rich.console import Console
@@ -42,7 +43,7 @@ from trackbench.harness.metrics.evaluate import check_backend
 from trackbench.harness.report import leaderboard
 from trackbench.harness.report.score_scales import score_scale_notes
 from trackbench.harness.runs import manifest
-from trackbench.harness.runs.executors import choose_executor
+from trackbench.harness.runs.executors import WorkerPool, choose_executor
 from trackbench.harness.runs.folder import RunFolder, saved_manifest
 from trackbench.harness.runs.preflight import check_variants
 from trackbench.harness.runs.progress import ProgressReport
@@ -221,7 +222,7 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 class Tuner:
     """Runs a checked :class:`Plan` in its run folder (see module docstring)."""
 
-    def __init__(self, plan_: Plan, run_dir: Path, report: ProgressReport) -> None:
+    def __init__(self, plan_: Plan, run_dir: Path, report: ProgressReport, pool: WorkerPool | None = None) -> None:
         self.plan = plan_
         self.run_dir = run_dir
         self.report = report
@@ -232,7 +233,7 @@ class Tuner:
         executor = choose_executor(request.executor, request.jobs)
         common = dict(detect_every=request.detect_every, jobs=request.jobs, executor=executor,
                       ray_address=request.ray_address, options=unit_options(request), min_score=request.min_score,
-                      backend=request.clear_backend)
+                      backend=request.clear_backend, pool=pool)
         self.trial_ctx = UnitContext(run_dir / "trials", self.dataset, **common)
         self.heldout_ctx = UnitContext(run_dir / "heldout", self.dataset, **common)
         self.storage = studies.open_storage(run_dir / "study.db")
@@ -345,7 +346,7 @@ class Tuner:
                                             self.heldout_ctx, metrics)
             units += got
             fold_rows += rows
-        tested = [s for s in self.plan.sequences if any(u.sequence == s.name for u in units)]
+        tested = [s for s in self.plan.sequences if any(u.result.sequence == s.name for u in units)]
         record = {"dataset": self.dataset, "dataset_option": request.dataset, "detector": request.detector,
                   "use_roi": request.use_roi if request.dataset.lower() == "aicity" else None,
                   "data_root": str(request.data_root) if request.data_root else None,
@@ -385,6 +386,18 @@ class Tuner:
         atomic_write_text(self.run_dir / "pareto" / f"{tracker}.{fold}.csv", _csv(rows))
 
 
+@contextmanager
+def _worker_pool(checked: Plan) -> Iterator[WorkerPool | None]:
+    """With the process executor, one pool for the whole tune: its workers hold the sequences, and a trial's
+    units are tracked and scored side by side (see :mod:`.units`); otherwise none."""
+    request = checked.request
+    if choose_executor(request.executor, request.jobs) != "process":
+        yield None
+        return
+    with WorkerPool(checked.sequences, request.jobs) as pool:
+        yield pool
+
+
 def execute_tune(request: TuneRequest, console: Console | None = None) -> TuneOutcome:
     """Check, claim the run folder, tune, score held out; the manifest ends complete/failed/interrupted."""
     console = console or make_console(stderr=True)
@@ -411,8 +424,8 @@ def execute_tune(request: TuneRequest, console: Console | None = None) -> TuneOu
     try:
         with _sigterm_as_interrupt():
             manifest.write_manifest(run_dir / "manifest.json", record)
-            with ProgressReport(console, run_dir / "run.log") as report:
-                outcome = Tuner(checked, run_dir, report).run()
+            with ProgressReport(console, run_dir / "run.log") as report, _worker_pool(checked) as pool:
+                outcome = Tuner(checked, run_dir, report, pool).run()
             record.update(status="complete", finished=manifest.now_iso(), notes=outcome.notes,
                           best={t: {k: paramfile.json_value(v) for k, v in p.items()} for t, p in outcome.best.items()},
                           outputs=["trials.csv", "heldout.csv", "heldout.md", "folds.csv", "folds.md",

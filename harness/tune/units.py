@@ -1,30 +1,40 @@
 """A setting scored on a set of sequences, through the runner: what one trial (or one held-out run) costs.
 
 Each setting is a :class:`~trackbench.harness.runs.tracking.Variant` run by
-:func:`~trackbench.harness.runs.runner.run_units` (any executor, appearance
-cache included) into a folder of unit records, and scored by
-:func:`~trackbench.harness.runs.scoring.score_units`.  Its label is the tracker
+:func:`~trackbench.harness.runs.runner.settle_units` (any executor, appearance
+cache included) into a folder of unit records, and scored as the leaderboard's
+combined row (:func:`pooled`: summed counts, tracker Hz).  Its label is the tracker
 plus a hash of its parameters, so the same setting on the same sequence is one
 unit whichever trial, fold or resumed process asks for it: a resumed tune
 keeps every unit that finished, and the defaults, which every fold runs, run
 once per sequence.  With ``--prune`` a setting runs a sequence at a time
 (:func:`score_progressively`) so the pruner can stop it between sequences.
+
+A trial costs tracking plus scoring and nothing else: each unit is counted
+where it was tracked, on its rows as written
+(:mod:`~trackbench.harness.runs.unit_scores`), so no result file is read back,
+and with ``-j N`` (the process executor) a pool kept for the whole tune
+(:class:`~trackbench.harness.runs.executors.WorkerPool`) tracks and scores a
+trial's sequences side by side.  A unit kept from its record (an earlier trial,
+fold or process ran it) is counted from its file once per tune: its counts are
+kept by the file's content hash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from trackbench.datasets.motfile import read_mot_file
 from trackbench.datasets.sequence import Sequence
-from trackbench.harness.metrics.evaluate import SequenceCounts, SequenceJob, combine_counts, count_sequences, finalize
-from trackbench.harness.runs.runner import UnitResult, Variant, check_variant, run_units
-from trackbench.harness.runs.scoring import score_units
+from trackbench.harness.metrics.evaluate import SequenceCounts, combine_counts, finalize
+from trackbench.harness.runs.executors import WorkerPool
+from trackbench.harness.runs.runner import SettledUnit, UnitResult, Variant, check_variant, settle_units
+from trackbench.harness.runs.unit_scores import count_table
+from trackbench.harness.runs.units import file_sha256
 from trackbench.trackers.params import ParamError
 
 
@@ -42,6 +52,8 @@ class UnitContext:
     min_score: float | None = None
     backend: str = "motmetrics"
     on_frames: Callable[[str, int], None] | None = None
+    pool: WorkerPool | None = None  # a process pool kept for the whole tune (-j N, process executor)
+    counted: dict[tuple[str, str], SequenceCounts] = field(default_factory=dict)  # (sequence, file sha256)
 
 
 def setting_label(tracker: str, overrides: dict[str, str]) -> str:
@@ -56,29 +68,49 @@ def variant_for(tracker: str, overrides: dict[str, str], label: str | None = Non
     return Variant(tracker, tuple(sorted(overrides.items())), label or setting_label(tracker, overrides))
 
 
-def run_setting(variant: Variant, sequences: list[Sequence], ctx: UnitContext) -> list[UnitResult]:
-    """Track ``sequences`` with ``variant``; units already recorded with the same key are kept."""
-    return run_units([variant], sequences, ctx.folder, ctx.dataset, ctx.detect_every, ctx.jobs,
-                     on_progress=ctx.on_frames, executor=ctx.executor, ray_address=ctx.ray_address, resume=True,
-                     options=ctx.options, min_score=ctx.min_score)
+def run_setting(variant: Variant, sequences: list[Sequence], ctx: UnitContext) -> list[SettledUnit]:
+    """Track and count ``sequences`` with ``variant``; units already recorded with the same key are kept."""
+    return settle_units([variant], sequences, ctx.folder, ctx.dataset, ctx.detect_every, ctx.jobs,
+                        on_progress=ctx.on_frames, executor=ctx.executor, ray_address=ctx.ray_address,
+                        resume=True, options=ctx.options, min_score=ctx.min_score, score_backend=ctx.backend,
+                        pool=ctx.pool)
+
+
+def unit_counts(unit: SettledUnit, sequence: Sequence, ctx: UnitContext) -> SequenceCounts:
+    """The counts of a settled unit with a result file: as counted where it ran, else from its file (once
+    per file content per tune)."""
+    assert unit.result.result_path is not None
+    key = (sequence.name, file_sha256(unit.result.result_path))
+    if unit.counts is not None:
+        ctx.counted[key] = unit.counts
+    elif key not in ctx.counted:
+        ctx.counted[key] = count_table(sequence, read_mot_file(unit.result.result_path, "result"), ctx.backend)
+    return ctx.counted[key]
+
+
+def _broken(units: list[SettledUnit], sequences: list[Sequence]) -> str | None:
+    """Why these units cannot be scored (a unit failed or was skipped, a sequence has no gt), or None."""
+    broken = [f"{u.result.sequence}: {u.result.failed or u.result.skipped}" for u in units
+              if u.result.failed or u.result.skipped]
+    if broken:
+        return "; ".join(broken)
+    missing = [s.name for s, u in zip(sequences, units) if s.ground_truth is None or not u.result.result_path]
+    return f"{', '.join(missing)}: nothing scored (no ground truth?)" if missing else None
 
 
 def score_setting(tracker: str, overrides: dict[str, str], sequences: list[Sequence],
                   ctx: UnitContext) -> tuple[dict[str, float] | None, str | None]:
     """(metrics of the setting pooled over ``sequences``, None) or (None, why it could not be scored).
 
-    A setting the tracker rejects raises ParamError (the caller prunes it).
+    The metrics are the leaderboard's combined row (summed counts, tracker Hz).  A setting the tracker
+    rejects raises ParamError (the caller prunes it).
     """
-    variant = variant_for(tracker, overrides)
-    units = run_setting(variant, sequences, ctx)
-    broken = [f"{u.sequence}: {u.failed or u.skipped}" for u in units if u.failed or u.skipped]
-    if broken:
-        return None, "; ".join(broken)
-    overall, _, notes = score_units(units, sequences, workers=1, backend=ctx.backend)
-    if overall is None or variant.name not in overall.index:
-        return None, "; ".join(notes) or "nothing scored (no ground truth?)"
-    row = overall.loc[variant.name]
-    return {str(k): float(v) for k, v in row.items() if isinstance(v, numbers.Real) and not isinstance(v, bool)}, None
+    units = run_setting(variant_for(tracker, overrides), sequences, ctx)
+    why = _broken(units, sequences)
+    if why:
+        return None, why
+    counts = [unit_counts(u, s, ctx) for u, s in zip(units, sequences)]
+    return pooled(counts, [u.result for u in units]), None
 
 
 #: step(sequences done, metrics pooled over them) -> True to stop the setting there.
@@ -99,12 +131,6 @@ def pooled(counts: list[SequenceCounts], units: list[UnitResult]) -> dict[str, f
     return metrics
 
 
-def _count(unit: UnitResult, sequence: Sequence, backend: str) -> SequenceCounts:
-    job = SequenceJob(sequence.name, sequence.ground_truth, read_mot_file(unit.result_path, "result"),
-                      sequence.eval_spec, sequence.info.length)
-    return count_sequences([job], 1, backend)[0]
-
-
 def score_progressively(tracker: str, overrides: dict[str, str], sequences: list[Sequence], ctx: UnitContext,
                         step: Step) -> tuple[dict[str, float] | None, str | None, int | None]:
     """Like :func:`score_setting`, one sequence at a time, asking ``step`` after each whether to stop.
@@ -123,13 +149,11 @@ def score_progressively(tracker: str, overrides: dict[str, str], sequences: list
     metrics: dict[str, float] = {}
     for k, sequence in enumerate(sequences, start=1):
         units = run_setting(variant, [sequence], ctx)
-        broken = [f"{u.sequence}: {u.failed or u.skipped}" for u in units if u.failed or u.skipped]
-        if broken:
-            return None, "; ".join(broken), None
-        if sequence.ground_truth is None or not units[0].result_path:
-            return None, f"{sequence.name}: nothing scored (no ground truth?)", None
-        done += units
-        counts.append(_count(units[0], sequence, ctx.backend))
+        why = _broken(units, [sequence])
+        if why:
+            return None, why, None
+        done.append(units[0].result)
+        counts.append(unit_counts(units[0], sequence, ctx))
         metrics = pooled(counts, done)
         if k < len(sequences) and step(k, metrics):
             return metrics, None, k
