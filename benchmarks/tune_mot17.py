@@ -140,7 +140,8 @@ def summarise(run: Path) -> None:
 def step_loso(args, name: str, detections: str) -> dict:
     if args.trackers != TRACKERS:  # one tracker per run (e.g. two runs side by side): the studies are the same
         name += "_" + args.trackers.replace(",", "_")
-    command = bench_tune(args.results, name, args.shared / "data", detections, args.trackers, args.trials)
+    command = bench_tune(args.results, name, args.shared / "data", detections, args.trackers, args.trials,
+                         "-j", str(args.jobs[-1]))
     record = timed(command, args.records / f"{name}.log")
     summarise(args.results / name)
     return record
@@ -308,7 +309,7 @@ def main() -> None:
     parser.add_argument("runs", nargs="*", type=Path, help="summarise: run folders")
     parser.add_argument("--trials", type=int, default=None)
     parser.add_argument("--trackers", default=TRACKERS, help="yolox/frcnn: the trackers of this run")
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="budget100: -j values, run in turn")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="budget100: -j values, run in turn; yolox/frcnn: the last one")
     parser.add_argument("--prune-trackers", default="bytetrack,ocsort")
     parser.add_argument("--baseline", type=Path, default=None, help="prune: the tune without --prune")
     parser.add_argument("--shared", default=None)

@@ -13,7 +13,9 @@ Per trial (one unit per sequence) it times, interleaved over ``--rounds`` rounds
 - ``CLEAR``, ``Identity``, ``HOTA``: the fast engine's counts.
 
 Usage: ``python benchmarks/tune_trial_cost.py [--rounds 5] [--shared ../shared]``.  Prints a Markdown table with
-``uptime`` before and after (these machines are shared).
+``uptime`` before and after (these machines are shared).  To time an older revision the same way, run this file
+with that revision's package first on ``sys.path`` (e.g. a ``git worktree`` of it linked as ``trackbench`` in a
+folder on ``PYTHONPATH``); without ``parse_results`` it times the file read back instead.
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from trackbench.datasets.motfile import atomic_write_text, format_results, parse_results, read_mot_file
+from trackbench.datasets.motfile import atomic_write_text, format_results, read_mot_file
+
+try:  # absent before the tune trial path parsed its own text: the script then times the rest (a "before" run)
+    from trackbench.datasets.motfile import parse_results
+except ImportError:
+    parse_results = None
 from trackbench.harness.cli.run import RunRequest, load
 from trackbench.harness.metrics import evaluate
 from trackbench.harness.metrics.preprocess import prepare_gt, preprocess_result
@@ -59,7 +66,7 @@ def one_trial(sequences, variant: Variant, folder: Path) -> dict[str, float]:
         path = folder / f"{seq.name}.txt"
         clock("write", atomic_write_text, path, text)
         clock("read file", read_mot_file, path, "result")
-        table = clock("parse text", parse_results, text)
+        table = clock("parse text", parse_results, text) if parse_results else read_mot_file(path, "result")
         prep = clock("prepare gt", prepare_gt, seq.ground_truth, seq.eval_spec, seq.info.length, seq.name)
         data = clock("preprocess", preprocess_result, prep, table)
         for family in evaluate.families():
@@ -90,9 +97,10 @@ def main() -> None:
     print("| part | ms per trial |\n|---|---|")
     for p in parts:
         print(f"| {p} | {median[p]:.1f} |")
-    print(f"\nthe trial path before (file read back, gt prepared per trial): {sum(median[p] for p in old):.0f} ms")
-    print(f"the trial path now (text parsed without the file, gt prepared once per process): "
-          f"{sum(median[p] for p in new):.0f} ms")
+    print(f"\ntrial path with the file read back and gt prepared per trial: {sum(median[p] for p in old):.0f} ms")
+    if parse_results is not None:
+        print(f"trial path with the text parsed without the file, gt prepared once per process: "
+              f"{sum(median[p] for p in new):.0f} ms")
 
 if __name__ == "__main__":
     main()
