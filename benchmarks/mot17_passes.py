@@ -10,10 +10,9 @@ this module (it stands beside them; run them as scripts from any folder).
 
 from __future__ import annotations
 
-import contextlib
 import time
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -37,13 +36,8 @@ def load(data: Path, videos: list[str]) -> list[tuple[Any, list[Any], Any]]:
     return out
 
 
-def one_pass(name: str, sequences: Sequence[tuple[Any, list[Any], Any]], cmc: bool,
-             around: Callable[[Any], ContextManager[Any]] | None = None) -> tuple[float, int]:
-    """Seconds inside compensate (with ``cmc``, on frames with motion) and update over all sequences, and frames.
-
-    ``around(tracker)``, when given, is entered around each sequence's timed loop
-    (e.g. to swap what the tracker's module calls).
-    """
+def one_pass(name: str, sequences: Sequence[tuple[Any, list[Any], Any]], cmc: bool) -> tuple[float, int]:
+    """Seconds inside compensate (with ``cmc``, on frames with motion) and update over all sequences, and frames."""
     from trackbench.trackers import create
 
     spent, frames = 0.0, 0
@@ -51,13 +45,12 @@ def one_pass(name: str, sequences: Sequence[tuple[Any, list[Any], Any]], cmc: bo
         tracker = create(name)
         tracker.reset(info)
         moving = motion.moving() if cmc else np.zeros(len(dets), bool)
-        with around(tracker) if around else contextlib.nullcontext():
-            t0 = time.perf_counter()
-            for f, d in enumerate(dets):
-                if moving[f]:
-                    tracker.compensate(motion.warps[f])
-                tracker.update(None, d)
-            spent += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for f, d in enumerate(dets):
+            if moving[f]:
+                tracker.compensate(motion.warps[f])
+            tracker.update(None, d)
+        spent += time.perf_counter() - t0
         frames += len(dets)
     return spent, frames
 

@@ -43,6 +43,11 @@ CLASSES = ("pedestrian", "rider", "car", "truck", "bus", "train", "motorcycle", 
 IGNORED_CATEGORIES = ("other person", "other vehicle", "trailer")
 FPS = 5.0  # BDD100K MOT videos are annotated at 5 fps
 SIZE = (1280, 720)
+#: Largest Scalabel JSON file read, in bytes.  JSON is one long line by design, so the line limit of the text
+#: readers cannot apply; ``json.load`` holds the whole text and every parsed object (several times the file's
+#: size) at once, so the file's size is what bounds memory.  BDD100K's per-video label files are a few MB and a
+#: whole split's predictions in one file a few hundred MB: only a corrupt or hostile file comes near 2 GiB.
+MAX_JSON_BYTES = 2 << 30
 DOWNLOAD_HINT = ("Download BDD100K's MOT 2020 labels (box_track_20) from https://bdd-data.berkeley.edu/ so that "
                  "<root>/labels/box_track_20/val/<video>.json exist; then pass --data-root <root> or set "
                  "TRACKBENCH_DATA to the folder holding bdd100k/.")
@@ -61,10 +66,37 @@ class Boxes:
     length: int
 
 
-def _load_json(path: Path) -> list[dict[str, Any]]:
+def _too_large(path: Path, size: int | None) -> DataFileError:
+    """The one-line refusal of a file over :data:`MAX_JSON_BYTES` (``size`` None: a pipe or device, size unknown)."""
+    held = f"{size:,} bytes, " if size is not None else ""
+    return at(path, None, f"{held}over the {MAX_JSON_BYTES:,}-byte ceiling on a Scalabel JSON file "
+                          f"(BDD100K's label files are a few MB per video): not read")
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, refused by size before it is read whole (see :data:`MAX_JSON_BYTES`).
+
+    The size is checked twice: from ``stat`` before anything is read (the
+    message gives it), and by reading at most one byte past the ceiling, for
+    what ``stat`` gives no size of (a pipe, a device) or a file that grows.
+    """
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise _too_large(path, size)
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        raise _too_large(path, None)
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise at(path, None, f"not UTF-8 text (byte {exc.start:,})") from None
+
+
+def _load_json(path: Path) -> list[dict[str, Any]]:
+    text = _read_text(path)
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise at(path, exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})") from None
     if isinstance(data, dict) and isinstance(data.get("frames"), list):

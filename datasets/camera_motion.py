@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from trackbench.datasets.errors import DataFileError, at
+from trackbench.datasets.line_limit import check_line_lengths
 
 #: Detector suffixes of MOT17 sequence names that share one camera motion file.
 _DETECTOR_SUFFIX = re.compile(r"-(FRCNN|DPM|SDP)$")
@@ -125,6 +126,7 @@ def read_gmc_file(path: str | os.PathLike, frames: int | None = None) -> CameraM
     would silently be taken as still); a longer one is cut to ``frames``.
     """
     path = Path(path)
+    check_line_lengths(path)  # a GMC line is under 200 bytes; read_text would hold a 1 GiB one whole
     try:
         text = path.read_text()
     except UnicodeDecodeError:

@@ -38,6 +38,7 @@ import numpy as np
 
 from trackbench.datasets.errors import DataFileError, at
 from trackbench.datasets.frames import ImageFolderSource, image_size
+from trackbench.datasets.line_limit import check_line_lengths
 from trackbench.datasets.mot import DatasetNotFound
 from trackbench.datasets.sequence import EvalSpec, FrameTable, Sequence, SequenceInfo
 
@@ -105,6 +106,7 @@ def _box(path: Path, lineno: int, box: list[float]) -> list[float]:
 
 def read_labels(path: Path) -> Labels:
     """A KITTI ``label_02`` file; a bad row is a one-line error naming the file and line."""
+    check_line_lengths(path)  # a label row is about 100 bytes; line iteration would hold a 1 GiB one whole
     frames, ids, types, trunc, occ, boxes = [], [], [], [], [], []
     with open(path, encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):
@@ -130,6 +132,7 @@ def read_labels(path: Path) -> Labels:
 
 def read_detections(path: Path, cls: str) -> FrameTable:
     """The rows of one class from an AB3DMOT detection file (``frame,type,x1,y1,x2,y2,score,...``)."""
+    check_line_lengths(path)  # as for labels: one oversize row is refused before it is read
     frames, boxes, scores = [], [], []
     with open(path, encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):
@@ -182,6 +185,7 @@ def find_labels(root: Path) -> Path:
 
 def read_seqmap(path: Path) -> dict[str, int]:
     """``NNNN empty 000000 <frames>`` rows: sequence → number of frames."""
+    check_line_lengths(path)  # a seqmap row is about 25 bytes
     lengths: dict[str, int] = {}
     with open(path, encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):

@@ -6,6 +6,12 @@ took 6.4 GB.  A MOT row is 30-100 bytes; :data:`MAX_LINE_BYTES` (64 KiB) is
 hundreds of times any real row, so no honest file is refused, and a file that
 breaks it is named with the line before anything is parsed.
 
+Every line-oriented reader of data checks it first: MOT det/gt/result files
+(:mod:`.motfile`), ``seqinfo.ini`` (:mod:`.seqinfo`), GMC camera-motion files
+(:mod:`.camera_motion`), seqmaps (:mod:`.seqmap_mot`, :mod:`.kitti`) and KITTI
+label and detection files (:mod:`.kitti`).  Scalabel JSON is one long line by
+design and has a file size ceiling instead (:data:`.bdd100k.MAX_JSON_BYTES`).
+
 The scan reads the file in 1 MiB blocks and finds newlines with NumPy, so it
 costs a fraction of parsing and never more than one block of memory.
 """
@@ -47,5 +53,5 @@ def check_line_lengths(path: str | os.PathLike, limit: int | None = None,
 
 
 def _too_long(path: str | os.PathLike, line: int, limit: int, error: type[DataFileError]) -> DataFileError:
-    message = at(path, line, f"line longer than {limit:,} bytes (a MOT row is under 200): not a text table")
+    message = at(path, line, f"line longer than {limit:,} bytes (real rows are under 200): not a text table")
     return error(str(message))

@@ -28,6 +28,7 @@ import dataclasses
 from pathlib import Path
 
 from trackbench.datasets.errors import at
+from trackbench.datasets.line_limit import check_line_lengths
 from trackbench.datasets.mot import DatasetNotFound, is_sequence_dir, load_sequence, select
 from trackbench.datasets.mot_scoring import eval_spec_for
 from trackbench.datasets.sequence import Sequence
@@ -61,6 +62,7 @@ def find_seqmap(root: Path, name: str, split: str) -> Path | None:
 
 def read_seqmap(path: Path) -> list[str]:
     """Sequence names, one per line; a first line ``name`` is TrackEval's header."""
+    check_line_lengths(path)  # a seqmap line is one sequence name; line iteration would hold a 1 GiB one whole
     names: list[str] = []
     with open(path, encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):

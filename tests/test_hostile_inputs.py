@@ -8,6 +8,7 @@ appearance cache and the CLI run exactly as on downloaded data.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import cv2
@@ -345,3 +346,129 @@ def test_eval_refuses_result_rows_past_seqlength(tmp_path) -> None:
     out = CliRunner().invoke(app, ["eval", "--gt", str(gt), "--results", str(res), "-j", "1"])
     assert out.exit_code == 2
     assert "SEQ-01.txt:13: frame 200000000 is past the sequence's length 6" in " ".join(out.output.split())
+
+
+# --- oversize lines in the other text inputs, a size ceiling on Scalabel JSON ------------------------
+# One line of 70 KiB stands for the 1 GiB line that line iteration, read_text or json.load would hold whole:
+# each reader refuses it before parsing, naming the file and the 1-based line, and the CLI prints one line.
+
+_LONG = "9" * (70 * 1024)
+_TOO_LONG = "line longer than 65,536 bytes"
+
+
+def _oversize(path: Path, before: str, after: str = "\n") -> str:
+    """Write ``before`` + one 70 KiB line + ``after`` to ``path``; ``<path>:<line>:`` of the long line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(before + _LONG + after)
+    return f"{path}:{before.count(chr(10)) + 1}: {_TOO_LONG}"
+
+
+def _one_line_error(out, expected: str) -> None:
+    """Exit status 2 and a single printed line holding ``expected``, never the long line itself."""
+    assert out.exit_code == 2, out.output
+    assert len(out.output.strip().splitlines()) == 1, out.output
+    assert expected in out.output and _LONG[:200] not in out.output
+
+
+_GMC_LINE = "{}\t1.0\t0.0\t0.5\t0.0\t1.0\t-0.5\t\n"
+
+
+def test_gmc_file_with_an_oversize_line_names_file_and_line(tmp_path) -> None:
+    from trackbench.datasets.camera_motion import load_gmc, read_gmc_file
+
+    path = tmp_path / "GMC-SEQ-01.txt"
+    honest = "".join(_GMC_LINE.format(i) for i in range(FRAMES))
+    path.write_text(honest)
+    assert len(load_gmc(tmp_path, "SEQ-01", FRAMES)) == FRAMES
+    where = _oversize(path, honest[:2 * len(_GMC_LINE.format(0))])
+    with pytest.raises(DataFileError, match=re.escape(where)):
+        read_gmc_file(path)
+    path.write_text(_LONG)  # no line break at all: still line 1
+    with pytest.raises(DataFileError, match=re.escape(f"{path}:1: {_TOO_LONG}")):
+        read_gmc_file(path)
+
+
+def test_run_with_an_oversize_gmc_line_is_one_line_before_tracking(tmp_path) -> None:
+    _make_sequence(tmp_path)
+    where = _oversize(tmp_path / "gmc" / "GMC-SEQ-01.txt", _GMC_LINE.format(0))
+    _one_line_error(_run(tmp_path, "-t", "sort", "--cmc", str(tmp_path / "gmc")), where)
+    assert not (tmp_path / "results").exists()
+
+
+def _dancetrack(root: Path) -> Path:
+    """A one-sequence DanceTrack val split (gt only); its seqmap's path."""
+    seq = root / "val" / "dancetrack0004"
+    (seq / "gt").mkdir(parents=True)
+    (seq / "gt" / "gt.txt").write_text("1,1,10,10,20,40,1,1,1\n2,1,11,10,20,40,1,1,1\n")
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=dancetrack0004\nframeRate=20\nseqLength=2\n"
+                                     "imWidth=1920\nimHeight=1080\nimExt=.jpg\n")
+    seqmap = root / "val_seqmap.txt"
+    seqmap.write_text("name\ndancetrack0004\n")
+    return seqmap
+
+
+def test_seqmap_with_an_oversize_line_names_file_and_line(tmp_path) -> None:
+    from trackbench.datasets import load_dataset
+
+    seqmap = _dancetrack(tmp_path)
+    assert [s.name for s in load_dataset("dancetrack", tmp_path, split="val")] == ["dancetrack0004"]
+    where = _oversize(seqmap, "name\ndancetrack0004\n")
+    with pytest.raises(DataFileError, match=re.escape(where)):
+        load_dataset("dancetrack", tmp_path, split="val")
+    out = CliRunner().invoke(app, ["run", "-d", "dancetrack", "--data-root", str(tmp_path), "--split", "val",
+                                   "--detections", "gt", "-t", "sort", "--results", str(tmp_path / "results"),
+                                   "--name", "r"])
+    _one_line_error(out, where)
+
+
+_KITTI_ROW = "0 1 Car 0 0 -1.5 10 20 110 90 1.5 1.6 4 1 1 10 0.1\n"
+
+
+@pytest.mark.parametrize("file, before", [
+    ("label_02/0000.txt", _KITTI_ROW),
+    ("detections/pointrcnn_Car_val/0000.txt", "0,2,10,20,110,90,3.5\n"),
+    ("evaluate_tracking.seqmap", "0000 empty 000000 000001\n"),
+], ids=["labels", "detections", "seqmap"])
+def test_kitti_file_with_an_oversize_line_names_file_and_line(tmp_path, file, before) -> None:
+    from trackbench.datasets import load_dataset
+
+    (tmp_path / "label_02").mkdir()
+    (tmp_path / "label_02" / "0000.txt").write_text(_KITTI_ROW)
+    (tmp_path / "detections" / "pointrcnn_Car_val").mkdir(parents=True)
+    (tmp_path / "detections" / "pointrcnn_Car_val" / "0000.txt").write_text("0,2,10,20,110,90,3.5\n")
+    (tmp_path / "evaluate_tracking.seqmap").write_text("0000 empty 000000 000001\n")
+    (seq,) = load_dataset("kitti", tmp_path, classes=["car"])
+    assert len(seq.ground_truth) == 1 and len(seq.detections) == 1
+    where = _oversize(tmp_path / file, before)
+    with pytest.raises(DataFileError, match=re.escape(where)):
+        load_dataset("kitti", tmp_path, classes=["car"])
+    out = CliRunner().invoke(app, ["run", "-d", "kitti", "--data-root", str(tmp_path), "--classes", "car",
+                                   "-t", "sort", "--results", str(tmp_path / "results"), "--name", "r"])
+    _one_line_error(out, where)
+
+
+def test_scalabel_json_over_the_size_ceiling_is_refused_unread(tmp_path, monkeypatch) -> None:
+    from trackbench.datasets import bdd100k
+
+    frame = '[{"videoName": "v", "frameIndex": 0, "labels": []}]'
+    gt, pred = tmp_path / "gt.json", tmp_path / "pred.json"
+    gt.write_text(frame)
+    pred.write_text(frame.ljust(100))  # JSON allows the trailing white space, the ceiling does not
+    monkeypatch.setattr(bdd100k, "MAX_JSON_BYTES", 64)
+    assert list(bdd100k.read_videos(gt)) == ["v"]
+    with pytest.raises(DataFileError, match=re.escape(f"{pred}: 100 bytes, over the 64-byte ceiling")):
+        bdd100k.read_predictions(pred)
+    out = CliRunner().invoke(app, ["eval", "--gt", str(gt), "--results", str(pred)])
+    _one_line_error(out, f"{pred}: 100 bytes, over the 64-byte ceiling on a Scalabel JSON file")
+    if Path("/dev/zero").exists():  # no size to stat: the bounded read refuses it, never reads it whole
+        with pytest.raises(DataFileError, match=r"^/dev/zero: over the 64-byte ceiling"):
+            bdd100k.read_videos("/dev/zero")
+
+
+def test_scalabel_json_that_is_not_utf8_names_the_file(tmp_path) -> None:
+    from trackbench.datasets import bdd100k
+
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b'[{"videoName": "\xff"}]')
+    with pytest.raises(DataFileError, match=re.escape(f"{bad}: not UTF-8 text (byte 16)")):
+        bdd100k.read_videos(bad)

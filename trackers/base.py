@@ -163,7 +163,7 @@ class Tracker(ABC):
         frame about to be passed to ``update``/``coast``: ``p' = A p + t``.  The
         runner calls this just before that call, on frames whose warp is not the
         identity, and only for trackers that set ``compensates_camera``
-        (:mod:`trackbench.trackers.core.cmc` warps the Kalman states).  A
+        (:mod:`trackbench.trackers.core.cmc_kernels` warps the Kalman states).  A
         tracker without a motion model in image coordinates has nothing to warp.
         """
         raise NotImplementedError(f"{self.name} does not compensate camera motion")

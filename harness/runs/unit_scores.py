@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from trackbench.datasets.motfile import format_results, parse_results
-from trackbench.datasets.sequence import FrameTable, Sequence
+from trackbench.datasets.sequence import EvalSpec, FrameTable, Sequence
 from trackbench.harness.metrics.evaluate import SequenceCounts, count_preprocessed
 from trackbench.harness.metrics.preprocess import PreparedGt, prepare_gt, preprocess_result
 from trackbench.harness.runs.tracking import UnitOutput
@@ -26,19 +26,19 @@ from trackbench.harness.runs.tracking import UnitOutput
 #: Prepared ground truths kept per process (a tune holds a handful of sequences; a long-lived process
 #: that scores many datasets must not keep them all).
 PREPARED_KEPT = 64
-_prepared: OrderedDict[tuple[int, int, int], tuple[FrameTable, PreparedGt]] = OrderedDict()
+_prepared: OrderedDict[tuple[int, int, int], tuple[FrameTable, EvalSpec, PreparedGt]] = OrderedDict()
 
 
 def prepared_gt(seq: Sequence) -> PreparedGt:
-    """``seq``'s ground truth prepared for scoring, once per process (keyed by the objects, which the
-    cache keeps alive, so a key is never reused by another table)."""
+    """``seq``'s ground truth prepared for scoring, once per process (keyed by the gt table and spec objects,
+    which the cache keeps alive, so a key is never reused by other objects)."""
     assert seq.ground_truth is not None
     key = (id(seq.ground_truth), id(seq.eval_spec), seq.info.length)
     if key in _prepared:
         _prepared.move_to_end(key)
-        return _prepared[key][1]
+        return _prepared[key][2]
     prep = prepare_gt(seq.ground_truth, seq.eval_spec, seq.info.length, name=seq.name)
-    _prepared[key] = (seq.ground_truth, prep)
+    _prepared[key] = (seq.ground_truth, seq.eval_spec, prep)
     while len(_prepared) > PREPARED_KEPT:
         _prepared.popitem(last=False)
     return prep

@@ -163,6 +163,6 @@ class ByteTrack(ByteLifeCycleTracker):
 
     def compensate(self, warp: np.ndarray) -> None:
         """Camera motion (``--cmc``): every track's (u, v, a, h) state (tracked, lost, unconfirmed, as
-        BoT-SORT warps its pool and unconfirmed tracks) warped as :func:`cmc.warp_uvah` says (compiled:
-        :mod:`~trackbench.trackers.core.cmc_kernels`)."""
+        BoT-SORT warps its pool and unconfirmed tracks) warped as
+        :func:`~trackbench.trackers.core.cmc_kernels.warp_uvah` says (one compiled kernel)."""
         cmc_kernels.warp_uvah(self.tracks.x, self.tracks.P, warp)

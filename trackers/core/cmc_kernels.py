@@ -1,16 +1,62 @@
-"""Camera-motion compensation compiled: the warps of :mod:`trackbench.trackers.core.cmc` as numba kernels.
+"""Camera-motion compensation: moving Kalman track states by a frame-to-frame affine warp, in numba kernels.
 
-Why: a frame's warp of a tracker's state arrays is some 20 NumPy operations
-on arrays of 5-30 rows, about a microsecond of NumPy's per-call overhead each
-and next to no arithmetic; for SORT, whose whole frame is one or two compiled
-kernels, that doubled the time per frame.  Here each warp is one kernel call.
+A warp ``W = [A | t]`` (2x3, :mod:`trackbench.datasets.camera_motion`) maps
+image points of the previous frame to the current one, ``p' = A p + t``.
+BoT-SORT (Aharon et al. 2022, ``STrack.multi_gmc``) applies it to its 8-d
+state ``(x, y, w, h, vx, vy, vw, vh)`` as the linear map
+``M = I₄ ⊗ A`` (A on each of the pairs (x, y), (w, h), (vx, vy), (vw, vh)),
+adds ``t`` to the centre only, and carries the covariance along:
+``mean' = M mean + [t, 0, 0, 0]``, ``P' = M P Mᵀ``.  That is
+:func:`trackbench.trackers.core.botsort_motion.warp` (full covariance), used
+by ``botsort`` itself.
 
-The definitions are the NumPy functions of :mod:`trackbench.trackers.core.cmc`
-(documented there: what is warped for (u, v, s, r) and (u, v, a, h) states
-and why).  The kernels evaluate the same expressions in the same order, and
-numba compiles without fast-math (no reordering, no fused multiply-add), so
-the results are bit-identical (``tests/test_cmc.py`` checks every kernel
-against its NumPy definition on random states and warps).
+The other Kalman trackers keep other box parametrisations and a per-axis
+covariance (:mod:`trackbench.trackers.core.kalman`: each measured quantity
+with its own velocity, no cross-axis terms).  Here is what is warped for them,
+and why:
+
+- **Centre (u, v) and its velocity** — exactly as BoT-SORT: ``(u, v) ← A (u, v) + t``,
+  ``(u̇, v̇) ← A (u̇, v̇)`` (a velocity is a difference of points: no translation).
+- **Size.**  BoT-SORT multiplies the vector (w, h) by A, which for a rotation
+  mixes width into height — not a property of a rotated box, and negligible for
+  the warps MOT cameras produce (rotations of ~0.2°).  What an affine map does
+  to every region is scale its area by ``det A``.  So for SORT's ``(u, v, s, r)``
+  the area ``s`` and its velocity are multiplied by ``|det A|`` and the aspect
+  ratio ``r`` is kept (a similarity keeps shapes; an axis-aligned box cannot
+  follow a rotation); for Deep SORT's and ByteTrack's ``(u, v, a, h)`` the height
+  ``h`` and its velocity are multiplied by the linear scale ``σ = √|det A|`` and
+  the aspect ``a`` is kept.  For a pure similarity (what BoT-SORT's estimators
+  return) with no rotation this equals BoT-SORT's map exactly.  Corner boxes
+  (OC-SORT's stored observations, rolo's windows) move the same way: centre by
+  ``A c + t``, width and height × σ.
+- **Covariance.**  The map is linear per state column, so ``P' = J P Jᵀ`` with its
+  Jacobian J.  On the size axes J is a scalar (``|det A|`` or ``σ``, so
+  variances scale by its square).  On the centre it is A, which would couple u
+  and v; the per-axis filter keeps the diagonal of ``A diag(var_u, var_v) Aᵀ``,
+  i.e. ``var_u' = a₁₁² var_u + a₁₂² var_v`` (and so on for the position-velocity
+  covariance and the velocity variance).  The dropped u-v term is
+  ``(a₁₁a₂₁ var_u + a₁₂a₂₂ var_v)``: exactly zero for a similarity when
+  ``var_u = var_v``, which holds in SORT (same initial covariance, process and
+  measurement noise on u and v) and in Deep SORT/ByteTrack (both scaled by the
+  same height), so for those filters nothing is lost.
+
+The trackers apply the warp when the runner hands it over, i.e. *before* their
+prediction step, where BoT-SORT warps after predicting.  The means agree
+(``A(x + ẋ) + t = (Ax + t) + Aẋ``) and so does ``F P Fᵀ`` (F acts on
+(position, velocity) pairs, J within each); only the process noise Q is added
+after the warp instead of before it (and, where Q scales with the box, at the
+warped size) — a difference of order ``(σ − 1)·Q`` per frame.
+
+Why kernels: a frame's warp of a tracker's state arrays is some 20 NumPy
+operations on arrays of 5-30 rows, about a microsecond of NumPy's per-call
+overhead each and next to no arithmetic; for SORT, whose whole frame is one or
+two compiled kernels, that doubled the time per frame.  Here each warp is one
+kernel call.  They are written element by element, without matrix products
+(whose summation order depends on the BLAS), and numba compiles without
+fast-math, so a run gives the same bits on every machine, and the identity warp
+leaves every state bit-identical (``1·u + 0·v + 0 = u``).
+``tests/test_cmc.py`` checks each kernel against the formulas above, written
+out in the test.
 """
 
 from __future__ import annotations
@@ -22,20 +68,25 @@ from trackbench.trackers.core.jit import kernel
 
 @kernel
 def area_scale(warp: np.ndarray) -> float:
-    """``|det A|`` (:func:`trackbench.trackers.core.cmc.area_scale`)."""
+    """``|det A|``: how much the warp scales areas (an affine map scales every region's area by it)."""
     return abs(warp[0, 0] * warp[1, 1] - warp[0, 1] * warp[1, 0])
 
 
 @kernel
 def linear_scale(warp: np.ndarray) -> float:
-    """``√|det A|`` (:func:`trackbench.trackers.core.cmc.linear_scale`)."""
+    """``σ = √|det A|``: how much the warp scales lengths (exactly, for a similarity)."""
     return np.sqrt(area_scale(warp))
 
 
 @kernel
 def warp_centre(x: np.ndarray, P: np.ndarray, warp: np.ndarray) -> None:
-    """In place: centre, its velocity and their per-axis covariances
-    (:func:`trackbench.trackers.core.cmc.warp_centre`)."""
+    """In place: the centre (state columns 0, 1) and its velocity of per-axis states ``x`` (K, 2m),
+    ``P`` (K, 3, m).
+
+    Means: ``A c + t`` and ``A ċ``.  Covariance: the per-axis part (the diagonal) of ``A Σ Aᵀ`` for each of
+    var(pos), cov(pos, vel), var(vel), i.e. ``a₁₁² var_u + a₁₂² var_v`` and ``a₂₁² var_u + a₂₂² var_v``
+    (module docstring: why the dropped u-v term costs SORT, Deep SORT and ByteTrack nothing).
+    """
     m = P.shape[2]
     a00, a01, a02 = warp[0, 0], warp[0, 1], warp[0, 2]
     a10, a11, a12 = warp[1, 0], warp[1, 1], warp[1, 2]
@@ -67,14 +118,14 @@ def scale_axis(x: np.ndarray, P: np.ndarray, axis: int, factor: float) -> None:
 
 @kernel
 def warp_usr(x: np.ndarray, P: np.ndarray, warp: np.ndarray) -> None:
-    """In place: SORT's (u, v, s, r) states (:func:`trackbench.trackers.core.cmc.warp_usr`)."""
+    """In place: SORT's ``(u, v, s, r)`` states — centre, area × |det A|, aspect kept (a box cannot rotate)."""
     warp_centre(x, P, warp)
     scale_axis(x, P, 2, area_scale(warp))
 
 
 @kernel
 def warp_uvah(x: np.ndarray, P: np.ndarray, warp: np.ndarray) -> None:
-    """In place: Deep SORT's/ByteTrack's (u, v, a, h) states (:func:`trackbench.trackers.core.cmc.warp_uvah`)."""
+    """In place: Deep SORT's/ByteTrack's ``(u, v, a, h)`` states — centre, height × √|det A|, aspect kept."""
     warp_centre(x, P, warp)
     scale_axis(x, P, 3, linear_scale(warp))
 
@@ -92,9 +143,14 @@ def warp_usr_measurements(z: np.ndarray, warp: np.ndarray) -> None:
 
 @kernel
 def warp_box_cells(boxes: np.ndarray, filled: np.ndarray, warp: np.ndarray) -> None:
-    """In place: columns 0-3 of the cells of ``boxes`` (K, T, C ≥ 4) where ``filled`` (K, T)
-    (:func:`trackbench.trackers.core.cmc.warp_box_cells`, box by box as
-    :func:`trackbench.trackers.core.cmc.warp_boxes`)."""
+    """In place: the corner boxes in columns 0-3 of the cells of ``boxes`` (K, T, C ≥ 4) where ``filled`` (K, T)
+    is True: centre by ``A c + t``, width and height × σ; empty cells (placeholders, missing steps) and the
+    columns after 3 are left as they are.
+
+    Each corner is computed as ``σ·corner + (c' − σ·c)``, which equals ``c' ∓ σ·size/2`` and leaves a box
+    bit-identical under the identity warp (``c' = c``, ``σ = 1``).  A strided view serves too (OC-SORT passes
+    its last observations as ``last_obs[:, None, :]``).
+    """
     sigma = linear_scale(warp)
     for i in range(boxes.shape[0]):
         for t in range(boxes.shape[1]):

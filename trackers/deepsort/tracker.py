@@ -244,8 +244,9 @@ class DeepSort(Tracker):
         return TrackOutput(self.reported, out)
 
     def compensate(self, warp: np.ndarray) -> None:
-        """Camera motion (``--cmc``): the (u, v, a, h) states warped as :func:`cmc.warp_uvah` says
-        (appearance galleries are not positions: untouched)."""
+        """Camera motion (``--cmc``): the (u, v, a, h) states warped as
+        :func:`~trackbench.trackers.core.cmc_kernels.warp_uvah` says (appearance galleries are not positions:
+        untouched)."""
         cmc_kernels.warp_uvah(self.tracks.x, self.tracks.P, warp)
 
     def coast(self, frame: np.ndarray | None) -> TrackOutput:

@@ -213,10 +213,10 @@ class OcSort(Tracker):
     def compensate(self, warp: np.ndarray) -> None:
         """Camera motion (``--cmc``): everything OC-SORT keeps in image coordinates moves with the camera.
 
-        The Kalman states and the state frozen for re-update (``cmc.warp_usr``), the last
-        measurement (centre and area), and the stored observations — the last one (for
-        recovery) and the ring of recent ones (for the momentum direction) — as boxes
-        (:func:`cmc.warp_boxes`); "no observation" placeholders stay as they are.  Each is one compiled
+        The Kalman states and the state frozen for re-update (``cmc_kernels.warp_usr``), the last
+        measurement (centre and area, ``cmc_kernels.warp_usr_measurements``), and the stored observations —
+        the last one (for recovery) and the ring of recent ones (for the momentum direction) — as boxes
+        (``cmc_kernels.warp_box_cells``); "no observation" placeholders stay as they are.  Each is one compiled
         kernel (:mod:`~trackbench.trackers.core.cmc_kernels`).  The unit
         direction ``velocity`` is kept: it is re-derived from the warped observations at
         the next match, and a camera rotation of a fraction of a degree barely turns it.

@@ -54,7 +54,7 @@ frame.  A track whose window no longer holds a detection ends, as in
 **Camera motion** (``--cmc``, :meth:`Rolo.compensate`).  Before a frame with
 camera motion, everything rolo keeps in image coordinates is moved into that
 frame's coordinates by the warp ``p' = A p + t``
-(:mod:`trackbench.trackers.core.cmc`): the guard's (u, v, a, h) states and
+(:mod:`trackbench.trackers.core.cmc_kernels`): the guard's (u, v, a, h) states and
 covariances as Deep SORT's and ByteTrack's are; every observed box of every
 window (the LSTM's input), so that a window always lives in the current
 frame's coordinates, as BoT-SORT keeps its states there, and the LSTM sees the
@@ -264,11 +264,11 @@ class Rolo(Tracker):
         """Camera motion (``--cmc``): move what rolo holds in image coordinates into the coming frame's.
 
         - The Kalman guard's (u, v, a, h) states and covariances, by
-          :func:`~trackbench.trackers.core.cmc.warp_uvah` (compiled: ``cmc_kernels``), as for Deep SORT and
+          :func:`~trackbench.trackers.core.cmc_kernels.warp_uvah`, as for Deep SORT and
           ByteTrack: the guard predicts, gates and falls back in the new frame's coordinates.
         - Every observed box of every window (missing steps hold no box and stay empty), by
-          :func:`~trackbench.trackers.core.cmc.warp_boxes`: the window is the LSTM's only view of a track,
-          and it encodes the steps relative to the last box; left unwarped, the window would
+          :func:`~trackbench.trackers.core.cmc_kernels.warp_box_cells`: the window is the LSTM's only view of
+          a track, and it encodes the steps relative to the last box; left unwarped, the window would
           mix coordinates of different frames once this frame's detection is pushed, and the LSTM would
           read the camera's motion as the object's.  Warping the whole window every frame keeps it in
           the current frame's coordinates (warps compose), as BoT-SORT keeps its states.

@@ -124,8 +124,8 @@ class Sort(Tracker):
         return coasted(t.ids, predicted, self.reported)
 
     def compensate(self, warp: np.ndarray) -> None:
-        """Camera motion (``--cmc``): the (u, v, s, r) states warped as :func:`cmc.warp_usr` says (one compiled
-        kernel, :mod:`~trackbench.trackers.core.cmc_kernels`)."""
+        """Camera motion (``--cmc``): the (u, v, s, r) states warped as
+        :func:`~trackbench.trackers.core.cmc_kernels.warp_usr` says (one compiled kernel)."""
         cmc_kernels.warp_usr(self.tracks.x, self.tracks.P, warp)
 
 
