@@ -72,3 +72,16 @@ def test_real_mot17_trial_scores_equal_the_leaderboard(shared_data: Path, tmp_pa
     got, why = score_setting("bytetrack", {}, sequences, UnitContext(tmp_path, dataset))
     assert why is None and got["HOTA"] > 40  # MOT17-05 with YOLOX detections: a strong tracker's score
     _assert_same(got, _leaderboard_row(tmp_path, dataset, "bytetrack", {}, sequences))
+
+
+def test_counts_kept_per_tune_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trackbench.harness.tune import units
+
+    sequences = load(RunRequest(dataset="synth", max_frames=40))
+    assert len(sequences) > 1
+    monkeypatch.setattr(units, "COUNTS_KEPT", 1)
+    ctx = UnitContext(tmp_path, sequences[0].info.dataset, options={"max_frames": 40})
+    first, _ = score_setting("sort", {}, sequences, ctx)
+    again, _ = score_setting("sort", {}, sequences, ctx)  # kept units: counted from their files once more
+    assert len(ctx.counted) == 1
+    _assert_same(again, first)

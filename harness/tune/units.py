@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -36,6 +37,10 @@ from trackbench.harness.runs.runner import SettledUnit, UnitResult, Variant, che
 from trackbench.harness.runs.unit_scores import count_table
 from trackbench.harness.runs.units import file_sha256
 from trackbench.trackers.params import ParamError
+
+
+#: Counts kept per tune for units met again (about 3 KB each: HOTA's per-alpha arrays).
+COUNTS_KEPT = 4096
 
 
 @dataclass
@@ -53,7 +58,7 @@ class UnitContext:
     backend: str = "motmetrics"
     on_frames: Callable[[str, int], None] | None = None
     pool: WorkerPool | None = None  # a process pool kept for the whole tune (-j N, process executor)
-    counted: dict[tuple[str, str], SequenceCounts] = field(default_factory=dict)  # (sequence, file sha256)
+    counted: OrderedDict[tuple[str, str], SequenceCounts] = field(default_factory=OrderedDict)  # (seq, sha256)
 
 
 def setting_label(tracker: str, overrides: dict[str, str]) -> str:
@@ -85,6 +90,9 @@ def unit_counts(unit: SettledUnit, sequence: Sequence, ctx: UnitContext) -> Sequ
         ctx.counted[key] = unit.counts
     elif key not in ctx.counted:
         ctx.counted[key] = count_table(sequence, read_mot_file(unit.result.result_path, "result"), ctx.backend)
+    ctx.counted.move_to_end(key)
+    while len(ctx.counted) > COUNTS_KEPT:  # a tune of many thousand trials must not grow without bound
+        ctx.counted.popitem(last=False)
     return ctx.counted[key]
 
 
