@@ -239,7 +239,8 @@ def format_results(frames: np.ndarray, ids: np.ndarray, boxes: np.ndarray, score
 
 def parse_results(text: str) -> FrameTable:
     """The table a reader of ``text`` (as :func:`format_results` writes it) gets: ``read_mot_file(path,
-    "result")`` of a file holding it, without the file.
+    "result")`` of a file holding it, without the file (and without its row checks: the rows come from a
+    unit's output, which passed the harness's output check before it was formatted).
 
     Why: work that scores what it has just written (a tune trial) needs the values *as written* (boxes to
     two decimals), and pandas' C parser reads them ~3x faster than ``np.loadtxt``.  The values are short

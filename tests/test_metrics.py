@@ -9,6 +9,8 @@ inside the motmetrics wheel; MOT17 comes from ``../shared`` (skipped if absent).
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import subprocess
 import sys
@@ -572,6 +574,21 @@ def test_bad_input_is_refused() -> None:
     doubled = _cat([result, result.select(result.frames == result.frames[0])])
     with pytest.raises(ValueError, match="more than once"):
         evaluate_sequence(gt, doubled, EvalSpec(), length)
+
+
+@pytest.mark.parametrize("engine", ["fast", "library"])
+@pytest.mark.parametrize("side", ["gt", "result"])
+def test_boxes_whose_iou_can_overflow_are_refused_by_both_engines(engine: str, side: str) -> None:
+    """A 1e200-wide box overlapping itself has IoU inf/inf = NaN: the library's solver refused it while the fast
+    engine's sums skipped it and printed a score; both now refuse it, naming the table, frame and id."""
+    gt, result, length = tud_tables("TUD-Campus")
+    table = gt if side == "gt" else result
+    boxes = table.boxes.copy()
+    boxes[3] = [0.0, 0.0, 1e200, 1e200]
+    wild = dataclasses.replace(table, boxes=boxes)
+    args = (wild, result) if side == "gt" else (gt, wild)
+    with pytest.raises(ValueError, match=rf"frame {int(table.frames[3])}, id {int(table.ids[3])}: box .* not a box"):
+        evaluate_sequence(*args, EvalSpec(), length, engine=engine)
 
 
 def test_empty_result_scores_all_misses() -> None:

@@ -268,3 +268,40 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, says) -> None:
     lines = [line for line in out.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and says in lines[0], out.output
     assert not (tmp_path / "bad").exists()  # nothing ran
+
+
+def test_sequences_without_ground_truth_are_refused_before_anything_runs(tmp_path) -> None:
+    seq = tmp_path / "data" / "train" / "SEQ-01"
+    (seq / "det").mkdir(parents=True)
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=SEQ-01\nimDir=img1\nframeRate=10\nseqLength=5\n"
+                                     "imWidth=200\nimHeight=200\nimExt=.jpg\n")
+    (seq / "det" / "det.txt").write_text("1,-1,10,10,20,40,0.9\n2,-1,11,10,20,40,0.9\n")
+    out = runner.invoke(app, ["tune", "-t", "sort", "-d", "mot15", "--data-root", str(tmp_path / "data"),
+                              "--results", str(tmp_path), "--name", "nogt"])
+    assert out.exit_code == 2, out.output
+    lines = [line for line in out.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "SEQ-01 has no ground truth" in lines[0], out.output
+    assert not (tmp_path / "nogt").exists()
+
+
+def test_jobs_change_the_time_not_the_numbers(tmp_path, monkeypatch) -> None:
+    """-j 2 tracks and scores a trial's sequences in a pool kept for the whole tune: the same trials, scores,
+    held-out table and best settings as -j 1 (and the same result files), for studies per fold and on all."""
+    from trackbench.harness.runs import executors
+
+    pools, batches = [], []
+    real_init, real_run = executors.WorkerPool.__init__, executors.WorkerPool.run
+    monkeypatch.setattr(executors.WorkerPool, "__init__", lambda self, *a: (pools.append(1), real_init(self, *a))[1])
+    monkeypatch.setattr(executors.WorkerPool, "run", lambda self, jobs: (batches.append(len(jobs)),
+                                                                        real_run(self, jobs))[1])
+    args = ["-t", "bytetrack", "--trials", "4", "--cv", "kfold:3", "--seed", "3"]
+    one = _tune(tmp_path, "j1", *args, "-j", "1")
+    assert not pools and not batches
+    two = _tune(tmp_path, "j2", *args, "-j", "2")
+    assert len(pools) == 1 and len(batches) > 4  # one pool for the whole tune, a batch per trial
+    assert _complete_params(one) == _complete_params(two)
+    assert (one / "best_params.json").read_text() == (two / "best_params.json").read_text()
+    pd.testing.assert_frame_equal(pd.read_csv(one / "heldout.csv"), pd.read_csv(two / "heldout.csv"))
+    files = sorted(p.relative_to(one) for p in (one / "trials").rglob("*.txt"))
+    assert files and files == sorted(p.relative_to(two) for p in (two / "trials").rglob("*.txt"))
+    assert all((one / f).read_bytes() == (two / f).read_bytes() for f in files)

@@ -356,9 +356,9 @@ def _mm_frames_kernel() -> Callable[..., tuple[int, int]]:
     """:func:`_mm_frames` compiled, on first use.
 
     Why compiled: the loop does a few array operations per frame on a handful of pairs, so in NumPy its
-    time was per-call overhead (about 70 ms a tune trial on MOT17).  Why on first use: numba is imported
-    only by a process that counts CLEAR this way (the tracking runs of ``bench tune`` have loaded it
-    already).  Why numba's own disk cache, stamped with this file alone, and not trackbench's
+    time was per-call overhead (about 70 ms a tune trial on MOT17).  Why on first use: importing this
+    module imports no numba (the first count in a process loads the kernel from the disk cache; MOT-style
+    preprocessing loads numba first anyway).  Why numba's own disk cache, stamped with this file alone, and not trackbench's
     :func:`~trackbench.trackers.core.jit_cache.cached_kernel`: the kernel calls no other kernel, so this
     file is all its code, while that stamp adds the kernel modules this file imports that happen to be
     registered by then (:mod:`.preprocess` compiles its own kernel on first use), so processes that
@@ -371,10 +371,9 @@ def _mm_frames_kernel() -> Callable[..., tuple[int, int]]:
 
 def _mm_new_pairs(seq: SeqData, flat: FlatPairs, t: int, rows: np.ndarray, cols: np.ndarray,
                   rest: np.ndarray) -> np.ndarray:
-    """Indices (into the frame's near pairs) that motmetrics' assignment step pairs."""
+    """Indices (into the frame's near pairs) that motmetrics' assignment step pairs, for a frame whose
+    remaining pairs ``rest`` compete (share a row or a column: :func:`_mm_frames` settles the others)."""
     r, c = rows[rest], cols[rest]
-    if one_per_row_and_column(r, c):
-        return rest
     g0, h0 = flat.gt_start[t], flat.trk_start[t]
     dist = mm_acc.iou_to_distance(seq.similarity[t])
     free_rows = np.zeros(dist.shape[0], bool)

@@ -15,8 +15,10 @@ Pairs with IoU 0 are left out: they cannot match under any metric here, and
 they add exact zeros to every sum they would enter.  Building works on the
 stored cells of :class:`~trackbench.harness.metrics.sparse_frames.SparseFrames`
 (its flat arrays, :meth:`~trackbench.harness.metrics.sparse_frames.SparseFrames.flat`)
-with whole-sequence array operations, no Python call per frame, and costs
-O(pairs), never frames x gt x tracks (2,000 frames of 500 boxes: 4 GB dense).
+with whole-sequence array operations, no Python call per frame, in memory
+O(pairs), never frames x gt x tracks (2,000 frames of 500 boxes: 4 GB dense);
+its time is O(pairs) too, except the exact row sums of crowded rows below,
+which cost their rows' full length.
 The per-frame row and column sums of the IoU matrices are the bits NumPy's own
 ``sum`` gives on each frame's dense matrix, as TrackEval's HOTA takes them:
 column sums add the cells in row order as NumPy does, and rows (whose sum

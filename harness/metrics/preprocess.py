@@ -393,8 +393,14 @@ def _overlap_kernel(gt_boxes: np.ndarray, gs: np.ndarray, res_boxes: np.ndarray,
 
 @functools.cache
 def _compiled_overlap_kernel() -> Callable[..., tuple[int, int, int, int]]:
-    """:func:`_overlap_kernel` compiled (on first use: importing numba costs scoring-only commands nothing
-    until then), with the trackers' kernel settings and on-disk cache (:mod:`trackbench.trackers.core.jit`)."""
+    """:func:`_overlap_kernel` compiled on first use (so importing this module imports no numba; the first
+    MOT-style scoring in a process does, ~0.3 s once), with the trackers' kernel settings and on-disk cache
+    (:mod:`trackbench.trackers.core.jit`).
+
+    Its cache stamp covers this file and ``trackers/core/jit.py`` whatever the import order.  A kernel added
+    to a module that imports this one would not be so lucky: this module registers as a kernel module only
+    when this runs, so that kernel's stamp would depend on whether scoring ran first (see
+    :func:`trackbench.harness.metrics.clear._mm_frames_kernel`, which uses numba's own cache for that reason)."""
     from trackbench.trackers.core.jit import kernel
 
     return kernel(_overlap_kernel)
@@ -482,7 +488,19 @@ def _check_table(table: FrameTable, what: str, num_frames: int) -> None:
     """Refuse input every metric would silently get wrong (TrackEval refuses it too)."""
     if len(table) and table.last_frame > num_frames:
         raise ValueError(f"{what}: frame {table.last_frame} is past the sequence length {num_frames}")
+    _check_tame_boxes(table, what)
     _check_unique_ids(table, what)
+
+
+def _check_tame_boxes(table: FrameTable, what: str) -> None:
+    """A coordinate beyond :data:`TAME_COORDINATE` (or not finite) is no box: its IoU can overflow to NaN,
+    which the libraries' solvers refuse in one engine while a sum skips it in the other."""
+    wild = ~(np.abs(np.asarray(table.boxes, np.float64)) <= TAME_COORDINATE).all(axis=1)
+    if wild.any():
+        k = int(np.flatnonzero(wild)[0])
+        box = ", ".join(f"{v:g}" for v in np.asarray(table.boxes[k], np.float64))
+        raise ValueError(f"{what}: frame {int(table.frames[k])}, id {int(table.ids[k])}: box ({box}) has a "
+                         f"coordinate beyond ±{TAME_COORDINATE:g} or not finite: not a box")
 
 
 def _check_unique_ids(table: FrameTable, what: str) -> None:

@@ -112,7 +112,10 @@ class SparseFrames:
         return int(t) % n
 
     def _join(self) -> None:
-        """Move appended frames into the flat arrays (one concatenation however many frames were appended)."""
+        """Move appended frames into the flat arrays (one concatenation however many frames were appended).
+
+        Each join copies the whole store, so a caller that alternates appends and reads frame by frame would
+        pay quadratic time; the one that appends (KITTI's preprocessing) appends every frame, then reads."""
         if not self._pending:
             return
         shapes = np.array([shape for shape, _, _ in self._pending], np.int64).reshape(-1, 2)

@@ -8,7 +8,11 @@ whichever executor ran them.
 What travels where (see README, "Many machines"): a job carries the variant
 and the :class:`~trackbench.datasets.sequence.Sequence` (its info,
 detections and ground truth as arrays; images stay on disk and are read by
-path), and the worker sends back the tracker's output rows.  With Ray, each
+path), and the worker sends back the tracker's output rows (with a scoring
+backend in the job, also the result text and the unit's counts:
+:mod:`~trackbench.harness.runs.unit_scores`).  A :class:`WorkerPool`, kept
+across batches of units (``bench tune -j N``), holds its sequences in its
+workers from the start, so its jobs carry only the sequence's name.  With Ray, each
 sequence is put into the object store once and shared by all its units, and
 outputs come back through the object store; only images, video files,
 feature files (``features=...``) and model checkpoints must be reachable at
@@ -18,6 +22,8 @@ the same path on every worker (a shared filesystem).
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
@@ -98,8 +104,29 @@ _held: dict[str, Sequence] = {}
 
 
 def _hold(sequences: list[Sequence]) -> None:
+    """A :class:`WorkerPool` worker's start: keep the sequences, leave interrupts to the driver, die with it.
+
+    Forked workers inherit the driver's handlers (SIGTERM raising KeyboardInterrupt); the driver alone
+    decides what an interrupt means and ends its workers, and a worker orphaned by ``kill -9`` of the driver
+    must not live on holding the sequences.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
     _held.clear()
     _held.update((s.name, s) for s in sequences)
+
+
+def _die_with_parent() -> None:
+    """Linux: ask the kernel to SIGKILL this process when its parent dies (elsewhere nothing happens)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def _execute_held(job: Job, name: str):
@@ -110,7 +137,7 @@ class WorkerPool:
     """A process pool kept for many batches of units over the same sequences (a tune's trials).
 
     Why: :func:`run_process` starts a pool per call and pickles each job's
-    sequence with it, which for ``bench tune`` meant a pool start plus ~20 MB
+    sequence with it, which for ``bench tune`` meant a pool start plus 24 MB
     of MOT17 detections and ground truth per trial.  Here the workers start
     once, receive the sequences once, and a job names its sequence; each batch
     is submitted largest sequence first so the longest unit starts first.
@@ -141,14 +168,25 @@ class WorkerPool:
             for fut in pending:
                 fut.cancel()
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, interrupted: bool = False) -> None:
+        """Shut the pool down; when ``interrupted`` (an exception is on its way out), at once: queued units
+        are cancelled and running ones ended, since nothing will record them (their units rerun on resume)."""
+        if not interrupted:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            return
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
 
     def __enter__(self) -> "WorkerPool":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(interrupted=exc_type is not None)
 
 
 def _size(seq: Sequence) -> int:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from trackbench.harness.metrics.preprocess import TAME_COORDINATE  # scoring refuses boxes beyond it
+
 #: Largest id a result file and the scorers can hold exactly (int64; float64 is exact to 2**53).
 MAX_ID = 2 ** 53
 
@@ -41,9 +43,9 @@ def why_invalid(frames: np.ndarray, ids: np.ndarray, boxes: np.ndarray, scores: 
         return _plain(ids[i]), _plain(frames[i])
 
     checks = (
-        (~np.isfinite(boxes).all(axis=1) | ~np.isfinite(scores),
-         lambda i: "is not finite: track {} at frame {} has box {} score {}".format(
-             *row(i), boxes[i].tolist(), _plain(scores[i]))),
+        (~(np.abs(boxes) <= TAME_COORDINATE).all(axis=1) | ~np.isfinite(scores),
+         lambda i: "is not finite (or a box coordinate is beyond ±{:g}): track {} at frame {} has box {} score {}"
+                   .format(TAME_COORDINATE, *row(i), boxes[i].tolist(), _plain(scores[i]))),
         (~np.isfinite(values) | (values != np.round(values)),
          lambda i: "has id {!r} at frame {}: ids must be whole numbers".format(*row(i))),
         ((values < 1) | (values > MAX_ID),

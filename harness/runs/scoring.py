@@ -31,7 +31,8 @@ from trackbench.harness.metrics.evaluate import DEFAULT_BACKEND, SequenceJob, co
 from trackbench.harness.runs.runner import UnitResult
 
 
-def _speed(units: list[UnitResult], end_to_end: bool = False) -> float:
+def speed(units: list[UnitResult], end_to_end: bool = False) -> float:
+    """Frames per second over ``units`` (the leaderboard's Hz and Hz e2e: total frames over total time)."""
     frames = sum(u.frames for u in units)
     seconds = sum(u.pipeline_seconds if end_to_end else u.tracker_seconds for u in units)
     return frames / seconds if seconds > 0 else float("nan")
@@ -101,8 +102,8 @@ def score_units(units: list[UnitResult], sequences: list[Sequence], workers: int
         row = {"tracker": variant}
         if counts_by_variant.get(variant):
             row.update(finalize(combine_counts(counts_by_variant[variant])))
-        row["Hz"] = _speed(ran)
-        row["Hz e2e"] = _speed(ran, end_to_end=True)
+        row["Hz"] = speed(ran)
+        row["Hz e2e"] = speed(ran, end_to_end=True)
         overall_rows.append(row)
     first = ["IDF1"] if any(s.info.dataset == "aicity" for s in sequences) else None
     overall = (order_columns(pd.DataFrame(overall_rows).set_index("tracker"), first) if overall_rows

@@ -10,7 +10,10 @@ tracked a unit (this one, a pool worker or a Ray task) formats the result
 text once and counts every metric family on the values *as written*
 (:func:`~trackbench.datasets.motfile.parse_results`: exactly what a reader of
 the file gets, so the counts equal scoring the file later); the driver only
-writes the text.  Ground truth is prepared once per process and sequence.
+writes the text.  Ground truth is prepared once per process and sequence
+object: a :class:`~trackbench.harness.runs.executors.WorkerPool` worker or the
+driver keeps its sequences for the whole tune; a job that brings its own copy
+of a sequence (a Ray task, a per-call process pool) prepares it again.
 """
 
 from __future__ import annotations

@@ -166,6 +166,10 @@ def plan(request: TuneRequest) -> Plan:
     sequences = load(run_request(request))
     if not sequences:
         raise DatasetNotFound(f"no sequences selected in {request.dataset}")
+    no_gt = [s.name for s in sequences if s.ground_truth is None]
+    if no_gt:  # every trial is scored: without gt each one would fail, one by one
+        raise ParamError(f"bench tune scores every trial, and {', '.join(no_gt)} has no ground truth: "
+                         "choose sequences with gt (--sequences)")
     variants = make_variants(request.trackers, parse_assignments(request.params))
     check_variants(variants, sequences)
     spaces = build_spaces(request.trackers, space_items, {v.tracker: v.params() for v in variants})

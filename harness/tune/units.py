@@ -16,8 +16,9 @@ where it was tracked, on its rows as written
 and with ``-j N`` (the process executor) a pool kept for the whole tune
 (:class:`~trackbench.harness.runs.executors.WorkerPool`) tracks and scores a
 trial's sequences side by side.  A unit kept from its record (an earlier trial,
-fold or process ran it) is counted from its file once per tune: its counts are
-kept by the file's content hash.
+fold or process ran it) is counted from its file; counts are kept by the
+file's content hash (the last :data:`COUNTS_KEPT`), so a file met again is not
+counted again.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from trackbench.datasets.sequence import Sequence
 from trackbench.harness.metrics.evaluate import SequenceCounts, combine_counts, finalize
 from trackbench.harness.runs.executors import WorkerPool
 from trackbench.harness.runs.runner import SettledUnit, UnitResult, Variant, check_variant, settle_units
+from trackbench.harness.runs.scoring import speed
 from trackbench.harness.runs.unit_scores import count_table
 from trackbench.harness.runs.units import file_sha256
 from trackbench.trackers.params import ParamError
@@ -125,17 +127,10 @@ def score_setting(tracker: str, overrides: dict[str, str], sequences: list[Seque
 Step = Callable[[int, dict[str, float]], bool]
 
 
-def _speed(units: list[UnitResult], end_to_end: bool = False) -> float:
-    """Frames per second over ``units`` (the leaderboard's Hz and Hz e2e: total frames over total time)."""
-    frames = sum(u.frames for u in units)
-    seconds = sum(u.pipeline_seconds if end_to_end else u.tracker_seconds for u in units)
-    return frames / seconds if seconds > 0 else float("nan")
-
-
 def pooled(counts: list[SequenceCounts], units: list[UnitResult]) -> dict[str, float]:
     """Metrics over the sequences counted so far, from summed counts, with their speed (as score_units)."""
     metrics = dict(finalize(combine_counts(counts)))
-    metrics["Hz"], metrics["Hz e2e"] = _speed(units), _speed(units, end_to_end=True)
+    metrics["Hz"], metrics["Hz e2e"] = speed(units), speed(units, end_to_end=True)
     return metrics
 
 
