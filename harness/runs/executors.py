@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
@@ -91,10 +91,8 @@ def run_process(jobs: list[Job], workers: int) -> Iterator[tuple[int, object]]:
     pool = ProcessPoolExecutor(max_workers=max(1, workers or os.cpu_count() or 1))
     try:
         pending = {pool.submit(execute, job): i for i, job in enumerate(jobs)}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield pending.pop(fut), fut.result()
+        for fut in as_completed(pending):
+            yield pending[fut], fut.result()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -160,13 +158,11 @@ class WorkerPool:
             else:
                 pending[self._pool.submit(execute, job)] = i
         try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield pending.pop(fut), fut.result()
+            for fut in as_completed(pending):
+                yield pending[fut], fut.result()
         finally:
             for fut in pending:
-                fut.cancel()
+                fut.cancel()  # a no-op for the finished ones
 
     def close(self, interrupted: bool = False) -> None:
         """Shut the pool down; when ``interrupted`` (an exception is on its way out), at once: queued units

@@ -228,6 +228,7 @@ class SettledUnit:
     (a unit taken from its record has none: its file is there to be scored)."""
 
     result: UnitResult
+    key: str  # the unit's key (runs.units.unit_key): the same key, the same result file
     counts: Any = None  # SequenceCounts
 
 
@@ -272,7 +273,7 @@ def settle_units(variants: list[Variant], sequences: list[Sequence], run_dir: Pa
         if record is None:
             todo.append(i)
             continue
-        settled[i] = SettledUnit(_from_record(unit, record))
+        settled[i] = SettledUnit(_from_record(unit, record), unit.key)
         if on_unit:
             on_unit(settled[i].result)
         if on_progress:
@@ -284,7 +285,7 @@ def settle_units(variants: list[Variant], sequences: list[Sequence], run_dir: Pa
     local_embed = (lambda j, n: on_embed(planned[todo[j]].variant.name, n)) if on_embed and local else None
     for j, output in run_jobs(job_list, executor, jobs, ray_address, local_progress, local_embed, pool):
         unit = planned[todo[j]]
-        settled[todo[j]] = SettledUnit(finish_unit(unit, output), output.counts)
+        settled[todo[j]] = SettledUnit(finish_unit(unit, output), unit.key, output.counts)
         if on_unit:
             on_unit(settled[todo[j]].result)
         if on_progress and not local:

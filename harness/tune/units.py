@@ -16,9 +16,8 @@ where it was tracked, on its rows as written
 and with ``-j N`` (the process executor) a pool kept for the whole tune
 (:class:`~trackbench.harness.runs.executors.WorkerPool`) tracks and scores a
 trial's sequences side by side.  A unit kept from its record (an earlier trial,
-fold or process ran it) is counted from its file; counts are kept by the
-file's content hash (the last :data:`COUNTS_KEPT`), so a file met again is not
-counted again.
+fold or process ran it) is counted from its file; counts are kept by unit key
+(the last :data:`COUNTS_KEPT`), so a unit met again is not counted again.
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ from trackbench.harness.runs.executors import WorkerPool
 from trackbench.harness.runs.runner import SettledUnit, UnitResult, Variant, check_variant, settle_units
 from trackbench.harness.runs.scoring import speed
 from trackbench.harness.runs.unit_scores import count_table
-from trackbench.harness.runs.units import file_sha256
 from trackbench.trackers.params import ParamError
 
 
@@ -60,7 +58,7 @@ class UnitContext:
     backend: str = "motmetrics"
     on_frames: Callable[[str, int], None] | None = None
     pool: WorkerPool | None = None  # a process pool kept for the whole tune (-j N, process executor)
-    counted: OrderedDict[tuple[str, str], SequenceCounts] = field(default_factory=OrderedDict)  # (seq, sha256)
+    counted: OrderedDict[str, SequenceCounts] = field(default_factory=OrderedDict)  # by unit key
 
 
 def setting_label(tracker: str, overrides: dict[str, str]) -> str:
@@ -85,9 +83,9 @@ def run_setting(variant: Variant, sequences: list[Sequence], ctx: UnitContext) -
 
 def unit_counts(unit: SettledUnit, sequence: Sequence, ctx: UnitContext) -> SequenceCounts:
     """The counts of a settled unit with a result file: as counted where it ran, else from its file (once
-    per file content per tune)."""
+    per unit key while it is kept in ``ctx.counted``)."""
     assert unit.result.result_path is not None
-    key = (sequence.name, file_sha256(unit.result.result_path))
+    key = unit.key  # a kept unit's file is the one its key's run wrote (kept_record checked its hash)
     if unit.counts is not None:
         ctx.counted[key] = unit.counts
     elif key not in ctx.counted:
