@@ -44,7 +44,7 @@ from trackbench.datasets.bdd100k import integer_ids, read_videos
 from trackbench.datasets.motfile import atomic_write_text, read_mot_file
 from trackbench.datasets.sequence import FrameTable, Sequence
 from trackbench.harness.metrics.classes import CLASS_AVERAGED, DETECTION_AVERAGED, class_rows
-from trackbench.harness.metrics.evaluate import SequenceCounts, SequenceJob, combine_counts, count_sequences, finalize
+from trackbench.harness.metrics.evaluate import SequenceCounts, SequenceJob, count_sequences, finalize
 from trackbench.harness.metrics.scalabel import evaluate_scalabel
 from trackbench.harness.runs.runner import run_unit
 from trackbench.harness.runs.tracking import Variant

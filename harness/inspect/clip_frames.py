@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from trackbench.harness.inspect.crops import GT_COLOUR, TRACK_COLOUR
+from trackbench.harness.inspect.crops import TRACK_COLOUR
 
 #: BGR colours of the first and second tracker's boxes.
 TRACKER_COLOURS = (TRACK_COLOUR, (230, 140, 20))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from trackbench.trackers.core.jit import iou, kernel, unique_pairs, update_axis
-from trackbench.trackers.core.sort_motion_kernels import AGE, HITS, SINCE, STREAK, predict, state_box
+from trackbench.trackers.core.sort_motion_kernels import HITS, SINCE, STREAK, predict, state_box
 
 
 @kernel
